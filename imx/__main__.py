@@ -1,0 +1,3 @@
+from imx.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``imx`` command line: a thin layer of click commands over the library."""

@@ -1,0 +1,123 @@
+"""``imx info``, ``imx convert`` and ``imx generate``."""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .main import LazyGroup
+from .options import emit, graph_options, json_option, load_cli_graph
+
+
+def _human_info(d: dict) -> str:
+    lines = [
+        f"graph        {d['source']}",
+        f"nodes        {d['nodes']:,}",
+        f"arcs         {d['arcs']:,}  ({'directed' if d['directed'] else 'undirected, both directions'})",
+        f"edges read   {d['edges_read']:,}",
+        f"probs        {d['probabilities']}  (min {d['prob_min']:.4g}, mean {d['prob_mean']:.4g}, "
+        f"max {d['prob_max']:.4g})",
+    ]
+    for key in ("out_degree", "in_degree"):
+        s = d[key]
+        lines.append(f"{key.replace('_', '-'):<12} min {s['min']}, median {s['median']:g}, "
+                     f"mean {s['mean']:.2f}, max {s['max']}")
+    lines.append(f"isolated     {d['isolated_nodes']:,}")
+    lines.append(f"memory       {d['memory_bytes'] / 2**20:.1f} MiB")
+    return "\n".join(lines)
+
+
+@click.command()
+@graph_options
+@json_option
+def info(graph, undirected, probs, keep_self_loops, as_json):
+    """Summarise GRAPH: nodes, arcs, degrees, probability scheme, memory."""
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops)
+    d = g.info()
+    d["source"] = graph
+    emit(d, as_json, _human_info)
+
+
+@click.command()
+@graph_options
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@json_option
+def convert(graph, undirected, probs, keep_self_loops, output, as_json):
+    """Convert GRAPH to the .imxg binary form in OUTPUT (memory-mapped on load)."""
+    from ..graph.binary import save_graph
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops)
+    save_graph(g, output)
+    emit({"output": output, "nodes": g.n, "arcs": g.m, "probabilities": g.scheme}, as_json)
+
+
+def _save_generated(g, output, as_json):
+    from ..graph.binary import save_graph
+    from ..io.edgelist import write_edgelist
+
+    if output.endswith(".imxg"):
+        save_graph(g, output)
+    else:
+        write_edgelist(g, output)
+    emit({"output": output, "nodes": g.n, "arcs": g.m, "directed": g.directed}, as_json)
+
+
+_gen_common = [
+    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True),
+    click.option("-o", "--out", "output", required=True, type=click.Path(dir_okay=False),
+                 help="Output file: .imxg for the binary form, anything else for a text edge list."),
+    json_option,
+]
+
+
+def _common(func):
+    for deco in reversed(_gen_common):
+        func = deco(func)
+    return func
+
+
+@click.group(cls=LazyGroup, lazy_commands={
+    "hetero": ("imx.cli.hetero:generate_hetero",
+               "Put synthetic willingness scores and observed invitations on a graph."),
+})
+def generate():
+    """Generate synthetic graphs (and data sets for the other solvers)."""
+
+
+@generate.command("er")
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
+@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True)
+@click.option("--undirected", is_flag=True)
+@_common
+def gen_er(nodes, arcs, undirected, seed, output, as_json):
+    """Erdos-Renyi G(n, m) with m distinct arcs (edges with --undirected)."""
+    from ..graph.generate import erdos_renyi
+
+    _save_generated(erdos_renyi(nodes, arcs, seed=seed, directed=not undirected), output, as_json)
+
+
+@generate.command("ba")
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
+@click.option("-k", "--links", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Edges each new node attaches with.")
+@_common
+def gen_ba(nodes, links, seed, output, as_json):
+    """Barabasi-Albert preferential attachment (undirected)."""
+    from ..graph.generate import barabasi_albert
+
+    _save_generated(barabasi_albert(nodes, links, seed=seed), output, as_json)
+
+
+@generate.command("chung-lu")
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
+@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True)
+@click.option("--exponent", type=click.FloatRange(min=1.0, min_open=True), default=2.5,
+              show_default=True, help="Node weights are pareto(EXPONENT) + 1.")
+@click.option("--undirected", is_flag=True)
+@_common
+def gen_chung_lu(nodes, arcs, exponent, undirected, seed, output, as_json):
+    """Chung-Lu graph with heavy-tailed expected degrees (LiveJournal-like at 1M/10M)."""
+    from ..graph.generate import chung_lu
+
+    _save_generated(chung_lu(nodes, arcs, exponent=exponent, seed=seed, directed=not undirected),
+                    output, as_json)

@@ -1,0 +1,101 @@
+"""Entry point of the ``imx`` command.
+
+Subcommands are imported only when invoked, so ``imx --help`` does not load
+numba.  Every deliberate imx error becomes one line on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import ImxError
+
+# command name -> "module:attribute"; each module owns its commands.
+COMMANDS = {
+    "info": ("imx.cli.graph_cmds:info", "Summarise a graph: size, degrees, probabilities, memory."),
+    "convert": ("imx.cli.graph_cmds:convert", "Convert an edge list to the fast .imxg binary form."),
+    "generate": ("imx.cli.graph_cmds:generate", "Generate synthetic graphs and data sets."),
+    "im": ("imx.cli.im:im", "Classic influence maximization (OPIM-C, IMM, baselines)."),
+    "spread": ("imx.cli.im:spread", "Estimate the expected spread of a seed set."),
+    "cim": ("imx.cli.cim:cim", "Capacity-constrained influence maximization."),
+    "cim-eval": ("imx.cli.cim:cim_eval", "Estimate the spread of a CIM assignment."),
+    "hetero": ("imx.cli.hetero:hetero", "HeteroIM / HeteroIR reranking of friend recommendations."),
+    "hetero-eval": ("imx.cli.hetero:hetero_eval", "Recall/NDCG/NSpread of a reranking."),
+    "bcm": ("imx.cli.bcm:bcm", "Bounded-confidence value dynamics: simulate, fit, generate."),
+    "datasets": ("imx.cli.datasets:datasets", "The registry of SNAP / IM-literature graphs."),
+    "bench": ("imx.cli.bench:bench", "Run a benchmark suite and report."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands live in modules imported on demand."""
+
+    def __init__(self, *args, lazy_commands: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands or {}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_commands:
+            target = self.lazy_commands[name][0]
+            module_name, attr = target.split(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    return None  # command not built in this version
+                raise
+            return getattr(module, attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, self.lazy_commands[name][1]) for name in sorted(self.lazy_commands)
+                if importlib.util.find_spec(self.lazy_commands[name][0].split(":")[0]) is not None]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="imx")
+def cli():
+    """imx: influence maximization on social graphs.
+
+    GRAPH arguments are edge-list files (SNAP text, `u v`, `u v p`, CSV, a first
+    line `n m`, gzip/bz2/xz) or .imxg binary graphs made by `imx convert`.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map imx errors to one line and exit code 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="imx", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("imx: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ImxError as exc:
+        click.echo(f"imx: error: {exc}", err=True)
+        sys.exit(2)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        where = exc.filename if exc.filename else ""
+        click.echo(f"imx: error: {where}: {exc.strerror}" if where else f"imx: error: {exc}",
+                   err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("imx: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""Options shared by several commands, defined once and stacked as decorators."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from ..errors import ImxError, ParameterError
+from ..graph.probs import SCHEME_HELP, parse_scheme
+
+__all__ = ["graph_options", "json_option", "seed_option", "threads_option", "load_cli_graph",
+           "emit", "Progress", "check_scheme"]
+
+
+def check_scheme(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_scheme(value)
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def graph_options(func: Callable) -> Callable:
+    """GRAPH argument plus --undirected, --probs, --keep-self-loops."""
+    func = click.option("--keep-self-loops", is_flag=True,
+                        help="Keep self loops (dropped by default).")(func)
+    func = click.option("--probs", "probs", default=None, callback=check_scheme,
+                        metavar="SCHEME",
+                        help=f"Edge probabilities: {SCHEME_HELP}. Default: 'given' when the "
+                             "file has a third column, else 'wc'.")(func)
+    func = click.option("--undirected", is_flag=True,
+                        help="Treat each line as an undirected edge (two arcs).")(func)
+    func = click.argument("graph", type=click.Path(exists=True, dir_okay=False))(func)
+    return func
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON on stdout.")(func)
+
+
+def seed_option(func: Callable) -> Callable:
+    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                        help="Random seed; the same seed gives the same answer.")(func)
+
+
+def threads_option(func: Callable) -> Callable:
+    return click.option("--threads", type=click.IntRange(min=1), default=None,
+                        help="Worker threads (default: all cores).")(func)
+
+
+def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, seed: int = 0):
+    """Load GRAPH with the shared graph options."""
+    from ..io import load_graph
+
+    return load_graph(graph, directed=not undirected, probs=probs, seed=seed,
+                      keep_self_loops=keep_self_loops)
+
+
+def _jsonable(obj: Any):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def emit(data: dict, as_json: bool, human: Callable[[dict], str] | None = None) -> None:
+    """Write a command's result on stdout, as JSON or as human text."""
+    if as_json:
+        click.echo(json.dumps(data, default=_jsonable, indent=2))
+    elif human is not None:
+        click.echo(human(data))
+    else:
+        width = max((len(k) for k in data), default=0)
+        for key, value in data.items():
+            click.echo(f"{key:<{width}}  {value}")
+
+
+class Progress:
+    """A progress line on stderr, shown only on a terminal and not with --json.
+
+    Use as the ``progress`` callback of library calls: ``progress(done, total, label)``.
+    """
+
+    def __init__(self, enabled: bool = True, label: str = ""):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self._shown = False
+
+    def __call__(self, done: float, total: float | None = None, label: str | None = None) -> None:
+        if not self.enabled:
+            return
+        text = label or self.label
+        if total:
+            frac = min(1.0, done / total)
+            bar = "#" * int(frac * 30)
+            line = f"\r{text} [{bar:<30}] {100 * frac:5.1f}%"
+        else:
+            line = f"\r{text} {done:,.0f}"
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._shown = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False

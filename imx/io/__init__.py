@@ -1,0 +1,34 @@
+"""Reading and writing graphs and result files."""
+from __future__ import annotations
+
+import os
+
+from ..graph.binary import is_binary_graph, load_binary_graph, save_graph
+from ..graph.core import Graph
+from ..graph.probs import Scheme
+
+__all__ = ["load_graph", "save_graph", "read_edgelist"]
+
+
+def read_edgelist(path, **kwargs):
+    """Parse an edge-list file; see :func:`imx.io.edgelist.read_edgelist`."""
+    from .edgelist import read_edgelist as _read
+
+    return _read(path, **kwargs)
+
+
+def load_graph(path: str | os.PathLike, *, directed: bool = True,
+               probs: str | Scheme | None = None, seed: int = 0,
+               keep_self_loops: bool = False, mmap: bool = True) -> Graph:
+    """Load a graph from an edge list or an ``.imxg`` binary file.
+
+    A binary file keeps its stored structure and probabilities unless ``probs``
+    names another scheme; ``directed``/``keep_self_loops`` only apply to edge lists.
+    """
+    if is_binary_graph(path):
+        graph = load_binary_graph(path, mmap=mmap)
+        if probs is not None and str(probs) not in ("given", graph.scheme):
+            graph = graph.with_probabilities(probs, seed=seed)
+        return graph
+    return Graph.from_edgelist(path, directed=directed, probs=probs, seed=seed,
+                               keep_self_loops=keep_self_loops)
