@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 import zipfile
 
 import numpy as np
@@ -55,18 +54,10 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
     arrays = {name: np.ascontiguousarray(getattr(graph, name)) for name in _ARRAYS[:-1]}
     arrays["labels"] = np.ascontiguousarray(labels)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".imxg-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..io.atomic import atomic_open  # imx.io imports this module
+
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def _member_arrays(path: str, mmap: bool) -> dict:

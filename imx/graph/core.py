@@ -249,6 +249,15 @@ class Graph:
             labels = np.asarray(labels)
             if labels.shape[0] != n:
                 raise ParameterError(f"labels has {labels.shape[0]} entries for n={n}")
+        if merge == "lt" and scheme.name == "given" and p is not None:
+            # merged LT weights must respect the bound before they are clipped to [0, 1]
+            sums = np.bincount(heads, weights=p, minlength=n)
+            over = np.flatnonzero(sums > 1.0 + _LT_TOLERANCE)
+            if over.size:
+                v = int(over[0])
+                raise ParameterError(
+                    f"LT weights into node {cls._plain(labels[v])!r} sum to {sums[v]:.6g} > 1 "
+                    f"({over.size} nodes are over)")
         graph = cls._from_out_csr(n, out_offsets, heads, out_probs, labels=labels, directed=directed,
                                   scheme=str(scheme), source=source, edges_read=edges_read,
                                   tails=tails, in_counts=in_counts)
@@ -379,10 +388,8 @@ class Graph:
 
     def check_lt(self) -> None:
         """Raise ParameterError unless every node's in-weights sum to at most 1 (LT)."""
-        sums = np.add.reduceat(np.asarray(self.in_probs, dtype=np.float64),
-                               np.asarray(self.in_offsets[:-1])) if self.m else np.zeros(0)
-        if self.m:
-            sums[np.diff(self.in_offsets) == 0] = 0.0
+        sums = np.bincount(np.asarray(self.out_targets), minlength=self.n,
+                           weights=np.asarray(self.out_probs, dtype=np.float64))
         bad = np.flatnonzero(sums > 1.0 + _LT_TOLERANCE)
         if bad.size:
             v = int(bad[0])

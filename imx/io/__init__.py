@@ -7,7 +7,7 @@ from ..graph.binary import is_binary_graph, load_binary_graph, save_graph
 from ..graph.core import Graph
 from ..graph.probs import Scheme
 
-__all__ = ["load_graph", "save_graph", "read_edgelist"]
+__all__ = ["load_graph", "save_graph", "read_edgelist", "write_edgelist"]
 
 
 def read_edgelist(path, **kwargs):
@@ -15,6 +15,13 @@ def read_edgelist(path, **kwargs):
     from .edgelist import read_edgelist as _read
 
     return _read(path, **kwargs)
+
+
+def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
+    """Write ``graph`` as a text edge list; see :func:`imx.io.edgelist.write_edgelist`."""
+    from .edgelist import write_edgelist as _write
+
+    _write(graph, path)
 
 
 def load_graph(path: str | os.PathLike, *, directed: bool = True,
