@@ -31,6 +31,24 @@ COMMANDS = {
 }
 
 
+class ImxCommandError(click.ClickException):
+    """An :class:`ImxError` raised inside a command: one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"imx: error: {self.format_message()}", err=True, file=file)
+
+
+def _as_click_error(exc: BaseException) -> click.ClickException | None:
+    if isinstance(exc, ImxError):
+        return ImxCommandError(str(exc))
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return ImxCommandError(f"{where}{exc.strerror or exc}")
+    return None
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands live in modules imported on demand."""
 
@@ -53,6 +71,17 @@ class LazyGroup(click.Group):
                 raise
             return getattr(module, attr)
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx):
+        # Commands raise library errors; turning them into click errors here
+        # (rather than in main()) gives CliRunner and embedding callers exit 2 too.
+        try:
+            return super().invoke(ctx)
+        except (ImxError, OSError) as exc:
+            converted = _as_click_error(exc)
+            if converted is None:
+                raise
+            raise converted from None
 
     def format_commands(self, ctx, formatter):
         rows = [(name, self.lazy_commands[name][1]) for name in sorted(self.lazy_commands)
