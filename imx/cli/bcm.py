@@ -1,0 +1,339 @@
+"""``imx bcm``: bounded-confidence value dynamics (simulate, fit, generate, evaluate)."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+from typing import Callable
+
+import click
+
+from ..errors import ImxError, InputError
+from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
+                      threads_option)
+
+MODELS = ("dw", "hk", "ego")
+DISTANCES = ("dimension", "vector")
+
+
+class _ImxClickError(click.ClickException):
+    """An imx error shown as one line with exit code 2, also under CliRunner."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"imx: error: {self.message}", err=True)
+
+
+def _one_line_errors(func: Callable) -> Callable:
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ImxError as exc:
+            raise _ImxClickError(str(exc)) from None
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _ImxClickError(f"{where}{exc.strerror or exc}") from None
+
+    return wrapper
+
+
+def _floats(ctx, param, value):
+    """A number or a comma-separated list of numbers (one per dimension)."""
+    if value is None:
+        return None
+    try:
+        items = [float(v) for v in str(value).split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number or a comma-separated list of "
+                                 "numbers", ctx=ctx, param=param) from None
+    return items[0] if len(items) == 1 else items
+
+
+def _read_stubborn(path: str, graph) -> list[int]:
+    ids = []
+    with open(path, encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            try:
+                ids.append(graph.index_of(text))
+            except KeyError:
+                raise InputError(f"node {text!r} is not in the graph", path=path,
+                                 line=line_no) from None
+    return ids
+
+
+@click.group()
+def bcm():
+    """Bounded-confidence value dynamics (arXiv 2109.08021): simulate, fit, generate, evaluate.
+
+    Value files are CSV with a header `node,dim1,...,dimd` and scores in [0, 1];
+    ego-network files are described in `imx.dynamics.egonets`.
+    """
+
+
+# ------------------------------------------------------------------- simulate
+@bcm.command()
+@graph_options
+@click.option("--values", "values_path", required=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Initial values: CSV `node,dim1,...` with a header, scores in [0, 1].")
+@click.option("--model", type=click.Choice(MODELS), default="dw", show_default=True,
+              help="dw = Deffuant-Weisbuch, hk = Hegselmann-Krause, ego = ego update.")
+@click.option("--epsilon", default="0.2", callback=_floats, show_default=True,
+              help="Confidence bound; one value or one per dimension (comma-separated).")
+@click.option("--mu", default=None, callback=_floats,
+              help="Convergence rate in [0, 1]; one value or one per dimension "
+                   "[default: 0.5 for dw/ego, 1 for hk].")
+@click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True)
+@seed_option
+@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+              help="Per dimension, or RMS over the value vector.")
+@click.option("--weighted", is_flag=True,
+              help="hk/ego: weight ties by the graph's arc probabilities (see --probs).")
+@click.option("--pairing", type=click.Choice(("arc", "node")), default="arc", show_default=True,
+              help="dw: draw a uniform arc, or a uniform node then a uniform neighbour.")
+@click.option("--stubborn", "stubborn_path", type=click.Path(exists=True, dir_okay=False),
+              help="File of node ids (one per line) that never move.")
+@click.option("--tol", type=click.FloatRange(min=0), default=None,
+              help="Stop when the largest change of a step is below this.")
+@click.option("--no-clip", is_flag=True, help="Do not clip values to [0, 1].")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the final values here (same CSV format).")
+@click.option("--trajectory", type=click.Path(dir_okay=False),
+              help="Write every step here (CSV `step,node,dim1,...`).")
+@threads_option
+@json_option
+@_one_line_errors
+def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsilon, mu, steps,
+             seed, distance, weighted, pairing, stubborn_path, tol, no_clip, out, trajectory,
+             threads, as_json):
+    """Simulate value dynamics on GRAPH from the values in --values."""
+    from ..dynamics import read_values, simulate as run_simulation, write_trajectory, write_values
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    table = read_values(values_path)
+    stubborn = _read_stubborn(stubborn_path, g) if stubborn_path else None
+    with Progress(enabled=not as_json, label=f"bcm {model}") as progress:
+        result = run_simulation(g, table, model=model, epsilon=epsilon, mu=mu, steps=steps,
+                                seed=seed, distance=distance,
+                                weights="graph" if weighted else None, stubborn=stubborn,
+                                clip=not no_clip, tol=tol,
+                                record="all" if trajectory else "last", pairing=pairing,
+                                threads=threads, progress=progress)
+    labels = g.label_list(range(g.n))
+    if out:
+        write_values(out, labels, result.dims, result.state)
+    if trajectory:
+        write_trajectory(trajectory, labels, result.dims, result.trajectory)
+    span = result.state.max(axis=0) - result.state.min(axis=0)
+    data = {"graph": graph, "nodes": g.n, "arcs": g.m, "model": model,
+            "epsilon": epsilon, "mu": result.params["mu"], "steps": result.steps,
+            "converged": result.converged, "max_change": result.max_change,
+            "mean": dict(zip(result.dims, result.state.mean(axis=0).tolist())),
+            "spread": dict(zip(result.dims, span.tolist())), "out": out,
+            "trajectory": trajectory, "seconds": result.record.total_seconds}
+    emit(data, as_json, _human_simulate)
+
+
+def _human_simulate(d: dict) -> str:
+    lines = [f"{d['model']} on {d['nodes']:,} nodes, {d['steps']} steps"
+             + (" (converged)" if d["converged"] else "")
+             + f", {d['seconds']:.3f} s"]
+    for name, mean in d["mean"].items():
+        lines.append(f"  {name:<22} mean {mean:.4f}  range {d['spread'][name]:.4f}")
+    if d["out"]:
+        lines.append(f"final values written to {d['out']}")
+    if d["trajectory"]:
+        lines.append(f"trajectory written to {d['trajectory']}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- generate
+@bcm.command()
+@graph_options
+@click.option("--out", required=True, type=click.Path(),
+              help="An ego file (*.csv) or a directory (one file per ego network).")
+@click.option("--count", type=click.IntRange(min=1), default=275, show_default=True,
+              help="Number of ego networks.")
+@click.option("--size", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Largest ego network (ego included).")
+@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True)
+@click.option("--epsilon", default="0.3", callback=_floats, show_default=True)
+@click.option("--mu", default="0.4", callback=_floats, show_default=True)
+@click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True)
+@click.option("--weighted", is_flag=True, help="Give ties random strengths and use them.")
+@click.option("--noise", type=click.FloatRange(min=0), default=0.01, show_default=True,
+              help="sd of the Gaussian noise on the planted t1 values.")
+@click.option("--clusters", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--spread", type=click.FloatRange(min=0), default=0.07, show_default=True)
+@click.option("--dims", default=None,
+              help="Comma-separated dimension names [default: the five Schwartz values].")
+@click.option("--min-friends", type=click.IntRange(min=1), default=None,
+              help="Egos need this many friends [default: size/2].")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the CSV files of an existing --out directory.")
+@seed_option
+@json_option
+@_one_line_errors
+def generate(graph, undirected, probs, keep_self_loops, out, count, size, model, epsilon, mu,
+             steps, distance, weighted, noise, clusters, spread, dims, min_friends, overwrite,
+             seed, as_json):
+    """Ego networks of GRAPH with t0 values and planted dynamics, written to --out."""
+    from ..dynamics import SCHWARTZ_VALUES, generate_egos, save_egos
+    from ..io.atomic import atomic_write_text
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    names = tuple(n.strip() for n in dims.split(",")) if dims else SCHWARTZ_VALUES
+    egos = generate_egos(g, count, size, epsilon=epsilon, mu=mu, steps=steps, model=model,
+                         distance=distance, weighted=weighted, noise=noise, clusters=clusters,
+                         spread=spread, dims=names, min_friends=min_friends, seed=seed)
+    files = save_egos(egos, out, overwrite=overwrite)
+    planted = egos.meta["planted"]
+    meta_path = (out[:-4] + ".planted.json") if out.endswith(".csv") else \
+        os.path.join(out, "planted.json")
+    atomic_write_text(meta_path, json.dumps(planted, indent=2) + "\n")
+    data = {"out": out, "files": len(files), "egos": len(egos),
+            "mean_size": float(egos.sizes.mean()), "dims": list(egos.dims),
+            "planted": planted, "planted_file": meta_path}
+    emit(data, as_json, lambda d: (f"{d['egos']} ego networks (mean size {d['mean_size']:.1f}) "
+                                   f"written to {d['out']}; planted parameters in "
+                                   f"{d['planted_file']}"))
+
+
+# ------------------------------------------------------------------------ fit
+@bcm.command()
+@click.option("--egos", "egos_path", required=True, type=click.Path(exists=True),
+              help="An ego file or a directory of ego files.")
+@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True)
+@click.option("--method", type=click.Choice(("pso", "de")), default="pso", show_default=True,
+              help="Particle swarm, or scipy's differential evolution.")
+@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True)
+@click.option("--weighted", is_flag=True, help="Weight friends by tie strength.")
+@click.option("--per-dimension", is_flag=True, help="One epsilon and mu per dimension.")
+@click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Steps of the model (unless --fit-steps).")
+@click.option("--fit-steps", is_flag=True, help="Also fit the number of steps (1..--max-steps).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--particles", type=click.IntRange(min=1), default=24, show_default=True)
+@click.option("--iterations", type=click.IntRange(min=0), default=60, show_default=True)
+@click.option("--inertia", type=float, default=0.7298, show_default=True)
+@click.option("--cognitive", type=float, default=1.49618, show_default=True)
+@click.option("--social", type=float, default=1.49618, show_default=True)
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop after this many iterations without improvement.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the fitted parameters and history as JSON (for evaluate --params).")
+@seed_option
+@threads_option
+@json_option
+@_one_line_errors
+def fit(egos_path, model, method, distance, weighted, per_dimension, steps, fit_steps, max_steps,
+        particles, iterations, inertia, cognitive, social, patience, out, seed, threads,
+        as_json):
+    """Fit epsilon and mu (and optionally steps) to observed ego networks."""
+    from ..dynamics import evaluate, fit as run_fit, load_egos
+    from ..io.atomic import atomic_write_text
+
+    egos = load_egos(egos_path)
+    with Progress(enabled=not as_json, label=method) as progress:
+        result = run_fit(egos, model=model, method=method, distance=distance, weighted=weighted,
+                         per_dimension=per_dimension, steps=steps, fit_steps=fit_steps,
+                         max_steps=max_steps, particles=particles, iterations=iterations,
+                         inertia=inertia, cognitive=cognitive, social=social, patience=patience,
+                         seed=seed, threads=threads, progress=progress)
+    ev = evaluate(egos, params=result, threads=threads)
+    data = result.to_dict()
+    data["egos"] = len(egos)
+    data["baselines"] = {k: ev.metrics[k]["mse"] for k in ("no_change", "mean_of_friends")}
+    if "planted" in egos.meta:
+        data["planted"] = egos.meta["planted"]
+    if out:
+        atomic_write_text(out, json.dumps(data, indent=2) + "\n")
+    if not as_json:
+        data = {k: v for k, v in data.items() if k not in ("history", "record")}
+    emit(data, as_json, _human_fit)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(f"{x:.4f}" for x in v) + "]"
+    return f"{v:.4f}"
+
+
+def _human_fit(d: dict) -> str:
+    return "\n".join([
+        f"{d['method']} fit of the {d['model']} model on {d['egos']} ego networks "
+        f"({d['evaluations']:,} evaluations)",
+        f"  epsilon  {_fmt(d['epsilon'])}",
+        f"  mu       {_fmt(d['mu'])}",
+        f"  steps    {d['steps']}",
+        f"  MSE      {d['mse']:.6f}   (no change {d['baselines']['no_change']:.6f}, "
+        f"mean of friends {d['baselines']['mean_of_friends']:.6f})"])
+
+
+# ------------------------------------------------------------------- evaluate
+def _read_params(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    if not isinstance(data, dict) or "epsilon" not in data or "mu" not in data:
+        raise InputError("a parameter file needs the keys epsilon and mu (as written by "
+                         "`imx bcm fit --out`)", path=path)
+    return {k: data[k] for k in ("epsilon", "mu", "steps", "model", "distance", "weighted",
+                                 "seed") if k in data}
+
+
+@bcm.command()
+@click.option("--egos", "egos_path", required=True, type=click.Path(exists=True),
+              help="An ego file or a directory of ego files.")
+@click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False),
+              help="Parameters written by `imx bcm fit --out` (overridden by explicit flags).")
+@click.option("--epsilon", default=None, callback=_floats)
+@click.option("--mu", default=None, callback=_floats)
+@click.option("--steps", type=click.IntRange(min=0), default=None, help="[default: 1]")
+@click.option("--model", type=click.Choice(MODELS), default=None, help="[default: ego]")
+@click.option("--distance", type=click.Choice(DISTANCES), default=None,
+              help="[default: dimension]")
+@click.option("--weighted/--unweighted", default=None,
+              help="Weight friends by tie strength [default: as in --params, else no].")
+@click.option("--second-stage", type=click.Choice(("none", "ridge", "svr", "auto")),
+              default="none", show_default=True,
+              help="Cross-validated regressor on [BCM, ego t0, friends' mean].")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Ridge penalty.")
+@seed_option
+@threads_option
+@json_option
+@_one_line_errors
+def evaluate(egos_path, params_path, epsilon, mu, steps, model, distance, weighted, second_stage,
+             folds, alpha, seed, threads, as_json):
+    """Score the BCM's prediction of the egos' t1 values beside the baselines."""
+    from ..dynamics import evaluate as run_evaluate, load_egos
+
+    params = _read_params(params_path) if params_path else {}
+    explicit = {"epsilon": epsilon, "mu": mu, "steps": steps, "model": model,
+                "distance": distance, "weighted": weighted or None}
+    params.update({k: v for k, v in explicit.items() if v is not None})
+    if "epsilon" not in params or "mu" not in params:
+        raise click.UsageError("give --epsilon and --mu, or --params")
+    params.setdefault("seed", seed)
+    egos = load_egos(egos_path)
+    ev = run_evaluate(egos, params=params, second_stage=None if second_stage == "none"
+                      else second_stage, folds=folds, alpha=alpha, threads=threads)
+    emit(ev.to_dict(), as_json, _human_evaluate)
+
+
+def _human_evaluate(d: dict) -> str:
+    lines = [f"{'predictor':<16} {'MSE':>10} {'RMSE':>9} {'MAE':>9}   ({d['egos']} egos)"]
+    for name, m in d["metrics"].items():
+        lines.append(f"{name:<16} {m['mse']:>10.6f} {m['rmse']:>9.5f} {m['mae']:>9.5f}")
+    lines.append(f"best: {d['best']}")
+    return "\n".join(lines)

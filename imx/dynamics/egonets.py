@@ -1,0 +1,554 @@
+"""Many small ego networks with observed values at two times: representation and files.
+
+In memory
+---------
+:class:`EgoNetwork` is one network: an imx :class:`~imx.Graph` (ego and
+friends), the ego's node id, the t0 values of every node (``n x d``) and the
+ego's observed t1 values (``d``).  :class:`EgoNetworks` holds many of them
+batched for the kernels: rows of all networks concatenated, one in-neighbour
+CSR over the global rows (never crossing networks), ``t0`` (``N x d``) and
+``t1`` (``E x d``, one row per ego).
+
+Files (CSV, consistent with the value file format of :mod:`.state`)
+-------------------------------------------------------------------
+An *ego file* holds one or more ego networks::
+
+    ego,node,time,weight,openness_to_change,self_transcendence,...
+    17,17,0,,0.61,0.40,...        # the ego's own row at t0 (node == ego)
+    17,23,0,0.8,0.55,0.47,...     # a friend of ego 17 at t0, tie strength 0.8
+    17,17,1,,0.59,0.42,...        # the ego's observed values at t1
+
+* ``ego``: the ego's id; every row with this id belongs to its network.
+* ``node``: a member of the network; the ego is connected to every other
+  node that has a ``time`` 0 row (its friends).
+* ``time``: 0 or 1.  Every network needs a t0 row for each member and a t1
+  row for the ego; t1 rows of friends are allowed and ignored.
+* ``weight`` (optional column): tie strength of the friend to the ego, in
+  [0, 1]; blank means 1.  Cells of the ego's own rows are ignored.
+* every further column is a value dimension, a score in [0, 1].
+
+Edges among the friends (used by the ``hk`` and ``dw`` models; the ``ego``
+model needs only the star) go in an optional companion file next to it,
+``NAME.edges.csv`` for ``NAME.csv``, header ``ego,source,target[,weight]``,
+one undirected edge per line.
+
+:func:`load_egos` reads one ego file or a directory; a directory's ego files
+(every ``*.csv`` that is not ``*.edges.csv``, in name order) are read as one
+collection, so a data set can be one file per ego network or a single file.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import InputError, ParameterError
+from ..graph.core import Graph
+from ..io.atomic import atomic_open
+from .state import _data_rows, check_dims, parse_header, parse_score
+
+__all__ = ["EgoNetwork", "EgoNetworks", "load_egos", "save_egos"]
+
+
+@dataclass
+class EgoNetwork:
+    """One ego network.
+
+    Attributes
+    ----------
+    graph : the network (ego and friends); arc probabilities are the tie weights.
+    ego : node id of the ego in ``graph``.
+    t0 : ``n x d`` values of every node at t0.
+    t1 : ``d`` observed values of the ego at t1.
+    name : the ego's label.
+    """
+
+    graph: Graph
+    ego: int
+    t0: np.ndarray
+    t1: np.ndarray
+    name: str = ""
+
+
+@dataclass
+class EgoNetworks:
+    """A batch of ego networks, laid out for the numba kernels.
+
+    Attributes
+    ----------
+    dims : value dimension names.
+    names : label of each network's ego (E).
+    node_offsets : int64 (E+1); network ``e`` owns rows ``node_offsets[e]..node_offsets[e+1]-1``.
+    ego_rows : int64 (E); the global row of each ego.
+    labels : node labels of every row (N).
+    in_offsets, in_sources : int64 in-neighbour CSR over the N global rows.
+    weights : float64 tie weight of each arc (1 when the input had none).
+    arc_heads : int64, the row owning each arc.
+    t0 : float64 ``N x d``; t1 : float64 ``E x d`` (the egos).
+    meta : free-form facts (e.g. the planted parameters of generated data).
+    """
+
+    dims: tuple
+    names: list
+    node_offsets: np.ndarray
+    ego_rows: np.ndarray
+    labels: list
+    in_offsets: np.ndarray
+    in_sources: np.ndarray
+    weights: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    has_weights: bool = False
+    meta: dict = field(default_factory=dict)
+    arc_heads: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.arc_heads = np.repeat(np.arange(self.t0.shape[0], dtype=np.int64),
+                                   np.diff(self.in_offsets))
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return int(self.ego_rows.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.t0.shape[1])
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Nodes (ego included) of each network."""
+        return np.diff(self.node_offsets)
+
+    @property
+    def ego_t0(self) -> np.ndarray:
+        """``E x d`` values of the egos at t0."""
+        return self.t0[self.ego_rows]
+
+    def friends_mean(self, weighted: bool = False) -> np.ndarray:
+        """``E x d`` (tie-weighted) mean t0 values of each ego's friends (the ego's t0 if none)."""
+        out = self.ego_t0.copy()
+        for e, ego in enumerate(self.ego_rows.tolist()):
+            lo, hi = int(self.in_offsets[ego]), int(self.in_offsets[ego + 1])
+            if hi == lo:
+                continue
+            vals = self.t0[self.in_sources[lo:hi]]
+            w = self.weights[lo:hi] if weighted else None
+            if w is not None and w.sum() <= 0:
+                continue
+            out[e] = np.average(vals, axis=0, weights=w)
+        return out
+
+    def network(self, e: int) -> EgoNetwork:
+        """Ego network ``e`` as an :class:`EgoNetwork` with its own imx Graph."""
+        lo, hi = int(self.node_offsets[e]), int(self.node_offsets[e + 1])
+        alo, ahi = int(self.in_offsets[lo]), int(self.in_offsets[hi])
+        src = self.in_sources[alo:ahi] - lo
+        dst = self.arc_heads[alo:ahi] - lo
+        labels = np.empty(hi - lo, dtype=object)
+        labels[:] = self.labels[lo:hi]
+        g = Graph.from_arrays(src, dst, self.weights[alo:ahi], n=hi - lo, directed=True,
+                              probs="given", labels=labels, merge="first")
+        return EgoNetwork(graph=g, ego=int(self.ego_rows[e]) - lo, t0=self.t0[lo:hi].copy(),
+                          t1=self.t1[e].copy(), name=str(self.names[e]))
+
+    def __getitem__(self, e: int) -> EgoNetwork:
+        if not -len(self) <= e < len(self):
+            raise IndexError(e)
+        return self.network(e % len(self))
+
+    def select_dims(self, dims: Sequence[int]) -> "EgoNetworks":
+        """The same networks with only the value dimensions at positions ``dims``."""
+        idx = list(dims)
+        out = EgoNetworks(dims=tuple(self.dims[k] for k in idx), names=self.names,
+                          node_offsets=self.node_offsets, ego_rows=self.ego_rows,
+                          labels=self.labels, in_offsets=self.in_offsets,
+                          in_sources=self.in_sources, weights=self.weights,
+                          t0=np.ascontiguousarray(self.t0[:, idx]),
+                          t1=np.ascontiguousarray(self.t1[:, idx]), has_weights=self.has_weights,
+                          meta=self.meta)
+        return out
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> "EgoNetworks":
+        """The networks at ``indices`` (in that order) as a new batch."""
+        idx = np.asarray(indices, dtype=np.int64)
+        parts = []
+        for e in idx.tolist():
+            lo, hi = int(self.node_offsets[e]), int(self.node_offsets[e + 1])
+            alo, ahi = int(self.in_offsets[lo]), int(self.in_offsets[hi])
+            parts.append((lo, hi, alo, ahi))
+        rows = np.concatenate([np.arange(lo, hi) for lo, hi, _, _ in parts]) if parts else \
+            np.zeros(0, dtype=np.int64)
+        new_row = np.full(self.t0.shape[0], -1, dtype=np.int64)
+        new_row[rows] = np.arange(rows.size)
+        arcs = np.concatenate([np.arange(alo, ahi) for _, _, alo, ahi in parts]) if parts else \
+            np.zeros(0, dtype=np.int64)
+        counts = np.diff(self.in_offsets)[rows]
+        in_offsets = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=in_offsets[1:])
+        sizes = np.array([hi - lo for lo, hi, _, _ in parts], dtype=np.int64)
+        node_offsets = np.zeros(idx.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=node_offsets[1:])
+        return EgoNetworks(dims=self.dims, names=[self.names[e] for e in idx.tolist()],
+                           node_offsets=node_offsets, ego_rows=new_row[self.ego_rows[idx]],
+                           labels=[self.labels[r] for r in rows.tolist()],
+                           in_offsets=in_offsets, in_sources=new_row[self.in_sources[arcs]],
+                           weights=self.weights[arcs].copy(), t0=self.t0[rows].copy(),
+                           t1=self.t1[idx].copy(), has_weights=self.has_weights,
+                           meta=dict(self.meta))
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def from_arrays(cls, *, dims: Sequence[str], names: Sequence, sizes: Sequence[int],
+                    ego_local: Sequence[int], labels: Sequence, t0: np.ndarray, t1: np.ndarray,
+                    src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None,
+                    has_weights: bool | None = None, meta: dict | None = None) -> "EgoNetworks":
+        """Build a batch from concatenated rows and global arcs ``src -> dst``.
+
+        Duplicate arcs keep their first weight; self loops are dropped.  Arcs
+        must stay inside their network (checked).
+        """
+        sizes = np.asarray(sizes, dtype=np.int64)
+        node_offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=node_offsets[1:])
+        N = int(node_offsets[-1])
+        t0 = np.ascontiguousarray(t0, dtype=np.float64)
+        t1 = np.ascontiguousarray(t1, dtype=np.float64)
+        if t0.shape != (N, len(dims)) or t1.shape != (sizes.size, len(dims)):
+            raise ParameterError("t0 must be N x d and t1 E x d")
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        w = np.ones(src.size) if weights is None else np.asarray(weights, dtype=np.float64)
+        owner = np.repeat(np.arange(sizes.size), sizes)
+        if src.size and (src.min() < 0 or max(src.max(), dst.max()) >= N
+                         or np.any(owner[src] != owner[dst])):
+            raise ParameterError("arcs must join rows of the same ego network")
+        keep = src != dst
+        src, dst, w = src[keep], dst[keep], w[keep]
+        key = dst * max(N, 1) + src
+        order = np.argsort(key, kind="stable")
+        key, src, dst, w = key[order], src[order], dst[order], w[order]
+        first = np.ones(key.size, dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        src, dst, w = src[first], dst[first], w[first]
+        in_offsets = np.zeros(N + 1, dtype=np.int64)
+        np.cumsum(np.bincount(dst, minlength=N), out=in_offsets[1:])
+        ego_rows = node_offsets[:-1] + np.asarray(ego_local, dtype=np.int64)
+        return cls(dims=tuple(dims), names=list(names), node_offsets=node_offsets,
+                   ego_rows=ego_rows, labels=list(labels), in_offsets=in_offsets,
+                   in_sources=src, weights=w, t0=t0, t1=t1,
+                   has_weights=bool(weights is not None if has_weights is None else has_weights),
+                   meta=dict(meta or {}))
+
+    @classmethod
+    def from_networks(cls, networks: Sequence[EgoNetwork | tuple],
+                      dims: Sequence[str] | None = None, weighted: bool = True) -> "EgoNetworks":
+        """Batch a list of :class:`EgoNetwork` or ``(graph, ego, t0, t1)`` tuples.
+
+        With ``weighted`` the graphs' arc probabilities are the tie weights.
+        """
+        from .state import default_dims
+
+        nets = [n if isinstance(n, EgoNetwork) else EgoNetwork(*n) for n in networks]
+        if not nets:
+            raise ParameterError("no ego networks given")
+        d = np.asarray(nets[0].t0).reshape(nets[0].graph.n, -1).shape[1]
+        dims = tuple(dims) if dims is not None else default_dims(d)
+        sizes, ego_local, labels, t0s, t1s = [], [], [], [], []
+        srcs, dsts, ws, names = [], [], [], []
+        base = 0
+        for e, net in enumerate(nets):
+            g = net.graph
+            t0 = np.asarray(net.t0, dtype=np.float64).reshape(g.n, -1)
+            t1 = np.asarray(net.t1, dtype=np.float64).reshape(-1)
+            if t0.shape[1] != len(dims) or t1.shape[0] != len(dims):
+                raise ParameterError(f"ego network {e}: values must have {len(dims)} dimensions")
+            if not 0 <= int(net.ego) < g.n:
+                raise ParameterError(f"ego network {e}: ego {net.ego} is not a node of its graph")
+            for arr in (t0, t1):
+                if not ((arr >= 0) & (arr <= 1)).all():
+                    raise ParameterError(f"ego network {e}: values must lie in [0, 1]")
+            tails, heads = g.arcs()
+            srcs.append(tails.astype(np.int64) + base)
+            dsts.append(np.asarray(heads, dtype=np.int64) + base)
+            ws.append(np.asarray(g.out_probs, dtype=np.float64) if weighted else np.ones(g.m))
+            sizes.append(g.n)
+            ego_local.append(int(net.ego))
+            labels.extend(g.label_list(range(g.n)))
+            t0s.append(t0)
+            t1s.append(t1)
+            names.append(net.name or str(g.label_list([net.ego])[0]))
+            base += g.n
+        return cls.from_arrays(dims=dims, names=names, sizes=sizes, ego_local=ego_local,
+                               labels=labels, t0=np.concatenate(t0s), t1=np.stack(t1s),
+                               src=np.concatenate(srcs), dst=np.concatenate(dsts),
+                               weights=np.concatenate(ws), has_weights=weighted)
+
+
+# ---------------------------------------------------------------------- files
+def _ego_files(path: str) -> list[str]:
+    if os.path.isdir(path):
+        files = sorted(os.path.join(path, f) for f in os.listdir(path)
+                       if f.endswith(".csv") and not f.endswith(".edges.csv"))
+        if not files:
+            raise InputError("the directory holds no ego file (*.csv)", path=path)
+        return files
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    return [path]
+
+
+def _edges_file(path: str) -> str:
+    stem = path[:-4] if path.endswith(".csv") else path
+    return stem + ".edges.csv"
+
+
+class _Builder:
+    """Accumulates parsed networks (in first-seen order of their ego ids)."""
+
+    def __init__(self, dims: list[str]):
+        self.dims = dims
+        self.nets: dict[str, dict] = {}
+        self.has_weights = False
+
+    def net(self, ego: str) -> dict:
+        if ego not in self.nets:
+            self.nets[ego] = {"nodes": {}, "t0": [], "weight": [], "t1": None, "edges": [],
+                              "where": None, "ego_t0": False}
+        return self.nets[ego]
+
+
+def _read_ego_file(path: str, builder: _Builder | None, seen_egos: dict) -> _Builder:
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = _data_rows(path, csv.reader(fh))
+        try:
+            _, header = next(rows)
+        except StopIteration:
+            raise InputError("empty ego file (no header)", path=path) from None
+        dims, optional = parse_header(header, path, ("ego", "node", "time"), ("weight",))
+        if builder is None:
+            builder = _Builder(dims)
+        else:
+            check_dims(dims, builder.dims, path)
+        positions = [header.index(name) for name in builder.dims]
+        wpos = optional.get("weight")
+        width = len(header)
+        local_egos: set[str] = set()
+        for line, cells in rows:
+            if len(cells) > width:
+                raise InputError(f"{len(cells)} cells for {width} columns", path=path, line=line)
+            if len(cells) < width:
+                missing = [h for p, h in enumerate(header) if p >= len(cells)]
+                raise InputError("missing value (row too short)", path=path, line=line,
+                                 column=missing[0].strip())
+            ego, node, time = cells[0], cells[1], cells[2]
+            if ego == "":
+                raise InputError("missing ego id", path=path, line=line, column="ego")
+            if node == "":
+                raise InputError("missing node id", path=path, line=line, column="node")
+            if time not in ("0", "1"):
+                raise InputError(f"time must be 0 or 1, found {time!r}", path=path, line=line,
+                                 column="time")
+            if ego in seen_egos and seen_egos[ego] != path:
+                raise InputError(f"ego {ego!r} also has rows in {seen_egos[ego]}", path=path,
+                                 line=line, column="ego")
+            seen_egos[ego] = path
+            local_egos.add(ego)
+            values = [parse_score(cells[p], path, line, name)
+                      for p, name in zip(positions, builder.dims)]
+            net = builder.net(ego)
+            if time == "1":
+                if node != ego:
+                    continue  # friends' t1 values are not used
+                if net["t1"] is not None:
+                    raise InputError(f"ego {ego!r} has two time-1 rows", path=path, line=line,
+                                     column="node")
+                net["t1"] = values
+                continue
+            if node in net["nodes"]:
+                raise InputError(f"node {node!r} of ego {ego!r} has two time-0 rows (first on "
+                                 f"line {net['nodes'][node][1]})", path=path, line=line,
+                                 column="node")
+            weight = 1.0
+            if wpos is not None and node != ego and cells[wpos] != "":
+                weight = parse_score(cells[wpos], path, line, "weight")
+            net["nodes"][node] = (len(net["t0"]), line)
+            net["t0"].append(values)
+            net["weight"].append(weight)
+            net["where"] = net["where"] or (path, line)
+        builder.has_weights = builder.has_weights or wpos is not None
+    edges = _edges_file(path)
+    if os.path.exists(edges):
+        _read_edges(edges, builder, local_egos)
+    return builder
+
+
+def _read_edges(path: str, builder: _Builder, egos: set[str]) -> None:
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = _data_rows(path, csv.reader(fh))
+        try:
+            _, header = next(rows)
+        except StopIteration:
+            return
+        names = [h.strip().lower() for h in header]
+        if names[:3] != ["ego", "source", "target"] or len(names) > 4 or \
+                (len(names) == 4 and names[3] != "weight"):
+            raise InputError("header must be ego,source,target[,weight]", path=path, line=1)
+        for line, cells in rows:
+            if len(cells) < 3 or len(cells) > len(names):
+                raise InputError(f"{len(cells)} cells for {len(names)} columns", path=path,
+                                 line=line)
+            ego, u, v = cells[0], cells[1], cells[2]
+            if ego not in egos:
+                raise InputError(f"ego {ego!r} has no rows in the ego file", path=path, line=line,
+                                 column="ego")
+            net = builder.nets[ego]
+            for col, node in (("source", u), ("target", v)):
+                if node not in net["nodes"]:
+                    raise InputError(f"node {node!r} has no time-0 row in ego network {ego!r}",
+                                     path=path, line=line, column=col)
+            w = 1.0
+            if len(cells) == 4 and cells[3] != "":
+                w = parse_score(cells[3], path, line, "weight")
+            net["edges"].append((net["nodes"][u][0], net["nodes"][v][0], w))
+
+
+def load_egos(path: str | os.PathLike) -> EgoNetworks:
+    """Read ego networks from an ego file or a directory of them (format: module docstring).
+
+    Raises
+    ------
+    InputError
+        naming file, line and column for any malformed cell, a value outside
+        [0, 1], a duplicate row, an ego without its t0 or t1 row, or an edge
+        naming an unknown node.
+    """
+    path = os.fspath(path)
+    builder: _Builder | None = None
+    seen: dict[str, str] = {}
+    for f in _ego_files(path):
+        builder = _read_ego_file(f, builder, seen)
+    assert builder is not None
+    if not builder.nets:
+        raise InputError("no ego network rows found", path=path)
+    sizes, ego_local, labels, t0s, t1s, srcs, dsts, ws, names = [], [], [], [], [], [], [], [], []
+    base = 0
+    for ego, net in builder.nets.items():
+        where_path, where_line = net["where"] or (path, None)
+        if ego not in net["nodes"]:
+            raise InputError(f"ego {ego!r} has no time-0 row of its own (node == ego)",
+                             path=where_path, line=where_line, column="node")
+        if net["t1"] is None:
+            raise InputError(f"ego {ego!r} has no time-1 row", path=where_path, line=where_line,
+                             column="time")
+        k = len(net["t0"])
+        e_local = net["nodes"][ego][0]
+        friends = np.array([i for i in range(k) if i != e_local], dtype=np.int64)
+        fw = np.asarray(net["weight"], dtype=np.float64)[friends]
+        src = [friends, np.full(friends.size, e_local)]
+        dst = [np.full(friends.size, e_local), friends]
+        w = [fw, fw]
+        if net["edges"]:
+            ed = np.asarray(net["edges"], dtype=np.float64)
+            a, b = ed[:, 0].astype(np.int64), ed[:, 1].astype(np.int64)
+            src += [a, b]
+            dst += [b, a]
+            w += [ed[:, 2], ed[:, 2]]
+        srcs.append(np.concatenate(src) + base)
+        dsts.append(np.concatenate(dst) + base)
+        ws.append(np.concatenate(w))
+        sizes.append(k)
+        ego_local.append(e_local)
+        labels.extend(net["nodes"].keys())
+        t0s.append(np.asarray(net["t0"], dtype=np.float64))
+        t1s.append(np.asarray(net["t1"], dtype=np.float64))
+        names.append(ego)
+        base += k
+    return EgoNetworks.from_arrays(dims=builder.dims, names=names, sizes=sizes,
+                                   ego_local=ego_local, labels=labels, t0=np.concatenate(t0s),
+                                   t1=np.stack(t1s), src=np.concatenate(srcs),
+                                   dst=np.concatenate(dsts), weights=np.concatenate(ws),
+                                   has_weights=builder.has_weights)
+
+
+def _write_networks(path: str, egos: EgoNetworks, indices: Sequence[int]) -> None:
+    weights = egos.has_weights
+    header = ["ego", "node", "time"] + (["weight"] if weights else []) + list(egos.dims)
+    edge_rows: list[str] = []
+    with atomic_open(path, "w") as fh:
+        fh.write(",".join(header) + "\n")
+        for e in indices:
+            lo, hi = int(egos.node_offsets[e]), int(egos.node_offsets[e + 1])
+            ego_row = int(egos.ego_rows[e])
+            name = str(egos.labels[ego_row])
+            tie = {}
+            alo, ahi = int(egos.in_offsets[ego_row]), int(egos.in_offsets[ego_row + 1])
+            for s, w in zip(egos.in_sources[alo:ahi].tolist(), egos.weights[alo:ahi].tolist()):
+                tie[s] = w
+            for r in range(lo, hi):
+                cells = [name, str(egos.labels[r]), "0"]
+                if weights:
+                    cells.append("" if r == ego_row else repr(tie.get(r, 1.0)))
+                fh.write(",".join(cells + [repr(v) for v in egos.t0[r].tolist()]) + "\n")
+            cells = [name, name, "1"] + ([""] if weights else [])
+            fh.write(",".join(cells + [repr(v) for v in egos.t1[e].tolist()]) + "\n")
+            done: set[tuple[int, int]] = set()
+            for r in range(lo, hi):
+                if r == ego_row:
+                    continue
+                for a in range(int(egos.in_offsets[r]), int(egos.in_offsets[r + 1])):
+                    s = int(egos.in_sources[a])
+                    pair = (min(s, r), max(s, r))
+                    if s != ego_row and pair not in done:  # each friend-friend edge once
+                        done.add(pair)
+                        row = [name, str(egos.labels[pair[0]]), str(egos.labels[pair[1]])]
+                        if weights:
+                            row.append(repr(float(egos.weights[a])))
+                        edge_rows.append(",".join(row) + "\n")
+    edges = _edges_file(path)
+    if edge_rows:
+        with atomic_open(edges, "w") as fh:
+            fh.write("ego,source,target" + (",weight" if weights else "") + "\n")
+            fh.writelines(edge_rows)
+    elif os.path.exists(edges):
+        os.unlink(edges)
+
+
+def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = False
+              ) -> list[str]:
+    """Write ego networks atomically; returns the ego files written.
+
+    A ``path`` ending in ``.csv`` gets one ego file (plus ``.edges.csv``);
+    any other path is a directory (created if needed) with one file per ego
+    network, ``<ego>.csv`` (plus ``<ego>.edges.csv``).  A directory that already
+    holds ``*.csv`` files is refused unless ``overwrite``, which first removes
+    them (a directory is read as one collection, so stale files would mix in).
+    Friend-friend edges are written once per pair, as undirected edges.
+    """
+    path = os.fspath(path)
+    if path.endswith(".csv"):
+        _write_networks(path, egos, range(len(egos)))
+        return [path]
+    os.makedirs(path, exist_ok=True)
+    old = [f for f in os.listdir(path) if f.endswith(".csv")]
+    if old and not overwrite:
+        raise ParameterError(f"{path} already holds {len(old)} CSV files; choose an empty "
+                             "folder or overwrite")
+    for f in old:
+        os.unlink(os.path.join(path, f))
+    written = []
+    used: set[str] = set()
+    for e in range(len(egos)):
+        name = str(egos.names[e])
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "ego"
+        stem, k = safe, 1
+        while stem.lower() in used:  # two ego ids that sanitise alike
+            k += 1
+            stem = f"{safe}_{k}"
+        used.add(stem.lower())
+        target = os.path.join(path, f"{stem}.csv")
+        _write_networks(target, egos, [e])
+        written.append(target)
+    return written
