@@ -14,19 +14,19 @@ from .errors import ImxError, InputError, MemoryBudgetError, ParameterError  # n
 from .graph import Graph, save_graph  # noqa: E402
 from .io import load_graph  # noqa: E402
 
-# name -> module that defines it; filled in as solver packages land.
+# name -> "module:attribute" (an empty attribute means the module itself).
 _LAZY = {
-    "RRCollection": "imx.sampling",
-    "sample_rr_sets": "imx.sampling",
-    "exact_spread": "imx.sampling",
-    "mc_spread": "imx.sampling",
-    "rr_spread": "imx.sampling",
-    "maximize_influence": "imx.solvers",
-    "opim_c": "imx.solvers",
-    "imm": "imx.solvers",
-    "cim": "imx.solvers.cim",
-    "HeteroIndex": "imx.solvers.hetero",
-    "dynamics": "imx.dynamics",
+    "RRCollection": "imx.sampling:RRCollection",
+    "sample_rr_sets": "imx.sampling:sample_rr_sets",
+    "exact_spread": "imx.sampling:exact_spread",
+    "mc_spread": "imx.sampling:mc_spread",
+    "rr_spread": "imx.sampling:rr_spread",
+    "maximize_influence": "imx.solvers:maximize_influence",
+    "opim_c": "imx.solvers:opim_c",
+    "imm": "imx.solvers:imm",
+    "cim": "imx.solvers.cim:cim",
+    "HeteroIndex": "imx.solvers.hetero:HeteroIndex",
+    "dynamics": "imx.dynamics:",
 }
 
 __all__ = ["__version__", "ImxError", "InputError", "MemoryBudgetError", "ParameterError",
@@ -37,7 +37,8 @@ def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'imx' has no attribute {name!r}")
-    module = importlib.import_module(target)
-    value = module if target.endswith("." + name) else getattr(module, name)
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
     globals()[name] = value
     return value

@@ -1,0 +1,215 @@
+"""``imx im`` (classic influence maximization) and ``imx spread`` (evaluate seeds).
+
+Seed files hold one node label per line, in selection order, no header;
+``imx im --out`` writes them and ``imx spread --seeds`` reads them (blank
+lines and lines starting with ``#`` are skipped).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import click
+
+from ..errors import InputError
+from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
+                      threads_option)
+
+__all__ = ["im", "spread", "read_seeds", "write_seeds", "parse_size"]
+
+SOLVER_NAMES = ("opim-c", "imm", "degree", "pagerank", "random", "celf")
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_SHOWN_SEEDS = 20
+
+
+def parse_size(text: str) -> int:
+    """``'512M'`` -> 536870912; plain numbers are bytes; K/M/G/T are powers of 1024."""
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = raw[-1:] if raw[-1:] in _UNITS and raw[-1:] else ""
+    try:
+        number = float(raw[:-1] if unit else raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a size such as 4G, 512M or 1000000") from None
+    if not number > 0:
+        raise ValueError("a memory size must be positive")
+    return int(number * _UNITS[unit])
+
+
+def _size_option(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def write_seeds(path: str, labels) -> None:
+    """Write one label per line, atomically."""
+    from ..io.atomic import atomic_write_text
+
+    atomic_write_text(path, "".join(f"{label}\n" for label in labels))
+
+
+def read_seeds(path: str, graph) -> list[int]:
+    """Internal ids of the labels in a seed file; InputError with file:line if unknown."""
+    ids: list[int] = []
+    seen: dict[int, int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if len(text.split()) > 1:
+                raise InputError(f"expected one node label per line, got {text!r}", path=path,
+                                 line=number)
+            try:
+                node = graph.index_of(text)
+            except KeyError:
+                raise InputError(f"seed {text!r} is not a node of the graph", path=path,
+                                 line=number) from None
+            if node in seen:
+                raise InputError(f"seed {text!r} repeats line {seen[node]}", path=path,
+                                 line=number)
+            seen[node] = number
+            ids.append(node)
+    if not ids:
+        raise InputError("no seeds in the file", path=path)
+    return ids
+
+
+class _LateProgress(Progress):
+    """A progress line that appears only once a run has lasted ``delay`` seconds."""
+
+    def __init__(self, enabled: bool = True, label: str = "", delay: float = 1.0):
+        super().__init__(enabled, label)
+        self._start = time.perf_counter()
+        self._delay = delay
+
+    def __call__(self, done, total=None, label=None):
+        if time.perf_counter() - self._start >= self._delay:
+            super().__call__(done, total, label)
+
+
+def _fmt(value, spec=",.1f"):
+    return "-" if value is None else format(value, spec)
+
+
+def _human_im(d: dict) -> str:
+    labels = d["seed_labels"]
+    shown = " ".join(map(str, labels[:_SHOWN_SEEDS]))
+    if len(labels) > _SHOWN_SEEDS:
+        shown += f" ... ({len(labels) - _SHOWN_SEEDS} more; --out or --json for all)"
+    lines = [f"solver      {d['solver']} ({d['model'].upper()}, k={d['k']}"
+             + (f", eps={d['eps']:g}" if d.get("eps") is not None else "") + ")",
+             f"seeds       {shown}",
+             f"spread      {_fmt(d['spread'])}"]
+    if d["approx_ratio"] is not None:
+        target = d["record"]["counters"].get("target_ratio")
+        met = "" if target is None else (f" (target {target:.3f} met)"
+                                         if d["approx_ratio"] >= target
+                                         else f" (target {target:.3f} NOT met)")
+        lines.append(f"certified   ratio {d['approx_ratio']:.3f}{met}; spread >= "
+                     f"{_fmt(d['lower_bound'])}, optimum <= {_fmt(d['upper_bound'])}")
+    elif d["upper_bound"] is not None:
+        lines.append(f"bound       optimum <= {_fmt(d['upper_bound'])}")
+    if d["rr_sets"]:
+        lines.append(f"RR sets     {d['rr_sets']:,}")
+    phases = d["record"]["phases"]
+    lines.append(f"time        {sum(phases.values()):.3f} s  ("
+                 + ", ".join(f"{k} {v:.3f}" for k, v in phases.items()) + ")")
+    if d.get("out"):
+        lines.append(f"written     {d['out']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@graph_options
+@click.option("-k", "k", type=click.IntRange(min=1), required=True, help="Number of seeds.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Diffusion model.")
+@click.option("--eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=0.1, show_default=True,
+              help="OPIM-C stops at a certified ratio >= 1 - 1/e - EPS (IMM: its error).")
+@click.option("--delta", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=None, help="Failure probability (default 1/n).")
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="opim-c", show_default=True)
+@click.option("--time-budget", type=click.FloatRange(0.0, min_open=True), default=None,
+              metavar="S", help="OPIM-C online mode: stop after about S seconds.")
+@click.option("--max-rr-sets", type=click.IntRange(min=2), default=None, metavar="N",
+              help="OPIM-C online mode: draw at most N RR sets (IMM: cap, no guarantee).")
+@click.option("--max-memory", callback=_size_option, default=None, metavar="SIZE",
+              help="Memory budget for RR sets (e.g. 4G); default 80% of available memory.")
+@click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Simulations per estimate of the CELF solver.")
+@seed_option
+@threads_option
+@json_option
+@click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write the seed labels, one per line, in selection order.")
+def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
+       max_rr_sets, max_memory, mc_runs, seed, threads, as_json, out):
+    """Choose K seeds of GRAPH that maximise the expected spread (IC or LT).
+
+    The default solver, OPIM-C, reports a certified approximation ratio with
+    probability 1 - delta.
+    """
+    from ..solvers.api import maximize_influence
+
+    if out is not None and os.path.isdir(out):
+        raise click.BadParameter(f"{out!r} is a directory", param_hint="--out")
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    extra = {"mc_runs": mc_runs} if solver == "celf" else {}
+    with _LateProgress(enabled=not as_json, label=solver) as progress:
+        result = maximize_influence(g, k, model=model, solver=solver, eps=eps, delta=delta,
+                                    seed=seed, threads=threads, time_budget=time_budget,
+                                    max_rr_sets=max_rr_sets, max_memory=max_memory,
+                                    progress=progress, **extra)
+    if out is not None:
+        write_seeds(out, result.seed_labels)
+    data = result.to_dict()
+    data["graph"] = graph
+    data["eps"] = eps if solver in ("opim-c", "imm") else None
+    data["out"] = out
+    emit(data, as_json, _human_im)
+
+
+def _human_spread(d: dict) -> str:
+    unit = "simulations" if d["method"] == "mc" else "RR sets"
+    return "\n".join([
+        f"seeds       {d['seeds']:,}",
+        f"spread      {d['mean']:,.2f}  95% CI [{d['ci_low']:,.2f}, {d['ci_high']:,.2f}]",
+        f"method      {d['method']} ({d['runs']:,} {unit}, {d['model'].upper()})",
+    ])
+
+
+@click.command()
+@graph_options
+@click.option("--seeds", "seeds_path", type=click.Path(exists=True, dir_okay=False),
+              required=True, metavar="FILE", help="Seed labels, one per line.")
+@click.option("--mc", "runs", type=click.IntRange(min=1), default=10000, show_default=True,
+              help="Monte-Carlo simulations.")
+@click.option("--rr-eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=None, metavar="EPS",
+              help="Use the RR estimator with relative error EPS instead of simulations.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@seed_option
+@threads_option
+@json_option
+def spread(graph, undirected, probs, keep_self_loops, seeds_path, runs, rr_eps, model, seed,
+           threads, as_json):
+    """Estimate the expected spread of the seeds in FILE on GRAPH."""
+    from ..sampling import mc_spread, rr_spread
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    ids = read_seeds(seeds_path, g)
+    with _LateProgress(enabled=not as_json, label="spread") as progress:
+        if rr_eps is None:
+            est = mc_spread(g, ids, runs, model=model, seed=seed, threads=threads,
+                            progress=progress)
+        else:
+            est = rr_spread(g, ids, eps=rr_eps, model=model, seed=seed, threads=threads,
+                            progress=progress)
+    data = est.to_dict()
+    data.update({"graph": graph, "seeds": len(ids), "model": model})
+    emit(data, as_json, _human_spread)

@@ -1,0 +1,175 @@
+"""Monte-Carlo spread: forward IC / LT simulations, in parallel and deterministic.
+
+Run ``r`` draws from stream ``(seed, r)`` whichever thread executes it, so the
+per-run outcomes, hence the mean and its confidence interval, do not depend on
+the thread count.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+from numba import njit
+
+from .._rng import next_double, stream_start
+from ..errors import ParameterError
+from ._pool import parallel_for, resolve_threads
+from .plan import model_code
+
+__all__ = ["SpreadEstimate", "mc_spread", "simulate_block"]
+
+_Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class SpreadEstimate:
+    """An estimate of expected spread with its 95% confidence interval.
+
+    ``runs`` is the number of simulations (Monte Carlo) or of RR sets (RR
+    estimator); ``method`` says which.
+    """
+
+    mean: float
+    stderr: float
+    ci_low: float
+    ci_high: float
+    runs: int
+    method: str = "mc"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@njit(cache=True, nogil=True)
+def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, first, last,
+                   active, weight_in, threshold, queue, touched, result):
+    """``result[r]`` = active nodes at the end of run ``r``, for ``first <= r < last``.
+
+    IC: every arc out of a newly active node fires once with its probability.
+    LT: every node draws a threshold uniform in (0, 1] when first reached and
+    activates once the weights of its active in-neighbours reach it.  Scratch
+    (one thread's): ``active`` uint8[n], and for LT ``weight_in``,
+    ``threshold`` float64[n], all zero and left zero; ``queue`` int32[n],
+    ``touched`` int32[n] (LT) or empty.
+    """
+    for r in range(first, last):
+        state = stream_start(seed, r)
+        pos = 0
+        ntouched = 0
+        for s in seeds:
+            if not active[s]:
+                active[s] = 1
+                queue[pos] = s
+                pos += 1
+        head = 0
+        while head < pos:
+            u = queue[head]
+            head += 1
+            for a in range(out_offsets[u], out_offsets[u + 1]):
+                v = out_targets[a]
+                if active[v]:
+                    continue
+                if model == 0:
+                    state, u01 = next_double(state)
+                    if u01 < out_probs[a]:
+                        active[v] = 1
+                        queue[pos] = v
+                        pos += 1
+                else:
+                    if threshold[v] == 0.0:
+                        state, u01 = next_double(state)
+                        threshold[v] = 1.0 - u01
+                        weight_in[v] = 0.0
+                        touched[ntouched] = v
+                        ntouched += 1
+                    weight_in[v] += out_probs[a]
+                    if weight_in[v] >= threshold[v]:
+                        active[v] = 1
+                        queue[pos] = v
+                        pos += 1
+        result[r] = pos
+        for i in range(pos):
+            active[queue[i]] = 0
+        for i in range(ntouched):
+            threshold[touched[i]] = 0.0
+            weight_in[touched[i]] = 0.0
+
+
+def _seed_ids(graph, seeds: Iterable[int]) -> np.ndarray:
+    ids = np.unique(np.asarray(list(seeds) if not isinstance(seeds, np.ndarray) else seeds,
+                               dtype=np.int64).ravel())
+    if ids.size and (ids[0] < 0 or ids[-1] >= graph.n):
+        raise ParameterError(f"seed ids must be in 0..{graph.n - 1}")
+    return ids
+
+
+def mc_spread(graph, seeds: Iterable[int], runs: int = 10000, *, model: str = "ic",
+              seed: int = 0, threads: int | None = None,
+              progress: Callable | None = None) -> SpreadEstimate:
+    """Expected spread of ``seeds`` (internal ids) by forward Monte-Carlo simulation.
+
+    Parameters
+    ----------
+    graph : imx.Graph
+    seeds : iterable of int
+    runs : int
+        Number of simulations (default 10000).
+    model : {'ic', 'lt'}
+    seed : int
+        Run ``r`` uses stream ``(seed, r)``: same seed, same answer, any thread count.
+    threads : int, optional
+    progress : callable, optional
+        ``progress(done, total, label)``.
+
+    Returns
+    -------
+    SpreadEstimate
+        Mean, standard error and normal 95% confidence interval of the runs.
+
+    Examples
+    --------
+    >>> import imx
+    >>> g = imx.Graph.from_arrays([0, 1], [1, 2], probs="uniform:0.5")
+    >>> est = imx.mc_spread(g, [0], runs=20000, seed=1)
+    >>> est.ci_low < 1.75 < est.ci_high
+    True
+    """
+    code = model_code(model)
+    runs = int(runs)
+    if runs < 1:
+        raise ParameterError(f"runs must be at least 1, got {runs}")
+    if int(seed) < 0:
+        raise ParameterError("seed must be non-negative")
+    if code == 1:
+        graph.check_lt()
+    ids = _seed_ids(graph, seeds)
+    out_offsets = np.asarray(graph.out_offsets)
+    out_targets = np.asarray(graph.out_targets)
+    out_probs = np.asarray(graph.out_probs)
+    workers = resolve_threads(threads)
+    n = graph.n
+    lt_n = n if code == 1 else 0
+    scratch = [(np.zeros(n, dtype=np.uint8), np.zeros(lt_n), np.zeros(lt_n),
+                np.empty(n, dtype=np.int32), np.empty(lt_n, dtype=np.int32))
+               for _ in range(workers)]
+    result = np.zeros(runs, dtype=np.int32)
+    block = max(1, min(1024, runs // (16 * workers)))
+    nblocks = (runs + block - 1) // block
+    chunk = nblocks if progress is None else max(1, -(-nblocks // 20))
+
+    def body(worker: int, b: int) -> None:
+        simulate_block(code, n, out_offsets, out_targets, out_probs, ids, int(seed), b * block,
+                       min(runs, (b + 1) * block), *scratch[worker], result)
+
+    for done in range(0, nblocks, chunk):
+        todo = min(chunk, nblocks - done)
+        parallel_for(todo, lambda worker, b, done=done: body(worker, done + b), workers)
+        if progress is not None:
+            progress(min(runs, (done + todo) * block), runs, "simulations")
+    parts = [result]
+    values = np.concatenate(parts).astype(np.float64)
+    mean = float(values.mean())
+    stderr = float(values.std(ddof=1) / math.sqrt(runs)) if runs > 1 else 0.0
+    return SpreadEstimate(mean, stderr, mean - _Z95 * stderr, mean + _Z95 * stderr, runs, "mc")

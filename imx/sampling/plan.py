@@ -1,0 +1,277 @@
+"""Per-node sampling plans: how each node draws its live in-arcs.
+
+A plan is computed once per (graph, model, method) and cached while the graph
+lives.  It tells the RR kernels, for every node ``v``, which routine decides
+the live in-arcs of ``v``:
+
+IC (each in-arc live independently with its probability)
+    ``IC_NONE``    no in-arc can be live (no in-arcs, or all p = 0);
+    ``IC_ALL``     every in-arc is live (all p >= 1);
+    ``IC_SKIP``    all in-arcs share one p: jump from live arc to live arc with
+                   geometric skips, ``floor(ln U / ln(1 - p))`` (SUBSIM, Guo et
+                   al. 2020), one draw per live arc instead of one per arc;
+                   ``param[v] = 1 / ln(1 - p)``, and ``none[v] = (1 - p)**d``:
+                   a first draw U <= none[v] means no live arc at all, known
+                   without a logarithm (the same decision the skip would make);
+    ``IC_COIN``    one coin per in-arc (few arcs, or large p, where skipping
+                   does not pay);
+    ``IC_SORTED``  skewed probabilities: in-arcs sorted by decreasing p in
+                   ``alt_sources``, with p and 1 / ln(1 - p) interleaved in
+                   ``alt_values`` (two per arc); geometric skips at rate
+                   q = the largest remaining p, each candidate accepted with
+                   p / q (thinning), q refreshed after every candidate.  Exact
+                   in distribution: every arc is live with its own p,
+                   independently.
+LT (each node picks at most one in-arc, arc (u, v) with weight w(u, v))
+    ``LT_NONE``        nothing to pick;
+    ``LT_UNIFORM``     all in-weights equal w = ``param[v]``: arc ``floor(U / w)``
+                       if below the in-degree, else none;
+    ``LT_CUMULATIVE``  general weights: binary search of U in the prefix sums
+                       ``alt_values``.
+
+``method='coin'`` forces ``IC_COIN`` (IC) / ``LT_CUMULATIVE`` (LT) everywhere,
+``'skip'`` forces skips wherever the arcs allow; both exist for testing that
+the fast routines draw from the same distribution.
+"""
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ..errors import ParameterError
+
+__all__ = ["SamplingPlan", "get_plan", "MODELS", "METHODS", "model_code",
+           "IC_NONE", "IC_ALL", "IC_SKIP", "IC_COIN", "IC_SORTED",
+           "LT_NONE", "LT_UNIFORM", "LT_CUMULATIVE"]
+
+MODELS = ("ic", "lt")
+METHODS = ("auto", "coin", "skip")
+
+IC_NONE, IC_ALL, IC_SKIP, IC_COIN, IC_SORTED = 0, 1, 2, 3, 4
+LT_NONE, LT_UNIFORM, LT_CUMULATIVE = 0, 1, 2
+
+_METHOD_CODE = {"auto": 0, "coin": 1, "skip": 2}
+
+# Skipping costs about one logarithm (~10 ns) per live arc plus one, unless
+# no arc is live; a coin costs a hash and a compare (~2 ns).  With few in-arcs
+# or a large probability the coins win.
+_SKIP_MIN_DEGREE = 4
+_SKIP_MAX_PROB = 0.3
+
+
+def model_code(model: str) -> int:
+    """0 for ``'ic'``, 1 for ``'lt'``; ParameterError otherwise."""
+    key = str(model).lower()
+    if key not in MODELS:
+        raise ParameterError(f"model must be 'ic' or 'lt', got {model!r}")
+    return MODELS.index(key)
+
+
+@dataclass(frozen=True)
+class SamplingPlan:
+    """Per-node routine codes and parameters for one graph and model.
+
+    ``info`` packs, for node ``v``, four 64-bit words at ``4 v``: first in-arc,
+    ``(end of the in-arcs) << 4 | routine code``, the routine's float
+    parameter and the probability that no in-arc is live (IC_SKIP), the last
+    two as bits: read them through ``info_float``, a float64 view of the same
+    memory.
+    One 32-byte record per node means one cache miss per visited node instead
+    of one per array.  ``alt_sources`` (one per arc, in-CSR positions) and
+    ``alt_values`` (IC: two per arc, LT: one) exist when some node needs them,
+    else they have length 0.
+    """
+
+    model: int
+    method: str
+    info: np.ndarray         # int64[4 n]
+    alt_sources: np.ndarray  # int32[m] or empty
+    alt_values: np.ndarray   # float64[2m] (IC) / [m] (LT) or empty
+
+    @property
+    def info_float(self) -> np.ndarray:
+        return self.info.view(np.float64)
+
+    @property
+    def mode(self) -> np.ndarray:
+        """Routine code of every node (int8[n])."""
+        return (self.info[1::4] & 15).astype(np.int8)
+
+    @property
+    def param(self) -> np.ndarray:
+        """Routine parameter of every node (float64[n])."""
+        return self.info_float[2::4].copy()
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.info.nbytes + self.alt_sources.nbytes + self.alt_values.nbytes)
+
+
+def _pack(in_offsets: np.ndarray, mode: np.ndarray, param: np.ndarray,
+          none: np.ndarray) -> np.ndarray:
+    n = mode.shape[0]
+    info = np.empty(4 * n, dtype=np.int64)
+    info[0::4] = in_offsets[:-1]
+    info[1::4] = (in_offsets[1:] << 4) | mode.astype(np.int64)
+    info.view(np.float64)[2::4] = param
+    info.view(np.float64)[3::4] = none
+    return info
+
+
+@njit(cache=True, nogil=True)
+def _ic_modes(in_offsets, in_probs, method):
+    n = in_offsets.shape[0] - 1
+    mode = np.zeros(n, dtype=np.int8)
+    param = np.zeros(n, dtype=np.float64)
+    none = np.zeros(n, dtype=np.float64)
+    for v in range(n):
+        lo = in_offsets[v]
+        hi = in_offsets[v + 1]
+        if hi == lo:
+            continue
+        p0 = in_probs[lo]
+        pmax = p0
+        uniform = True
+        for i in range(lo + 1, hi):
+            p = in_probs[i]
+            if p != p0:
+                uniform = False
+            if p > pmax:
+                pmax = p
+        if pmax <= 0.0:
+            mode[v] = IC_NONE
+        elif uniform and p0 >= 1.0:
+            mode[v] = IC_ALL
+        elif method == 1:
+            mode[v] = IC_COIN
+        elif uniform:
+            if method == 2 or (hi - lo >= _SKIP_MIN_DEGREE and p0 <= _SKIP_MAX_PROB):
+                mode[v] = IC_SKIP
+                lq = math.log1p(-np.float64(p0))
+                param[v] = 1.0 / lq
+                none[v] = math.exp(lq * (hi - lo))
+            else:
+                mode[v] = IC_COIN
+        elif method == 2 or hi - lo >= _SKIP_MIN_DEGREE:
+            mode[v] = IC_SORTED
+        else:
+            mode[v] = IC_COIN
+    return mode, param, none
+
+
+def _sorted_arcs(in_offsets, in_sources, in_probs):
+    """In-arcs of every node by decreasing probability (ties: by source), with
+    p and 1 / ln(1 - p) interleaved.  Vectorised: one lexsort over all arcs."""
+    heads = np.repeat(np.arange(in_offsets.shape[0] - 1, dtype=np.int64), np.diff(in_offsets))
+    probs = np.asarray(in_probs, dtype=np.float64)
+    order = np.lexsort((-probs, heads))  # stable: equal p keep the in-CSR (source) order
+    alt_sources = np.asarray(in_sources)[order].astype(np.int32)
+    p = probs[order]
+    del order, heads
+    alt_values = np.empty(2 * p.shape[0], dtype=np.float64)
+    alt_values[0::2] = p
+    inner = (p > 0.0) & (p < 1.0)
+    inverse = np.zeros_like(p)
+    inverse[inner] = 1.0 / np.log1p(-p[inner])
+    alt_values[1::2] = inverse
+    return alt_sources, alt_values
+
+
+@njit(cache=True, nogil=True)
+def _lt_modes(in_offsets, in_probs, method):
+    n = in_offsets.shape[0] - 1
+    mode = np.zeros(n, dtype=np.int8)
+    param = np.zeros(n, dtype=np.float64)
+    for v in range(n):
+        lo = in_offsets[v]
+        hi = in_offsets[v + 1]
+        if hi == lo:
+            continue
+        w0 = in_probs[lo]
+        uniform = True
+        total = 0.0
+        for i in range(lo, hi):
+            total += in_probs[i]
+            if in_probs[i] != w0:
+                uniform = False
+        if total <= 0.0:
+            mode[v] = LT_NONE
+        elif uniform and method != 1:
+            mode[v] = LT_UNIFORM
+            param[v] = np.float64(w0)
+        else:
+            mode[v] = LT_CUMULATIVE
+    return mode, param, np.zeros(n, dtype=np.float64)
+
+
+@njit(cache=True, nogil=True)
+def _lt_cumulative(in_offsets, in_probs, mode):
+    m = in_probs.shape[0]
+    n = in_offsets.shape[0] - 1
+    cum = np.zeros(m, dtype=np.float64)
+    for v in range(n):
+        if mode[v] != LT_CUMULATIVE:
+            continue
+        acc = 0.0
+        for i in range(in_offsets[v], in_offsets[v + 1]):
+            acc += np.float64(in_probs[i])
+            cum[i] = acc
+    return cum
+
+
+def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
+    """Compute the sampling plan of ``graph`` (see the module docstring)."""
+    code = model_code(model)
+    if method not in METHODS:
+        raise ParameterError(f"sampling method must be one of {METHODS}, got {method!r}")
+    in_offsets = np.asarray(graph.in_offsets)
+    in_probs = np.asarray(graph.in_probs)
+    empty_i = np.zeros(0, dtype=np.int32)
+    empty_f = np.zeros(0, dtype=np.float64)
+    if code == 0:
+        mode, param, none = _ic_modes(in_offsets, in_probs, _METHOD_CODE[method])
+        if np.any(mode == IC_SORTED):
+            alt_sources, alt_values = _sorted_arcs(in_offsets, np.asarray(graph.in_sources),
+                                                   in_probs)
+        else:
+            alt_sources, alt_values = empty_i, empty_f
+    else:
+        graph.check_lt()
+        mode, param, none = _lt_modes(in_offsets, in_probs, _METHOD_CODE[method])
+        alt_sources = empty_i
+        alt_values = (_lt_cumulative(in_offsets, in_probs, mode)
+                      if np.any(mode == LT_CUMULATIVE) else empty_f)
+    info = _pack(in_offsets, mode, param, none)
+    for arr in (info, alt_sources, alt_values):
+        arr.setflags(write=False)
+    return SamplingPlan(code, method, info, alt_sources, alt_values)
+
+
+# (id of graph.in_probs, model, method) -> (weakref to graph.in_probs, plan).
+# Plans hold no reference to the graph, so a dropped graph frees its entry.
+_CACHE: dict[tuple[int, int, str], tuple[weakref.ref, SamplingPlan]] = {}
+
+
+def get_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
+    """The cached plan of ``graph`` for ``model`` and ``method`` (built on first use)."""
+    code = model_code(model)
+    probs = graph.in_probs
+    key = (id(probs), code, method)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is probs:
+        return hit[1]
+    plan = build_plan(graph, MODELS[code], method)
+
+    def _drop(_ref, key=key):
+        _CACHE.pop(key, None)
+
+    try:
+        ref = weakref.ref(probs, _drop)
+    except TypeError:  # an array type without weak references: do not cache
+        return plan
+    _CACHE[key] = (ref, plan)
+    return plan

@@ -1,0 +1,214 @@
+"""Drawing batches of RR sets into an :class:`RRCollection`.
+
+A batch is drawn in rounds of blocks of consecutive sets.  Worker threads take
+blocks one at a time (:func:`imx.sampling._pool.parallel_for`), draw each into
+their own scratch buffer with the ``nogil`` kernel, and keep a copy; the
+blocks are then written to the collection in index order.  Before the bulk of
+a batch, the memory it needs is estimated from a pilot (the batch's first
+sets, which are kept) or from the sets already in the collection, and refused
+past the budget.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ParameterError
+from ._pool import parallel_for, resolve_threads
+from .collection import RRCollection
+from .memory import check_budget, resolve_budget
+from .plan import MODELS, get_plan, model_code
+from .rr import draw_block
+
+__all__ = ["sample_rr_sets", "append_rr_sets", "derive_seed", "estimate_bytes"]
+
+_PILOT_SETS = 256
+_ROUND_MIN_ENTRIES = 1 << 20
+_ROUND_MAX_ENTRIES = 1 << 24
+# entries per block: big enough that the Python call around a block is noise
+_BLOCK_ENTRIES = 16384
+_MIN_BLOCK_ENTRIES = 2048
+_MASK64 = (1 << 64) - 1
+_NO_STOP = np.zeros(0, dtype=np.uint8)
+_NO_STOP.setflags(write=False)
+
+
+def derive_seed(seed: int, role: int) -> int:
+    """A stream family for ``role`` (1, 2, ...) of a run with ``seed``: SplitMix64
+    of the pair, so that families of different roles never coincide."""
+    z = (int(seed) * 0x9E3779B97F4A7C15 + int(role) * 0xD1B54A32D192ED03
+         + 0x632BE59BD9B4E019) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (z ^ (z >> 31)) & ((1 << 63) - 1)
+
+
+def estimate_bytes(count: int, mean_size: float) -> float:
+    """Bytes that ``count`` stored RR sets of mean size ``mean_size`` take (nodes + offsets)."""
+    return count * (8.0 + 4.0 * max(mean_size, 1.0))
+
+
+def _graph_arrays(graph, plan):
+    """The arrays the RR kernels take after ``model, n``."""
+    return (plan.info, plan.info_float, np.asarray(graph.in_sources),
+            np.asarray(graph.in_probs), plan.alt_sources, plan.alt_values)
+
+
+class _Workers:
+    """Per-thread scratch of one sampling call: visited flags and output buffers."""
+
+    def __init__(self, n: int, threads: int):
+        self.threads = threads
+        self.visited = np.zeros((threads, n), dtype=np.uint8)  # kernels leave it all zero
+        self.buffers = [np.empty(1 << 16, dtype=np.int32) for _ in range(threads)]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.visited.nbytes + sum(b.nbytes for b in self.buffers))
+
+
+def _draw_round(collection: RRCollection, arrays, model: int, seed: int, first: int,
+                count: int, mean: float, workers: _Workers) -> None:
+    n = collection.n
+    # blocks of about _BLOCK_ENTRIES entries, smaller when that leaves fewer
+    # than 8 per thread (sizes vary wildly: balance needs many blocks), but
+    # not below _MIN_BLOCK_ENTRIES, where the call around a block would show
+    per_block = min(_BLOCK_ENTRIES, max(_MIN_BLOCK_ENTRIES, count * mean / (8 * workers.threads)))
+    block_size = int(min(8192, max(1, per_block // max(mean, 1.0))))
+    nblocks = (count + block_size - 1) // block_size
+    sizes = np.zeros(count, dtype=np.int32)
+    blocks: list = [None] * nblocks
+
+    def body(worker: int, block: int) -> None:
+        lo = block * block_size
+        hi = min(count, lo + block_size)
+        while True:
+            out = workers.buffers[worker]
+            end = draw_block(model, n, *arrays, seed, first, lo, hi, out,
+                             workers.visited[worker], sizes, _NO_STOP)
+            if end >= 0:
+                break
+            # did not fit: same sets again with twice the room
+            workers.buffers[worker] = np.empty(2 * out.shape[0], dtype=np.int32)
+        blocks[block] = out[:end].copy()
+
+    parallel_for(nblocks, body, workers.threads)
+    total = int(sizes.sum(dtype=np.int64))
+    collection._reserve(count, total)
+    base = collection.total_size
+    if total:
+        np.concatenate(blocks, out=collection._nodes[base:base + total])
+    del blocks
+    collection._append_sizes(sizes)
+
+
+def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int | None = None,
+                   max_memory: int | None = None, method: str = "auto",
+                   progress: Callable | None = None) -> None:
+    """Draw ``count`` more RR sets into ``collection``, continuing its numbering.
+
+    The new sets are numbers ``collection.start + collection.count ...`` of
+    family ``collection.seed`` under ``collection.model``.  ``max_memory``
+    bounds the bytes the whole collection may hold afterwards (default: 80% of
+    the memory available now); MemoryBudgetError if the estimate exceeds it.
+    """
+    if collection.n != graph.n:
+        raise ParameterError(f"collection is over n={collection.n} nodes, graph has {graph.n}")
+    if collection.seed is None or collection.model is None:
+        raise ParameterError("append_rr_sets needs a collection made by the samplers "
+                             "(model and seed known)")
+    count = int(count)
+    if count < 0:
+        raise ParameterError(f"count must be non-negative, got {count}")
+    if count == 0 or graph.n == 0:
+        if count and graph.n == 0:
+            raise ParameterError("cannot sample RR sets of an empty graph")
+        return
+    model = model_code(collection.model)
+    plan = get_plan(graph, MODELS[model], method)
+    arrays = _graph_arrays(graph, plan)
+    budget = resolve_budget(max_memory)
+    seed = int(collection.seed)
+    done = 0
+    checked = False
+    workers = _Workers(graph.n, resolve_threads(threads))
+    while done < count:
+        have = collection.count
+        if have >= 32:
+            mean = collection.mean_size()
+            if not checked:
+                held = estimate_bytes(have, mean)
+                need = held + estimate_bytes(count - done, mean)
+                transient = min(4.0 * _ROUND_MAX_ENTRIES, 4.0 * count * mean) + workers.nbytes
+                check_budget(need + transient, budget,
+                             f"{have + count - done:,} RR sets (mean size {mean:,.1f} nodes)")
+                collection._reserve(count - done, int(1.05 * (count - done) * mean))
+                checked = True
+            entries = min(_ROUND_MAX_ENTRIES, max(_ROUND_MIN_ENTRIES, (count - done) * mean / 4))
+            r = int(min(count - done, max(1, entries // max(mean, 1.0))))
+        else:
+            mean = 64.0
+            r = min(count - done, _PILOT_SETS)
+        _draw_round(collection, arrays, model, seed, collection.start + collection.count, r,
+                    mean, workers)
+        done += r
+        if progress is not None:
+            progress(done, count, "RR sets")
+
+
+def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 0, start: int = 0,
+                   threads: int | None = None, max_memory: int | None = None,
+                   method: str = "auto", progress: Callable | None = None) -> RRCollection:
+    """Draw ``count`` reverse-reachable sets of ``graph``.
+
+    Parameters
+    ----------
+    graph : imx.Graph
+    count : int
+        Number of RR sets.
+    model : {'ic', 'lt'}
+        Independent cascade or linear threshold (LT weights must sum to <= 1 per node).
+    seed : int
+        Stream family; RR set ``j`` of the result is RR set number ``start + j``
+        of family ``seed``, with a root uniform over ``0..n-1``.
+    start : int
+        Index of the first set.
+    threads : int, optional
+        Worker threads (default: all cores).  The result is identical for any count.
+    max_memory : int, optional
+        Byte budget (default 80% of available memory); estimated from a pilot
+        of the first sets before the bulk is drawn.
+    method : {'auto', 'coin', 'skip'}
+        Per-node sampling routine (see :mod:`imx.sampling.plan`); every method
+        draws from the same distribution, 'auto' is the fastest.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each round.
+
+    Returns
+    -------
+    RRCollection
+
+    Raises
+    ------
+    MemoryBudgetError
+        If the estimated memory exceeds ``max_memory``.
+    ParameterError
+        For a bad model, count, seed or start.
+
+    Examples
+    --------
+    >>> import imx
+    >>> g = imx.Graph.from_arrays([0, 1, 2], [1, 2, 0], probs="uniform:0.5")
+    >>> rr = imx.sample_rr_sets(g, 100, seed=3)
+    >>> rr.count, int(rr.nodes[rr.offsets[0]]) in (0, 1, 2)
+    (100, True)
+    """
+    model_code(model)
+    if int(seed) < 0 or int(start) < 0:
+        raise ParameterError("seed and start must be non-negative")
+    collection = RRCollection(graph.n, model=str(model).lower(), seed=int(seed),
+                              start=int(start))
+    append_rr_sets(collection, graph, count, threads=threads, max_memory=max_memory,
+                   method=method, progress=progress)
+    return collection

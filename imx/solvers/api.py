@@ -1,0 +1,83 @@
+"""``maximize_influence``: one entry point for every classic IM solver."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..errors import ParameterError
+from .result import IMResult
+
+__all__ = ["maximize_influence", "SOLVERS"]
+
+#: Solver names accepted by :func:`maximize_influence` (and ``imx im --solver``).
+SOLVERS = ("opim-c", "imm", "degree", "pagerank", "random", "celf")
+
+
+def _solver_function(name: str):
+    if name == "opim-c":
+        from .opim import opim_c
+        return opim_c
+    if name == "imm":
+        from .imm_solver import imm
+        return imm
+    from . import baselines
+    return {"degree": baselines.degree, "pagerank": baselines.pagerank,
+            "random": baselines.random_seeds, "celf": baselines.celf}[name]
+
+
+def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-c",
+                       eps: float = 0.1, delta: float | None = None, seed: int = 1,
+                       threads: int | None = None, time_budget: float | None = None,
+                       max_rr_sets: int | None = None, max_memory: int | None = None,
+                       progress: Callable | None = None, **options) -> IMResult:
+    """Choose ``k`` seed nodes that maximize the expected spread under IC or LT.
+
+    Parameters
+    ----------
+    graph : imx.Graph
+        Arc probabilities (IC) or weights (LT) as stored in the graph.
+    k : int
+        Number of seeds.
+    model : {'ic', 'lt'}
+    solver : {'opim-c', 'imm', 'degree', 'pagerank', 'random', 'celf'}
+        OPIM-C (default) certifies its ratio; IMM guarantees 1 - 1/e - eps a
+        priori; the rest are baselines.
+    eps : float
+        OPIM-C stops at a certified ratio >= 1 - 1/e - eps; IMM's error.
+    delta : float, optional
+        Failure probability (default 1/n).
+    seed : int
+        Same seed, same answer, for any thread count.
+    threads : int, optional
+        Worker threads (default: all cores).
+    time_budget, max_rr_sets : optional
+        OPIM-C online mode: stop when spent, reporting the ratio reached.
+    max_memory : int, optional
+        Bytes the RR sets may take (default: 80% of the available memory).
+    progress : callable, optional
+        ``progress(done, total, label)``.
+    **options
+        Solver-specific extras (``method`` for the RR solvers, ``mc_runs`` for
+        CELF, ``spread_eps`` for baselines).
+
+    Returns
+    -------
+    IMResult
+
+    Examples
+    --------
+    >>> import imx
+    >>> g = imx.Graph.from_arrays([0, 0, 0, 1], [1, 2, 3, 2], probs="uniform:0.5")
+    >>> res = imx.maximize_influence(g, 1, seed=1)
+    >>> res.seed_labels
+    [0]
+    """
+    name = str(solver).lower()
+    if name not in SOLVERS:
+        raise ParameterError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    function = _solver_function(name)
+    if name in ("opim-c", "imm"):
+        return function(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
+                        time_budget=time_budget, max_rr_sets=max_rr_sets,
+                        max_memory=max_memory, progress=progress, **options)
+    return function(graph, k, model=model, seed=seed, threads=threads, progress=progress,
+                    max_rr_sets=max_rr_sets, **options)
