@@ -1,0 +1,193 @@
+"""``imx cim`` and ``imx cim-eval``: capacity-constrained influence maximization."""
+from __future__ import annotations
+
+import click
+
+from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
+                      threads_option)
+
+SOLVER_NAMES = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
+                "mg-greedy-cov", "degree", "pagerank", "local-opim")
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_SHOWN_APS = 30
+
+
+def _memory(ctx, param, value):
+    if value is None:
+        return None
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _UNITS else ""
+    try:
+        number = float(text[:-1] if unit else text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 4G or 512M") from None
+    if number <= 0:
+        raise click.BadParameter("must be positive")
+    return int(number * _UNITS[unit])
+
+
+def _ap_options(func):
+    func = click.option("--ap-sample", type=click.FloatRange(0.0, 1.0, min_open=True),
+                        default=None, metavar="F",
+                        help="Instead of --aps: a uniform sample of a fraction F of the nodes "
+                             "(drawn with --seed).")(func)
+    func = click.option("--ap-line", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Use the N-th list of a nested AP file (one list per line).")(func)
+    func = click.option("--aps", "aps_path", type=click.Path(exists=True, dir_okay=False),
+                        default=None, metavar="FILE",
+                        help="Active participants: labels separated by commas or white space; "
+                             "the nested .ap form holds one list per line.")(func)
+    return func
+
+
+def _load_aps(g, aps_path, ap_line, ap_sample, seed):
+    from ..solvers.cim.io import load_aps, sample_aps
+
+    if aps_path is not None and ap_sample is not None:
+        raise click.UsageError("give either --aps FILE or --ap-sample F, not both")
+    if aps_path is None and ap_sample is None:
+        raise click.UsageError("give the active participants with --aps FILE or --ap-sample F")
+    if ap_sample is not None:
+        if ap_line is not None:
+            raise click.UsageError("--ap-line applies to --aps FILE only")
+        return sample_aps(g, ap_sample, seed)
+    return load_aps(aps_path, g, ap_line=ap_line)
+
+
+def _human(d: dict) -> str:
+    times = d["record"]["phases"]
+    lines = [
+        f"solver      {d['solver']} ({d['model'].upper()}, k={d['k']}, eps={d['eps']:g})",
+        f"APs         {d['aps']:,}"
+        + (f" ({len(d['aps_without_candidates'])} without candidates: "
+           f"{', '.join(map(str, d['aps_without_candidates'][:10]))}"
+           f"{' ...' if len(d['aps_without_candidates']) > 10 else ''})"
+           if d["aps_without_candidates"] else ""),
+        f"seeds       {d['num_seeds']:,}",
+        f"spread      {d['spread']:,.1f}"
+        + (f"  (lower bound {d['spread_lower']:,.1f})" if d["spread_lower"] is not None else ""),
+    ]
+    if d["ratio"] is not None:
+        lines.append(f"certified   ratio {d['ratio']:.3f}; optimum <= {d['opt_upper']:,.1f}")
+    if d["rr_sets"]:
+        lines.append(f"RR sets     {d['rr_sets']:,}")
+    lines.append(f"time        {sum(times.values()):.3f} s  ("
+                 + ", ".join(f"{k} {v:.3f}" for k, v in times.items()) + ")")
+    rows = d["assignment"]
+    if rows:
+        lines.append("assignment  (AP: seeds)")
+        for row in rows[:_SHOWN_APS]:
+            lines.append(f"  {row['ap']}: {', '.join(map(str, row['seeds'])) or '-'}")
+        if len(rows) > _SHOWN_APS:
+            lines.append(f"  ... {len(rows) - _SHOWN_APS:,} more APs (use --out or --json)")
+    return "\n".join(lines)
+
+
+@click.command()
+@graph_options
+@_ap_options
+@click.option("-k", "k", type=click.IntRange(min=1), required=True,
+              help="Capacity: seeds each AP may choose.")
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="rr-opim+", show_default=True)
+@click.option("--eps", type=click.FloatRange(0.0, 0.5, min_open=True, max_open=True), default=0.1,
+              show_default=True, help="Certified ratio target 1/2 - EPS.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Live-edge worlds of the Monte-Carlo greedy solvers.")
+@click.option("--rr-sets", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Sets per collection of the *-greedy-cov solvers.")
+@click.option("--max-memory", callback=_memory, default=None, metavar="SIZE",
+              help="Memory budget (e.g. 8G); default 80% of the available memory.")
+@seed_option
+@threads_option
+@json_option
+@click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write the assignment as TSV (header ap<TAB>seed).")
+def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample, k, solver, eps,
+        model, mc_runs, rr_sets, max_memory, seed, threads, as_json, out):
+    """Choose at most K seeds among each AP's out-neighbours to maximise the spread.
+
+    The APs themselves neither count nor pass influence on; seeds are distinct.
+    """
+    from ..solvers.cim import cim as solve_cim
+    from ..solvers.cim import build_problem
+    from ..solvers.cim.io import write_assignment
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    ap_ids = _load_aps(g, aps_path, ap_line, ap_sample, seed)
+    problem = build_problem(g, ap_ids, k)
+    with Progress(enabled=not as_json, label=solver) as progress:
+        result = solve_cim(problem, None, solver=solver, model=model, eps=eps, seed=seed,
+                           threads=threads, max_memory=max_memory, progress=progress,
+                           mc_runs=mc_runs, rr_sets=rr_sets)
+    if out is not None:
+        write_assignment(out, result.pairs)
+    data = result.to_dict()
+    data["graph"] = graph
+    if out is not None:
+        data["out"] = out
+    emit(data, as_json, _human)
+
+
+def _human_eval(d: dict) -> str:
+    lines = [
+        f"seeds       {d['num_seeds']:,} over {d['aps']:,} APs",
+        f"spread      {d['spread']:,.1f}  [{d['low']:,.1f}, {d['high']:,.1f}]  "
+        f"({d['method']}, {d['samples']:,} samples"
+        + ("" if d["converged"] else ", sample cap reached") + ")",
+        f"feasible    {'yes' if not d['violations'] else 'no'}",
+    ]
+    for v in d["violations"][:10]:
+        lines.append(f"  {v}")
+    if len(d["violations"]) > 10:
+        lines.append(f"  ... {len(d['violations']) - 10} more")
+    return "\n".join(lines)
+
+
+@click.command("cim-eval")
+@graph_options
+@_ap_options
+@click.option("--assignment", "assignment_path", type=click.Path(exists=True, dir_okay=False),
+              required=True, metavar="FILE", help="TSV with header ap<TAB>seed.")
+@click.option("-k", "k", type=click.IntRange(min=1), default=None,
+              help="Capacity to check the assignment against (default: not checked).")
+@click.option("--mc", "mc_runs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Estimate by N Monte-Carlo simulations instead of RR sets.")
+@click.option("--eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=0.01, show_default=True, help="Relative error of the RR estimate.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@seed_option
+@threads_option
+@json_option
+def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
+             assignment_path, k, mc_runs, eps, model, seed, threads, as_json):
+    """Estimate the spread, on the passive graph, of an assignment file."""
+    import numba
+
+    from ..solvers.cim import build_problem, check_assignment
+    from ..solvers.cim.evaluate import evaluate_seeds
+    from ..solvers.cim.io import read_assignment
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    ap_ids = _load_aps(g, aps_path, ap_line, ap_sample, seed)
+    ap_pos, seed_ids = read_assignment(assignment_path, g, ap_ids)
+    problem = build_problem(g, ap_ids, k if k is not None else 1)
+    if model == "lt":
+        problem.passive.check_lt()
+    passive_ids = problem.passive_of[seed_ids]
+    violations = check_assignment(problem, ap_pos, passive_ids,
+                                  capacity=k if k is not None else 1 << 62)
+    previous = numba.get_num_threads()
+    try:
+        if threads is not None:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        with Progress(enabled=not as_json, label="evaluating") as progress:
+            estimate = evaluate_seeds(problem, passive_ids, method="mc" if mc_runs else "rr",
+                                      eps=eps, runs=mc_runs or 1, model=model, seed=seed,
+                                      threads=threads, progress=progress)
+    finally:
+        numba.set_num_threads(previous)
+    data = estimate.to_dict()
+    data.update(graph=graph, aps=int(problem.num_aps),
+                num_seeds=int(len(set(passive_ids.tolist()))), violations=violations)
+    emit(data, as_json, _human_eval)

@@ -1,0 +1,274 @@
+"""Capacity-constrained influence maximization (CIM).
+
+Zhang, Huang, Sun, Lin, Xiao, Tang, "Capacity Constrained Influence
+Maximization in Social Networks", KDD 2023 (arXiv 2306.01782).
+
+Each active participant (AP) ``u`` may pass a promotion to at most ``k`` of
+its candidates (out-neighbours that are not APs); a node is a seed of at most
+one AP; the goal is the largest expected spread of all seeds on the passive
+graph (the graph without the APs).  :func:`cim` solves it with:
+
+===============  ==============================================================
+``rr-opim+``     OPIM-style doubling with RR-Greedy and the tightened upper
+                 bound (default; (1/2 - eps)-approximate w.p. 1 - delta)
+``rr-opim``      the same with the plain ``2 x coverage`` upper bound
+``mg-opim``      the same with MG-Greedy inside
+``rr-greedy``    RR-Greedy on Monte-Carlo live-edge worlds (small graphs)
+``mg-greedy``    MG-Greedy (CELF) on Monte-Carlo live-edge worlds (small graphs)
+``rr-greedy-cov`` / ``mg-greedy-cov``   the greedy on a fixed number of RR sets
+``degree``       each AP takes its k free candidates of highest out-degree
+``pagerank``     ... of highest PageRank (reversed passive graph)
+``local-opim``   each AP runs OPIM-C on its own candidates
+===============  ==============================================================
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from ...errors import ParameterError
+from ...graph.core import Graph
+from ...record import RunRecord
+from .problem import CIMProblem, build_problem, check_assignment
+
+__all__ = ["cim", "CIMResult", "SOLVERS", "prepare", "CIMProblem", "build_problem",
+           "check_assignment"]
+
+SOLVERS = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
+           "mg-greedy-cov", "degree", "pagerank", "local-opim")
+MODELS = ("ic", "lt")
+
+#: Relative error of the stopping-rule estimate reported for uncertified solvers.
+REPORT_EPS = 0.05
+
+
+@dataclass
+class CIMResult:
+    """The answer of :func:`cim`.
+
+    Attributes
+    ----------
+    assignment : AP label -> list of its seed labels, for every AP in input order.
+    pairs : (AP label, seed label) in the order the solver chose them.
+    seeds : the distinct seeds (labels), in choice order.
+    spread : estimated expected spread of the seeds on the passive graph.
+    spread_lower : a lower bound on that spread (w.p. 1 - delta), when known.
+    opt_upper : an upper bound on the optimum (RR solvers), else None.
+    ratio : certified approximation ratio ``spread_lower / opt_upper`` (RR solvers).
+    rr_sets : RR sets the solver sampled (both collections).
+    aps_without_candidates : labels of APs that have no candidate.
+    record : phase times (``record.phases``) and counters.
+    """
+
+    solver: str
+    model: str
+    k: int
+    assignment: dict
+    pairs: list
+    seeds: list
+    spread: float
+    spread_lower: float | None
+    opt_upper: float | None
+    ratio: float | None
+    rr_sets: int
+    eps: float
+    delta: float
+    seed: int
+    aps_without_candidates: list
+    record: RunRecord = field(default_factory=RunRecord)
+    problem: CIMProblem | None = field(default=None, repr=False)
+    seed_ids: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def num_seeds(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def times(self) -> dict:
+        return dict(self.record.phases)
+
+    def to_dict(self) -> dict:
+        """JSON-able summary (labels as plain values)."""
+        return {
+            "solver": self.solver, "model": self.model, "k": self.k, "eps": self.eps,
+            "delta": self.delta, "seed": self.seed,
+            "aps": len(self.assignment), "num_seeds": self.num_seeds,
+            "spread": self.spread, "spread_lower": self.spread_lower,
+            "opt_upper": self.opt_upper, "ratio": self.ratio, "rr_sets": self.rr_sets,
+            "aps_without_candidates": list(self.aps_without_candidates),
+            "assignment": [{"ap": ap, "seeds": list(s)} for ap, s in self.assignment.items()],
+            "record": self.record.to_dict(),
+        }
+
+
+def prepare(graph: Graph, aps: Iterable[Any], k: int, *, path: str | None = None) -> CIMProblem:
+    """Build a :class:`CIMProblem` from AP labels (input ids) of ``graph``."""
+    ids = graph.indices_of(list(aps), what="AP", path=path)
+    return build_problem(graph, ids, k)
+
+
+def _set_threads(threads: int | None):
+    import numba
+
+    previous = numba.get_num_threads()
+    if threads is not None:
+        if threads < 1:
+            raise ParameterError(f"threads must be >= 1, got {threads}")
+        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    return previous
+
+
+def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = None, *,
+        solver: str = "rr-opim+", model: str = "ic", eps: float = 0.1,
+        delta: float | None = None, seed: int = 1, threads: int | None = None,
+        max_memory: int | None = None, progress: Callable | None = None,
+        mc_runs: int = 1000, rr_sets: int = 100_000, augment: bool = True) -> CIMResult:
+    """Solve capacity-constrained influence maximization.
+
+    Parameters
+    ----------
+    graph : the social graph ``G`` (IC probabilities or LT weights on its arcs),
+        or a prepared :class:`CIMProblem` (then ``aps`` and ``k`` are ignored).
+    aps : labels (input ids) of the active participants; their order is the
+        round-robin order of RR-Greedy and the priority order of the baselines.
+    k : capacity of each AP (>= 1).
+    solver : one of :data:`SOLVERS` (default ``"rr-opim+"``).
+    model : ``"ic"`` or ``"lt"``.
+    eps : approximation slack of the OPIM solvers (ratio >= 1/2 - eps), and of
+        local-opim (1 - 1/e - eps).
+    delta : failure probability (default 1/n, n = nodes of the passive graph).
+    seed : every random choice derives from it; the same seed gives the same
+        answer for any thread count.
+    threads : numba threads (default: all).
+    max_memory : byte budget for RR sets / Monte-Carlo worlds.
+    progress : optional ``progress(done, total, label)`` callback.
+    mc_runs : live-edge worlds of the Monte-Carlo greedy solvers.
+    rr_sets : size of each collection of the ``*-greedy-cov`` solvers.
+    augment : after a greedy solver (not the baselines), fill spare AP
+        capacity along augmenting paths: every greedy seed stays, seeds are
+        only added, so the spread and the guarantee can only improve.
+
+    Returns
+    -------
+    CIMResult
+
+    Raises
+    ------
+    InputError
+        An AP label not in the graph.
+    ParameterError
+        ``k < 1``, a duplicate AP, an unknown solver/model, eps out of range.
+
+    Examples
+    --------
+    >>> from imx import Graph
+    >>> g = Graph.from_arrays([0, 0, 1, 2], [1, 2, 3, 3], probs="uniform:0.5")
+    >>> res = cim(g, [0], 1, solver="degree")
+    >>> res.assignment
+    {0: [1]}
+    """
+    if solver not in SOLVERS:
+        raise ParameterError(f"unknown CIM solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    if model not in MODELS:
+        raise ParameterError(f"model must be 'ic' or 'lt', got {model!r}")
+    if not (0.0 < eps < 1.0):
+        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    record = RunRecord()
+    with record.phase("passive_graph"):
+        problem = graph if isinstance(graph, CIMProblem) else prepare(graph, aps, k)
+    if model == "lt":
+        problem.passive.check_lt()
+    n = problem.passive.n
+    delta = 1.0 / max(n, 2) if delta is None else float(delta)
+    previous = _set_threads(threads)
+    try:
+        return _solve(problem, solver=solver, model=model, eps=eps, delta=delta, seed=int(seed),
+                      threads=threads, max_memory=max_memory, progress=progress,
+                      mc_runs=mc_runs, rr_sets=rr_sets, augment=augment, record=record)
+    finally:
+        import numba
+
+        numba.set_num_threads(previous)
+
+
+def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max_memory,
+           progress, mc_runs, rr_sets, augment, record) -> CIMResult:
+    from . import baselines, greedy, opim
+    from .evaluate import rr_estimate
+
+    spread = lower = upper = ratio = None
+    sampled = 0
+    started = time.perf_counter()
+    if solver in opim.VARIANTS or solver.endswith("-cov"):
+        if solver in opim.VARIANTS:
+            answer = opim.opim_cim(problem, variant=solver, model=model, eps=eps, delta=delta,
+                                   seed=seed, threads=threads, max_memory=max_memory,
+                                   progress=progress, augment=augment, record=record)
+        else:
+            answer = opim.fixed_sample_cim(problem, greedy=solver[:2], rr_sets=rr_sets,
+                                           model=model, delta=delta, seed=seed, threads=threads,
+                                           max_memory=max_memory, augment=augment,
+                                           record=record)
+        selection = answer.selection
+        spread, lower, upper = answer.spread, answer.lower, answer.upper
+        ratio = answer.ratio if answer.theta else 1.0
+        sampled = 2 * answer.theta
+    else:
+        if solver in ("rr-greedy", "mg-greedy"):
+            from ...sampling.memory import resolve_budget
+
+            run = greedy.rr_greedy_mc if solver == "rr-greedy" else greedy.mg_greedy_mc
+            with record.phase("selection"):
+                selection = run(problem, runs=mc_runs, model=model, seed=seed,
+                                max_memory=resolve_budget(max_memory), progress=progress)
+                if augment:
+                    selection = greedy.augment(problem, selection)
+            record.counters["mc_runs"] = int(mc_runs)
+        elif solver == "local-opim":
+            selection, theta = baselines.local_opim(problem, model=model, eps=eps, delta=delta,
+                                                    seed=seed, threads=threads,
+                                                    max_memory=max_memory, progress=progress,
+                                                    record=record)
+            sampled = 2 * theta
+        else:
+            with record.phase("selection"):
+                scores = (baselines.degree_scores(problem) if solver == "degree"
+                          else baselines.pagerank_scores(problem))
+                selection = baselines.score_assignment(problem, scores)
+        record.counters["core_seconds"] = time.perf_counter() - started
+        with record.phase("evaluation"):
+            estimate = rr_estimate(problem, selection.seed_nodes, eps=REPORT_EPS, delta=delta,
+                                   model=model, seed=seed, threads=threads)
+        spread, lower = estimate.spread, estimate.low
+    record.counters.setdefault("core_seconds", time.perf_counter() - started)
+    return _result(problem, selection, solver=solver, model=model, eps=eps, delta=delta,
+                   seed=seed, spread=spread, lower=lower, upper=upper, ratio=ratio,
+                   sampled=sampled, record=record)
+
+
+def _result(problem: CIMProblem, selection, *, solver, model, eps, delta, seed, spread, lower,
+            upper, ratio, sampled, record) -> CIMResult:
+    ap_labels = problem.ap_labels()
+    seed_labels = problem.seed_labels(selection.seed_nodes)
+    seed_aps = np.asarray(selection.seed_aps, dtype=np.int64)
+    pairs = list(zip(np.asarray(ap_labels, dtype=object)[seed_aps].tolist(), seed_labels))
+    # group the seeds by AP (choice order kept within an AP) without a Python loop per seed
+    order = np.argsort(seed_aps, kind="stable")
+    grouped = np.asarray(seed_labels, dtype=object)[order].tolist()
+    ends = np.cumsum(np.bincount(seed_aps, minlength=problem.num_aps)).tolist()
+    starts = [0] + ends[:-1]
+    assignment = {label: grouped[a:b] for label, a, b in zip(ap_labels, starts, ends)}
+    record.counters["num_seeds"] = len(seed_labels)
+    return CIMResult(
+        solver=solver, model=model, k=problem.k, assignment=assignment, pairs=pairs,
+        seeds=seed_labels, spread=float(spread), spread_lower=None if lower is None else
+        float(lower), opt_upper=None if upper is None else float(upper),
+        ratio=None if ratio is None else float(ratio), rr_sets=int(sampled), eps=float(eps),
+        delta=float(delta), seed=int(seed),
+        aps_without_candidates=[ap_labels[i] for i in problem.aps_without_candidates.tolist()],
+        record=record, problem=problem, seed_ids=np.asarray(selection.seed_nodes))

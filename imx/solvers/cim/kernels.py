@@ -1,0 +1,718 @@
+"""Native kernels of CIM on RR-set collections (plain arrays, numba).
+
+An RR collection is given as ``nodes``/``offsets`` (the sets, concatenated) and
+its node index ``idx_offsets``/``idx_sets`` (the sets containing each node), as
+produced by :meth:`imx.sampling.RRCollection.node_index`.  Candidates come as a
+CSR ``cand_offsets``/``cand_nodes`` (one row per AP).
+
+The greedy kernels choose edges (AP, candidate) of the partition matroid
+"at most k per AP"; a node taken by one AP is no longer offered to the others
+(its marginal coverage would be zero anyway), so the seeds are distinct.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["work_blocks", "threads_for", "aps_of_candidates", "rr_greedy_kernel", "mg_greedy_kernel",
+           "augment_kernel", "local_greedy_kernel", "set_hits", "covered_count",
+           "group_coverage", "partition_bound", "build_node_index"]
+
+
+def work_blocks() -> int:
+    """Blocks of work for the parallel kernels: a few per numba thread."""
+    import numba
+
+    return 4 * numba.get_num_threads()
+
+
+@contextlib.contextmanager
+def threads_for(work: float) -> Iterator[None]:
+    """Run the body on one numba thread when ``work`` (elements touched) is small.
+
+    Below :data:`PARALLEL_MIN_WORK` a parallel region costs more than it
+    saves (waking the other threads, and on a busy machine waiting a whole
+    time slice for one of them); the thread count is restored afterwards.
+    """
+    import numba
+
+    if work >= PARALLEL_MIN_WORK or numba.get_num_threads() == 1:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+#: Below this many elements of work the kernels stay on one thread.
+PARALLEL_MIN_WORK = 1 << 18
+
+
+@njit(cache=True, nogil=True)
+def _top_k_sum(values, members, start, stop, k, buffer):
+    """Sum of the ``k`` largest ``values[members[start:stop]]`` (all of them if fewer)."""
+    size = stop - start
+    if size <= k:
+        total = 0
+        for e in range(start, stop):
+            total += values[members[e]]
+        return total
+    # buffer[0:k] holds the k largest seen so far in descending order
+    filled = 0
+    for e in range(start, stop):
+        x = values[members[e]]
+        if filled == k and x <= buffer[k - 1]:
+            continue
+        pos = filled if filled < k else k - 1
+        while pos > 0 and buffer[pos - 1] < x:
+            buffer[pos] = buffer[pos - 1]
+            pos -= 1
+        buffer[pos] = x
+        if filled < k:
+            filled += 1
+    total = 0
+    for i in range(k):
+        total += buffer[i]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def partition_bound(count, cand_offsets, cand_nodes, k):
+    """Sum over APs of the ``k`` largest ``count`` among each AP's candidates.
+
+    With ``count`` the marginal coverages after some picks ``S_t``, coverage(S_t)
+    plus this sum bounds the coverage of every feasible assignment from above
+    (Zhang et al. 2023, Lemma 5.3).
+    """
+    buffer = np.empty(max(k, 1), dtype=np.int64)
+    acc = 0
+    for a in range(cand_offsets.shape[0] - 1):
+        acc += _top_k_sum(count, cand_nodes, cand_offsets[a], cand_offsets[a + 1], k, buffer)
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _cover(v, nodes, offsets, idx_offsets, idx_sets, covered, count):
+    """Mark the sets containing ``v`` covered; lower the counts of their members."""
+    for j in range(idx_offsets[v], idx_offsets[v + 1]):
+        s = idx_sets[j]
+        if covered[s]:
+            continue
+        covered[s] = True
+        for e in range(offsets[s], offsets[s + 1]):
+            count[nodes[e]] -= 1
+
+
+@njit(cache=True, nogil=True)
+def _initial_counts(n, idx_offsets):
+    count = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        count[v] = idx_offsets[v + 1] - idx_offsets[v]
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(heap, lo, size, pos):
+    """Restore the max-heap ``heap[lo:lo+size]`` below position ``pos``."""
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            return
+        if child + 1 < size and heap[lo + child + 1] > heap[lo + child]:
+            child += 1
+        if heap[lo + pos] >= heap[lo + child]:
+            return
+        heap[lo + pos], heap[lo + child] = heap[lo + child], heap[lo + pos]
+        pos = child
+
+
+@njit(cache=True, nogil=True)
+def _cover_tracked(v, nodes, offsets, idx_offsets, idx_sets, covered, count, hot, dirty,
+                   dirty_list, num_dirty):
+    """:func:`_cover`, also listing the hot nodes whose count dropped; returns the list size."""
+    for j in range(idx_offsets[v], idx_offsets[v + 1]):
+        s = idx_sets[j]
+        if covered[s]:
+            continue
+        covered[s] = True
+        for e in range(offsets[s], offsets[s + 1]):
+            w = nodes[e]
+            count[w] -= 1
+            if hot[w] and not dirty[w]:
+                dirty[w] = True
+                dirty_list[num_dirty] = w
+                num_dirty += 1
+    return num_dirty
+
+
+@njit(cache=True, nogil=True)
+def _pop_fresh(heap, lo, size, stride, count, rank, rank_order, taken):
+    """Drop taken tops and re-key stale ones until the top of ``heap[lo:lo+size]``
+    is current; returns ``(new size, top key or -1)``."""
+    while size > 0:
+        top = heap[lo]
+        v = rank_order[top % stride - 1]
+        if taken[v]:
+            size -= 1
+            heap[lo] = heap[lo + size]
+            _sift_down(heap, lo, size, 0)
+            continue
+        current = count[v] * stride + rank[v] + 1
+        if current != top:
+            heap[lo] = current
+            _sift_down(heap, lo, size, 0)
+            continue
+        return size, top
+    return size, -1
+
+
+@njit(cache=True, nogil=True)
+def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank,
+                     cand_rank, k, rank, rank_order, owner_offsets, owner_aps, tightened):
+    """RR-Greedy on coverage: rounds over the APs, each taking its best free candidate.
+
+    Every AP with capacity and a free candidate takes one per round, even at
+    zero marginal coverage (a seed always counts itself).  Ties go to the
+    highest ``rank`` (a prior score, a permutation of 0..n-1; ``rank_order``
+    is its inverse): with few RR sets most marginal coverages tie, and a good
+    prior then decides.  ``cand_by_rank`` holds each AP's candidates by
+    decreasing rank (``cand_rank`` their ranks); ``owner_offsets``/``owner_aps``
+    list the APs of each candidate (:func:`aps_of_candidates`).
+
+    Most candidates are in no RR set.  Those that are ("hot") sit in a
+    max-heap per AP keyed by (coverage, rank) as last seen; coverages only
+    drop, so a stale top is re-keyed and sifted down until it is current
+    (lazy evaluation).  The others are read in rank order from a pointer
+    into ``cand_by_rank``.  The tightened bound is kept per AP and
+    recomputed only for APs whose hot candidates lost coverage.
+
+    Returns
+    -------
+    seed_nodes, seed_aps : int32 arrays, the chosen pairs in choice order.
+    coverage : int, sets covered by the seeds.
+    upper : int, with ``tightened`` the minimum over rounds t of
+        coverage(S_t) + partition_bound (an upper bound on the best coverage of
+        any feasible answer); else ``-1``.
+    count : int64[n], marginal coverage of every node given the seeds.
+    """
+    num_aps = cand_offsets.shape[0] - 1
+    num_sets = offsets.shape[0] - 1
+    count = _initial_counts(n, idx_offsets)
+    covered = np.zeros(num_sets, dtype=np.bool_)
+    taken = np.zeros(n, dtype=np.bool_)
+    hot = np.zeros(n, dtype=np.bool_)
+    # 0: free and in no RR set ("cold"), 1: free and hot, 2: taken
+    state = np.zeros(n, dtype=np.uint8)
+    stride = np.int64(n) + 1
+    # hot candidates of each AP, as a CSR and as one heap segment per AP
+    hot_offsets = np.zeros(num_aps + 1, dtype=np.int64)
+    for v in range(n):
+        if count[v] > 0 and owner_offsets[v + 1] > owner_offsets[v]:
+            hot[v] = True
+            state[v] = 1
+            for j in range(owner_offsets[v], owner_offsets[v + 1]):
+                hot_offsets[owner_aps[j] + 1] += 1
+    for a in range(num_aps):
+        hot_offsets[a + 1] += hot_offsets[a]
+    hot_nodes = np.empty(hot_offsets[num_aps], dtype=np.int64)
+    fill = hot_offsets[:-1].copy()
+    for v in range(n):
+        if hot[v]:
+            for j in range(owner_offsets[v], owner_offsets[v + 1]):
+                a = owner_aps[j]
+                hot_nodes[fill[a]] = v
+                fill[a] += 1
+    heap = np.empty(hot_nodes.shape[0], dtype=np.int64)
+    heap_size = np.empty(num_aps, dtype=np.int64)
+    for a in range(num_aps):
+        lo = hot_offsets[a]
+        size = hot_offsets[a + 1] - lo
+        heap_size[a] = size
+        for e in range(lo, lo + size):
+            v = hot_nodes[e]
+            heap[e] = count[v] * stride + rank[v] + 1
+        for pos in range(size // 2 - 1, -1, -1):
+            _sift_down(heap, lo, size, pos)
+    cold = cand_offsets[:-1].copy()
+    capacity = 0
+    for a in range(num_aps):
+        capacity += min(k, cand_offsets[a + 1] - cand_offsets[a])
+    dirty = np.zeros(n, dtype=np.bool_)
+    dirty_list = np.empty(min(n, idx_sets.shape[0] + 1), dtype=np.int64)
+    num_dirty = 0
+    ap_dirty = np.zeros(num_aps, dtype=np.bool_)
+    dirty_aps = np.empty(num_aps, dtype=np.int64)
+    ap_bound = np.zeros(num_aps, dtype=np.int64)
+    buffer = np.empty(max(k, 1), dtype=np.int64)
+    bound_total = 0
+    if tightened:
+        for a in range(num_aps):
+            ap_bound[a] = _top_k_sum(count, hot_nodes, hot_offsets[a], hot_offsets[a + 1], k,
+                                     buffer)
+            bound_total += ap_bound[a]
+    picks = np.zeros(num_aps, dtype=np.int64)
+    open_ap = np.ones(num_aps, dtype=np.bool_)
+    seed_nodes = np.empty(capacity, dtype=np.int32)
+    seed_aps = np.empty(capacity, dtype=np.int32)
+    chosen = 0
+    coverage = 0
+    upper = _INT64_MAX if tightened else -1
+    while True:
+        num_dirty_aps = 0
+        for i in range(num_dirty):
+            w = dirty_list[i]
+            dirty[w] = False
+            if tightened:
+                for j in range(owner_offsets[w], owner_offsets[w + 1]):
+                    x = owner_aps[j]
+                    if not ap_dirty[x]:
+                        ap_dirty[x] = True
+                        dirty_aps[num_dirty_aps] = x
+                        num_dirty_aps += 1
+        num_dirty = 0
+        if tightened:
+            for i in range(num_dirty_aps):
+                x = dirty_aps[i]
+                ap_dirty[x] = False
+                bound_total -= ap_bound[x]
+                ap_bound[x] = _top_k_sum(count, hot_nodes, hot_offsets[x], hot_offsets[x + 1], k,
+                                         buffer)
+                bound_total += ap_bound[x]
+            if coverage + bound_total < upper:
+                upper = coverage + bound_total
+        progressed = False
+        for a in range(num_aps):
+            if not open_ap[a]:
+                continue
+            if picks[a] >= k:
+                open_ap[a] = False
+                continue
+            heap_size[a], top = _pop_fresh(heap, hot_offsets[a], heap_size[a], stride, count,
+                                           rank, rank_order, taken)
+            end = cand_offsets[a + 1]
+            ptr = cold[a]
+            while ptr < end and state[cand_by_rank[ptr]] != 0:
+                ptr += 1
+            cold[a] = ptr
+            # a cold candidate is in no RR set: coverage 0, key rank + 1, nothing to cover
+            if ptr < end and cand_rank[ptr] + 1 > top:
+                best = cand_by_rank[ptr]
+                cold[a] = ptr + 1
+                state[best] = 2
+                taken[best] = True
+                picks[a] += 1
+                seed_nodes[chosen] = best
+                seed_aps[chosen] = a
+                chosen += 1
+                progressed = True
+                continue
+            if top >= 0:
+                best = rank_order[top % stride - 1]
+                lo = hot_offsets[a]
+                heap_size[a] -= 1
+                heap[lo] = heap[lo + heap_size[a]]
+                _sift_down(heap, lo, heap_size[a], 0)
+            else:
+                open_ap[a] = False
+                continue
+            taken[best] = True
+            state[best] = 2
+            picks[a] += 1
+            seed_nodes[chosen] = best
+            seed_aps[chosen] = a
+            chosen += 1
+            coverage += count[best]
+            num_dirty = _cover_tracked(best, nodes, offsets, idx_offsets, idx_sets, covered, count,
+                                       hot, dirty, dirty_list, num_dirty)
+            progressed = True
+        if not progressed:
+            break
+    return seed_nodes[:chosen], seed_aps[:chosen], coverage, upper, count
+
+
+# ------------------------------------------------------------- binary max-heap of int64 keys
+@njit(cache=True, nogil=True)
+def _heap_push(heap, size, key):
+    pos = size
+    heap[pos] = key
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if heap[parent] >= heap[pos]:
+            break
+        heap[parent], heap[pos] = heap[pos], heap[parent]
+        pos = parent
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(heap, size):
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    pos = 0
+    while True:
+        left = 2 * pos + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and heap[left + 1] > heap[left]:
+            child = left + 1
+        if heap[pos] >= heap[child]:
+            break
+        heap[pos], heap[child] = heap[child], heap[pos]
+        pos = child
+    return top, size
+
+
+@njit(cache=True, nogil=True)
+def aps_of_candidates(n, cand_offsets, cand_nodes):
+    """Reverse CSR: for each node, the APs (positions) having it as a candidate."""
+    num_aps = cand_offsets.shape[0] - 1
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for e in range(cand_nodes.shape[0]):
+        offsets[cand_nodes[e] + 1] += 1
+    for v in range(n):
+        offsets[v + 1] += offsets[v]
+    fill = offsets[:-1].copy()
+    aps = np.empty(cand_nodes.shape[0], dtype=np.int32)
+    for a in range(num_aps):
+        for e in range(cand_offsets[a], cand_offsets[a + 1]):
+            c = cand_nodes[e]
+            aps[fill[c]] = a
+            fill[c] += 1
+    return offsets, aps
+
+
+@njit(cache=True, nogil=True)
+def _choose_ap(v, ap_offsets, ap_list, left, free):
+    """The AP to receive candidate ``v``: the one whose capacity is least needed.
+
+    Among the APs of ``v`` with capacity left, prefer the largest
+    ``left - (free - 1)``: capacity beyond what its other free candidates
+    could use.  Any choice keeps the 1/2 guarantee; this one keeps scarce
+    capacity for APs with many good candidates.  Returns -1 if none.
+    """
+    best = -1
+    best_slack = 0
+    for j in range(ap_offsets[v], ap_offsets[v + 1]):
+        a = ap_list[j]
+        if left[a] <= 0:
+            continue
+        slack = left[a] - (free[a] - 1)
+        if best < 0 or slack > best_slack:
+            best = a
+            best_slack = slack
+    return best
+
+
+@njit(cache=True, nogil=True)
+def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_nodes, k,
+                     rank, rank_order, owner_offsets, owner_aps):
+    """MG-Greedy on coverage with lazy (CELF) evaluation.
+
+    Repeatedly takes the feasible (AP, candidate) pair of largest marginal
+    coverage; coverage only shrinks, so stale heap entries are re-pushed
+    (Leskovec et al. 2007).  Ties go to the highest ``rank`` (a permutation of
+    0..n-1, ``rank_order`` its inverse).  Stops when no free candidate has an
+    AP with capacity.
+
+    Returns ``(seed_nodes, seed_aps, coverage, count)``, ``count`` the
+    marginal coverage of every node given the seeds.
+    """
+    num_aps = cand_offsets.shape[0] - 1
+    num_sets = offsets.shape[0] - 1
+    count = _initial_counts(n, idx_offsets)
+    covered = np.zeros(num_sets, dtype=np.bool_)
+    ap_offsets, ap_list = owner_offsets, owner_aps
+    left = np.full(num_aps, k, dtype=np.int64)
+    free = np.empty(num_aps, dtype=np.int64)
+    for a in range(num_aps):
+        free[a] = cand_offsets[a + 1] - cand_offsets[a]
+    stride = np.int64(n) + 1
+    heap = np.empty(n, dtype=np.int64)
+    size = 0
+    for v in range(n):
+        if ap_offsets[v + 1] > ap_offsets[v]:
+            size = _heap_push(heap, size, count[v] * stride + rank[v] + 1)
+    capacity = 0
+    for a in range(num_aps):
+        capacity += min(k, free[a])
+    seed_nodes = np.empty(capacity, dtype=np.int32)
+    seed_aps = np.empty(capacity, dtype=np.int32)
+    chosen = 0
+    coverage = 0
+    while size > 0 and chosen < capacity:
+        key, size = _heap_pop(heap, size)
+        v = rank_order[key % stride - 1]
+        value = key // stride
+        if value > count[v]:
+            size = _heap_push(heap, size, count[v] * stride + rank[v] + 1)
+            continue
+        a = _choose_ap(v, ap_offsets, ap_list, left, free)
+        if a < 0:
+            continue
+        left[a] -= 1
+        for j in range(ap_offsets[v], ap_offsets[v + 1]):
+            free[ap_list[j]] -= 1
+        seed_nodes[chosen] = v
+        seed_aps[chosen] = a
+        chosen += 1
+        coverage += count[v]
+        _cover(v, nodes, offsets, idx_offsets, idx_sets, covered, count)
+    return seed_nodes[:chosen], seed_aps[:chosen], coverage, count
+
+
+@njit(cache=True, nogil=True)
+def _fresh_gain(v, idx_offsets, idx_sets, stamp, mark):
+    g = 0
+    for j in range(idx_offsets[v], idx_offsets[v + 1]):
+        if stamp[idx_sets[j]] != mark:
+            g += 1
+    return g
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def local_greedy_kernel(num_sets, idx_offsets, idx_sets, cand_offsets, cand_nodes, k, which,
+                        blocks):
+    """Independent max-coverage greedy (CELF) for each AP in ``which``, over its own candidates.
+
+    Returns ``(picked, coverage, upper)``: ``picked`` int32[len(which), k]
+    (-1 padded), the coverage of each AP's picks, and an upper bound on the
+    best coverage of ``k`` of its candidates (min over steps of coverage plus
+    the top-k marginal upper estimates; the last step uses exact marginals).
+    """
+    count = which.shape[0]
+    picked = np.full((count, k), -1, dtype=np.int32)
+    coverage = np.zeros(count, dtype=np.int64)
+    upper = np.zeros(count, dtype=np.int64)
+    blocks = max(1, min(count, blocks))
+    for b in prange(blocks):
+        stamp = np.zeros(num_sets, dtype=np.int32)
+        buffer = np.empty(max(k, 1), dtype=np.int64)
+        lo = b * count // blocks
+        hi = (b + 1) * count // blocks
+        for i in range(lo, hi):
+            a = which[i]
+            mark = np.int32(i + 1)
+            start = cand_offsets[a]
+            size = cand_offsets[a + 1] - start
+            gain = np.empty(size, dtype=np.int64)
+            fresh = np.zeros(size, dtype=np.int64)  # the degrees are exact gains at step 0
+            done = np.zeros(size, dtype=np.bool_)
+            local = np.arange(size, dtype=np.int64)
+            for j in range(size):
+                v = cand_nodes[start + j]
+                gain[j] = idx_offsets[v + 1] - idx_offsets[v]
+            best_bound = _top_k_sum(gain, local, 0, size, k, buffer)
+            cov = 0
+            for r in range(min(k, size)):
+                while True:
+                    top = -1
+                    for j in range(size):
+                        if not done[j] and (top < 0 or gain[j] > gain[top]):
+                            top = j
+                    if fresh[top] == r:
+                        break
+                    gain[top] = _fresh_gain(cand_nodes[start + top], idx_offsets, idx_sets, stamp,
+                                            mark)
+                    fresh[top] = r
+                done[top] = True
+                cov += gain[top]
+                v = cand_nodes[start + top]
+                for j in range(idx_offsets[v], idx_offsets[v + 1]):
+                    stamp[idx_sets[j]] = mark
+                picked[i, r] = v
+                gain[top] = 0
+                # gains of unchosen candidates are upper estimates: still a valid bound
+                bound = cov + _top_k_sum(gain, local, 0, size, k, buffer)
+                if bound < best_bound:
+                    best_bound = bound
+            for j in range(size):
+                if not done[j]:
+                    gain[j] = _fresh_gain(cand_nodes[start + j], idx_offsets, idx_sets, stamp,
+                                          mark)
+            bound = cov + _top_k_sum(gain, local, 0, size, k, buffer)
+            if bound < best_bound:
+                best_bound = bound
+            coverage[i] = cov
+            upper[i] = best_bound
+    return picked, coverage, upper
+
+
+@njit(cache=True, nogil=True)
+def augment_kernel(n, cand_offsets, cand_nodes, cand_by_rank, k, seed_aps, seed_nodes):
+    """Fill spare capacity by augmenting paths, keeping every seed.
+
+    An AP ``r`` below capacity whose candidates are all taken can still gain
+    a seed along an alternating path: ``r`` takes ``v1`` from its owner
+    ``b1``, ``b1`` takes ``v2`` from ``b2``, ..., and the last AP takes a free
+    candidate ``w`` (its free candidate first in ``cand_by_rank``, the
+    highest tie rank).  Every AP keeps its load except ``r`` (+1); the seed
+    set grows by ``w``, so the spread cannot drop (it is monotone).
+
+    Kuhn's algorithm for b-matchings: APs below capacity in turn, a
+    breadth-first search each, applied at once.  A search that fails has
+    visited every AP reachable from its root: none of them can reach a free
+    candidate, now or after later augmentations (an augmenting path never
+    touches their candidates), so they are marked dead and never searched
+    again.  Whether an AP has a free candidate is read from a pointer into
+    its candidates that only moves forward (candidates only get taken).  At
+    the end no augmenting path is left (Berge): the seed count is the largest
+    of any assignment containing the original seeds.
+
+    Returns ``(seed_aps, seed_nodes)``: the input pairs (some moved to
+    another AP) followed by the added seeds.
+    """
+    num_aps = cand_offsets.shape[0] - 1
+    owner = np.full(n, -1, dtype=np.int64)
+    load = np.zeros(num_aps, dtype=np.int64)
+    for i in range(seed_nodes.shape[0]):
+        owner[seed_nodes[i]] = seed_aps[i]
+        load[seed_aps[i]] += 1
+    capacity = np.empty(num_aps, dtype=np.int64)
+    total = 0
+    for a in range(num_aps):
+        capacity[a] = min(k, cand_offsets[a + 1] - cand_offsets[a])
+        total += capacity[a]
+    added = np.empty(max(total - seed_nodes.shape[0], 0), dtype=np.int64)
+    num_added = 0
+    stamp = np.zeros(num_aps, dtype=np.int64)
+    via_node = np.empty(num_aps, dtype=np.int64)
+    via_ap = np.empty(num_aps, dtype=np.int64)
+    queue = np.empty(num_aps, dtype=np.int64)
+    dead = np.zeros(num_aps, dtype=np.bool_)
+    free_ptr = cand_offsets[:-1].copy()
+    search = 0
+    for r in range(num_aps):
+        while load[r] < capacity[r] and not dead[r]:
+            search += 1
+            stamp[r] = search
+            queue[0] = r
+            head = 0
+            tail = 1
+            end_ap = -1
+            while head < tail:
+                x = queue[head]
+                head += 1
+                ptr = free_ptr[x]
+                end = cand_offsets[x + 1]
+                while ptr < end and owner[cand_by_rank[ptr]] >= 0:
+                    ptr += 1
+                free_ptr[x] = ptr
+                if ptr < end:
+                    end_ap = x
+                    break
+                for e in range(cand_offsets[x], end):
+                    b = owner[cand_nodes[e]]
+                    if b == x or dead[b] or stamp[b] == search:
+                        continue
+                    stamp[b] = search
+                    via_node[b] = cand_nodes[e]
+                    via_ap[b] = x
+                    queue[tail] = b
+                    tail += 1
+            if end_ap < 0:
+                for i in range(tail):
+                    dead[queue[i]] = True
+                break
+            w = cand_by_rank[free_ptr[end_ap]]
+            owner[w] = end_ap
+            y = end_ap
+            while y != r:
+                owner[via_node[y]] = via_ap[y]
+                y = via_ap[y]
+            load[r] += 1
+            added[num_added] = w
+            num_added += 1
+    size = seed_nodes.shape[0] + num_added
+    out_aps = np.empty(size, dtype=np.int32)
+    out_nodes = np.empty(size, dtype=np.int32)
+    for i in range(seed_nodes.shape[0]):
+        out_nodes[i] = seed_nodes[i]
+        out_aps[i] = owner[seed_nodes[i]]
+    for j in range(num_added):
+        out_nodes[seed_nodes.shape[0] + j] = added[j]
+        out_aps[seed_nodes.shape[0] + j] = owner[added[j]]
+    return out_aps, out_nodes
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def set_hits(nodes, offsets, mask):
+    """uint8 per set: 1 if some member has ``mask`` true."""
+    num_sets = offsets.shape[0] - 1
+    hit = np.zeros(num_sets, dtype=np.uint8)
+    for s in prange(num_sets):
+        for e in range(offsets[s], offsets[s + 1]):
+            if mask[nodes[e]]:
+                hit[s] = 1
+                break
+    return hit
+
+
+@njit(cache=True, nogil=True)
+def _covered_count_serial(nodes, offsets, mask):
+    total = 0
+    for s in range(offsets.shape[0] - 1):
+        for e in range(offsets[s], offsets[s + 1]):
+            if mask[nodes[e]]:
+                total += 1
+                break
+    return total
+
+
+def covered_count(nodes, offsets, mask) -> int:
+    """Number of sets with at least one member where ``mask`` is true."""
+    if nodes.shape[0] < PARALLEL_MIN_WORK:
+        return int(_covered_count_serial(nodes, offsets, mask))
+    return int(set_hits(nodes, offsets, mask).sum(dtype=np.int64))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def group_coverage(num_sets, idx_offsets, idx_sets, picked, blocks):
+    """Coverage of each row of ``picked`` (node ids, -1 padded), rows independent."""
+    rows = picked.shape[0]
+    out = np.zeros(rows, dtype=np.int64)
+    blocks = max(1, min(rows, blocks))
+    for b in prange(blocks):
+        stamp = np.zeros(num_sets, dtype=np.int32)
+        lo = b * rows // blocks
+        hi = (b + 1) * rows // blocks
+        for i in range(lo, hi):
+            mark = np.int32(i + 1)
+            acc = 0
+            for j in range(picked.shape[1]):
+                v = picked[i, j]
+                if v < 0:
+                    continue
+                for t in range(idx_offsets[v], idx_offsets[v + 1]):
+                    s = idx_sets[t]
+                    if stamp[s] != mark:
+                        stamp[s] = mark
+                        acc += 1
+            out[i] = acc
+    return out
+
+
+@njit(cache=True, nogil=True)
+def build_node_index(n, nodes, offsets):
+    """The node index of a collection: for each node, the ascending ids of its sets."""
+    idx_offsets = np.zeros(n + 1, dtype=np.int64)
+    for e in range(nodes.shape[0]):
+        idx_offsets[nodes[e] + 1] += 1
+    for v in range(n):
+        idx_offsets[v + 1] += idx_offsets[v]
+    fill = idx_offsets[:-1].copy()
+    idx_sets = np.empty(nodes.shape[0], dtype=np.int64)
+    for s in range(offsets.shape[0] - 1):
+        for e in range(offsets[s], offsets[s + 1]):
+            v = nodes[e]
+            idx_sets[fill[v]] = s
+            fill[v] += 1
+    return idx_offsets, idx_sets
