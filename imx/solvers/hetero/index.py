@@ -1,0 +1,357 @@
+"""HeteroIndex: precomputed invitee rankings served in microseconds.
+
+A recommendation service reranks one inviter's friends per request.  The index
+stores, for every user, its friends already sorted by the chosen method's
+score, so a rerank is a slice (or, with a candidate list, a filtered slice):
+O(out-degree) work and no allocation beyond the answer.
+
+Scores per arc ``(u, v)``:
+
+``heteroim``     HeteroIM with ``u`` as the only inviter and no list limit: the
+                 greedy places ``u``'s friends one by one, each scoring the
+                 users it newly reaches given the friends placed before it
+                 (``n x`` marginal RR coverage ``/ theta``); so ``rerank(u, K=k)`` equals
+                 ``hetero_im(instance, [u], K=k)`` on the same RR sets, and a
+                 friend whose reach the better friends already cover ranks lower.
+                 Interactions between different inviters (a friend given to
+                 several of them) are the batch solver's business
+                 (:func:`imx.solvers.hetero.hetero_im`); a per-request service
+                 does not know the other requests.
+``heteroir``     ``beta_uv = P_uv U_v (1 + HeteroInf(v))``.
+``willingness``  ``P_uv U_v``.
+``degree``       out-degree of ``v``.
+
+Ties are broken by ``P_uv``, then by the smaller node id.
+
+File format: an uncompressed ``.npz`` (zip of ``.npy`` members) holding
+``offsets`` (int64, n+1), ``targets`` (int32), ``scores`` (float64),
+``labels`` (int64 or fixed-width unicode) and ``meta`` (JSON as uint8).  Loading
+maps the members in place; no pickles are written or read.  Readers share the
+read-only arrays and keep no mutable state, so one index serves many threads.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zipfile
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ... import __version__
+from ...errors import InputError, ParameterError
+from ...graph.core import Graph
+from ...io.atomic import atomic_open
+from ...record import RunRecord
+from .baselines import degree_arc_scores
+from .model import HeteroInstance, beta_scores, check_list_length
+
+__all__ = ["HeteroIndex", "INDEX_METHODS"]
+
+INDEX_METHODS = ("heteroim", "heteroir", "willingness", "degree")
+_FORMAT = "imx-hetero-index"
+_VERSION = 1
+_ZIP_MAGIC = b"PK\x03\x04"
+_MEMBERS = ("offsets", "targets", "scores", "labels", "meta")
+
+
+def _arc_order(graph: Graph, score: np.ndarray, tie: np.ndarray,
+               steps: np.ndarray | None = None) -> np.ndarray:
+    """Arc ids sorted by (tail, score desc, tie desc, step, head)."""
+    tails, heads = graph.arcs()
+    if steps is None:
+        return np.lexsort((heads, -tie, -score, tails))
+    return np.lexsort((heads, steps, -tie, -score, tails))
+
+
+def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, seed, threads,
+                         max_memory, progress, rec) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Per-arc HeteroIM scores with each user as the only inviter (no list limit).
+
+    The RR sets are sized as HeteroIM sizes them for lists of length ``K`` for
+    every user at once, unless ``rr_sets`` fixes the count.
+    """
+    from .heteroim import (_check_sizing, _local_greedy_kernel, _Problem, _sample,
+                           _size_and_select, root_weights)
+
+    g = instance.graph
+    _check_sizing(g.n, eps, delta, rr_sets)
+    if rr_sets is not None:
+        with rec.phase("sampling"):
+            r1 = _sample(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
+        theta, info = r1.count, {"rr_sets": r1.count, "ratio": None}
+    else:
+        everyone = np.flatnonzero(g.out_degree > 0).astype(np.int32)
+        sized = _Problem(instance, everyone, K)
+        _, theta, info, r1 = _size_and_select(sized, instance, eps=eps, delta=delta,
+                                              rr_sets=None, seed=seed, threads=threads,
+                                              max_memory=max_memory, progress=progress, rec=rec)
+    gains = np.zeros(g.m, dtype=np.float64)
+    steps = np.zeros(g.m, dtype=np.int64)
+    if r1 is None:
+        return gains, steps, info
+    with rec.phase("index_selection"):
+        idx_offsets, idx_sets = r1.node_index()
+        set_w, node_w = root_weights(r1)
+        _local_greedy_kernel(np.asarray(g.out_offsets), np.asarray(g.out_targets),
+                             instance.live_probs(), instance.willingness,
+                             np.asarray(idx_offsets), np.asarray(idx_sets), set_w, node_w,
+                             gains, steps)
+    return gains * (g.n / theta), steps, info
+
+
+class HeteroIndex:
+    """Per-user invitee rankings, built once, saved, memory-mapped, queried fast.
+
+    Build with :meth:`build`, persist with :meth:`save`, reopen with
+    :meth:`load`; query with :meth:`rerank` / :meth:`rerank_many`.
+
+    Examples
+    --------
+    >>> from imx import Graph
+    >>> g = Graph.from_arrays([0, 0, 1], [1, 2, 3], [0.5, 0.5, 1.0])
+    >>> idx = HeteroIndex.build(g, method="heteroir")
+    >>> idx.rerank(0, K=2)
+    [(1, 1.0), (2, 0.5)]
+    """
+
+    __slots__ = ("n", "offsets", "targets", "scores", "labels", "meta", "_lookup",
+                 "_range_labels")
+
+    def __init__(self, offsets: np.ndarray, targets: np.ndarray, scores: np.ndarray,
+                 labels: np.ndarray, meta: dict):
+        self.n = int(offsets.shape[0] - 1)
+        for arr in (offsets, targets, scores, labels):
+            if arr.flags.writeable:
+                arr.setflags(write=False)
+        self.offsets = offsets
+        self.targets = targets
+        self.scores = scores
+        self.labels = labels
+        self.meta = dict(meta)
+        lab = labels
+        self._range_labels = bool(lab.dtype.kind in "iu" and (
+            self.n == 0 or (int(lab[0]) == 0 and int(lab[-1]) == self.n - 1
+                            and bool(np.all(np.diff(lab) == 1)))))
+        if self._range_labels:
+            self._lookup = None
+        elif lab.dtype.kind in "iu":
+            self._lookup = {int(x): i for i, x in enumerate(lab.tolist())}
+        else:
+            self._lookup = {str(x): i for i, x in enumerate(lab.tolist())}
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def build(cls, graph: Graph, *, method: str = "heteroim",
+              willingness: np.ndarray | None = None, accept: np.ndarray | None = None,
+              c: int = 3, K: int = 3, eps: float = 0.1, delta: float | None = None,
+              rr_sets: int | None = None, seed: int = 0, threads: int | None = None,
+              max_memory: int | None = None,
+              progress: Callable[[float, float | None, str], None] | None = None,
+              record: RunRecord | None = None) -> "HeteroIndex":
+        """Score and sort every user's friends.
+
+        Parameters
+        ----------
+        graph : the social graph; its arc probabilities are the willingness
+            unless ``willingness`` is given.
+        method : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
+        willingness, accept : ``P_uv`` per arc (out-CSR order), ``U_v`` per node.
+        c : HeteroInf's interaction capacity (``heteroir``).
+        K, eps, delta : ``heteroim`` sizes its RR sets as HeteroIM would for lists
+            of length ``K`` for every user, to ratio ``1/2 - eps`` w.p. ``1 - delta``.
+        rr_sets : ``heteroim`` uses exactly this many RR sets instead.
+        seed, threads, max_memory : passed to the RR-set engine.
+        record : a RunRecord to fill with phase times and counters.
+        """
+        if method not in INDEX_METHODS:
+            raise ParameterError(f"method must be one of {', '.join(INDEX_METHODS)}, "
+                                 f"got {method!r}")
+        K = check_list_length(K)
+        rec = record if record is not None else RunRecord()
+        instance = HeteroInstance(graph, willingness, accept)
+        info: dict = {}
+        steps = None
+        with rec.phase("scoring"):
+            if method == "heteroir":
+                score = beta_scores(instance, c)
+            elif method == "willingness":
+                score = instance.live_probs()
+            elif method == "degree":
+                score = degree_arc_scores(instance)
+        if method == "heteroim":
+            score, steps, info = _heteroim_arc_scores(instance, K=K, eps=eps, delta=delta,
+                                               rr_sets=rr_sets, seed=seed, threads=threads,
+                                               max_memory=max_memory, progress=progress, rec=rec)
+        with rec.phase("sorting"):
+            order = _arc_order(graph, score, instance.willingness, steps)
+            targets = np.ascontiguousarray(np.asarray(graph.out_targets)[order], dtype=np.int32)
+            scores = np.ascontiguousarray(score[order], dtype=np.float64)
+        labels = np.asarray(graph.labels)
+        if labels.dtype == object:
+            labels = np.array([str(x) for x in labels.tolist()], dtype=str)
+        meta = {"format": _FORMAT, "version": _VERSION, "imx": __version__, "method": method,
+                "n": graph.n, "m": graph.m, "c": int(c), "K": K, "seed": int(seed),
+                "source": graph.source,
+                **{k: v for k, v in info.items() if k in ("rr_sets", "ratio")}}
+        rec.counters.update(arcs=graph.m, nodes=graph.n, **{k: v for k, v in info.items()
+                                                             if v is not None})
+        return cls(np.ascontiguousarray(graph.out_offsets, dtype=np.int64), targets, scores,
+                   np.ascontiguousarray(labels), meta)
+
+    # ---------------------------------------------------------------- storage
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the index to ``path`` (an uncompressed .npz), atomically."""
+        arrays = {"offsets": np.asarray(self.offsets), "targets": np.asarray(self.targets),
+                  "scores": np.asarray(self.scores), "labels": np.asarray(self.labels),
+                  "meta": np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)}
+        with atomic_open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> "HeteroIndex":
+        """Open an index written by :meth:`save`; memory-mapped unless ``mmap=False``."""
+        path = os.fspath(path)
+        try:
+            arrays = _read_members(path, mmap)
+        except (zipfile.BadZipFile, ValueError, OSError, struct.error) as exc:
+            raise InputError(f"not a readable HeteroIndex file ({exc})", path=path) from None
+        missing = [k for k in _MEMBERS if k not in arrays]
+        if missing:
+            raise InputError(f"not a HeteroIndex file (missing {', '.join(missing)})", path=path)
+        try:
+            meta = json.loads(bytes(np.asarray(arrays["meta"])).decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise InputError("corrupt HeteroIndex file (bad meta)", path=path) from None
+        if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
+            raise InputError("unsupported HeteroIndex format or version", path=path)
+        off, tgt, sc, lab = (arrays[k] for k in ("offsets", "targets", "scores", "labels"))
+        n = int(meta["n"])
+        if (off.shape != (n + 1,) or lab.shape != (n,) or tgt.shape != sc.shape
+                or off.dtype != np.int64 or tgt.dtype != np.int32
+                or (n and (int(off[0]) != 0 or int(off[-1]) != tgt.shape[0]))):
+            raise InputError("corrupt HeteroIndex file (array shapes do not agree)", path=path)
+        if tgt.shape[0] and (int(tgt.min()) < 0 or int(tgt.max()) >= n):
+            raise InputError("corrupt HeteroIndex file (node id out of range)", path=path)
+        return cls(off, tgt, sc, lab, meta)
+
+    # ---------------------------------------------------------------- queries
+    @property
+    def method(self) -> str:
+        return str(self.meta.get("method"))
+
+    def __repr__(self) -> str:
+        return f"<HeteroIndex method={self.method} n={self.n} arcs={self.targets.shape[0]}>"
+
+    def node_id(self, label: Any) -> int:
+        """Internal id of a user label; InputError if it is not in the index."""
+        if self._range_labels:
+            try:
+                i = int(label)
+            except (TypeError, ValueError):
+                i = -1
+            if 0 <= i < self.n and (not isinstance(label, float) or label == i):
+                return i
+        else:
+            key = str(label) if self.labels.dtype.kind not in "iu" else _int_or_none(label)
+            i = self._lookup.get(key) if key is not None else None
+            if i is not None:
+                return i
+        raise InputError(f"user {label!r} is not in the graph")
+
+    def node_ids(self, labels: Iterable[Any]) -> np.ndarray:
+        """Internal ids (int32) of user labels; InputError for the first unknown one."""
+        if self._range_labels:
+            arr = labels if isinstance(labels, np.ndarray) else np.asarray(list(labels))
+            if arr.dtype.kind in "iu":
+                bad = (arr < 0) | (arr >= self.n)
+                if bad.any():
+                    raise InputError(f"user {arr[bad][0].item()!r} is not in the graph")
+                return arr.astype(np.int32)
+        return np.fromiter((self.node_id(x) for x in labels), dtype=np.int32)
+
+    def rerank_ids(self, u: int, K: int = 3, candidates: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Ranked (friend ids, scores) of user id ``u``; ``candidates`` restricts to ids."""
+        lo = int(self.offsets[u])
+        hi = int(self.offsets[u + 1])
+        if candidates is None:
+            hi = min(hi, lo + K)
+            return self.targets[lo:hi], self.scores[lo:hi]
+        keep = np.flatnonzero(np.isin(self.targets[lo:hi], candidates))[:K] + lo
+        return self.targets[keep], self.scores[keep]
+
+    def rerank(self, inviter: Any, candidates: Iterable[Any] | None = None, K: int = 3
+               ) -> list[tuple[Any, float]]:
+        """The ``K`` best friends of ``inviter`` as ``[(label, score), ...]``, best first.
+
+        ``candidates`` (labels) restricts the answer to those friends; labels
+        that are not friends of ``inviter`` are ignored.  A user without friends
+        gets ``[]``.  Raises InputError for an unknown inviter or candidate and
+        ParameterError for ``K < 1``.
+        """
+        K = check_list_length(K)
+        u = self.node_id(inviter)
+        cand = None if candidates is None else self.node_ids(candidates)
+        ids, scores = self.rerank_ids(u, K, cand)
+        return list(zip(self.labels[ids].tolist(), scores.tolist()))
+
+    def rerank_many(self, inviters: Sequence[Any], K: int = 3,
+                    candidates: Sequence[Iterable[Any] | None] | None = None
+                    ) -> list[list[tuple[Any, float]]]:
+        """:meth:`rerank` for each inviter (``candidates``: one list or None per inviter)."""
+        K = check_list_length(K)
+        if candidates is not None and len(candidates) != len(inviters):
+            raise ParameterError("candidates needs one entry (a list or None) per inviter")
+        out = []
+        for i, inviter in enumerate(inviters):
+            cand = None if candidates is None else candidates[i]
+            out.append(self.rerank(inviter, cand, K))
+        return out
+
+
+def _int_or_none(label: Any) -> int | None:
+    try:
+        value = int(label)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(label, float) and label != value:
+        return None
+    return value
+
+
+def _read_members(path: str, mmap: bool) -> dict:
+    """Map (or read) every ``.npy`` member of an uncompressed npz; refuse objects."""
+    out = {}
+    with open(path, "rb") as fh:
+        if fh.read(4) != _ZIP_MAGIC:
+            raise ValueError("not a zip archive")
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for info in zf.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"member {info.filename!r} is compressed")
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            if local[:4] != _ZIP_MAGIC:
+                raise ValueError("bad zip member header")
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            if dtype.hasobject:
+                raise ValueError("refusing to load pickled objects")
+            offset = fh.tell()
+            count = int(np.prod(shape)) if shape else 1
+            order = "F" if fortran else "C"
+            if mmap and count > 0:
+                arr = np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset,
+                                           shape=shape, order=order))
+            else:
+                arr = np.fromfile(fh, dtype=dtype, count=count).reshape(shape, order=order)
+            out[name] = arr
+    return out
