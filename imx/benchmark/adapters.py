@@ -1,0 +1,445 @@
+"""The one place where the harness calls imx's solvers, through their public APIs.
+
+Each task (``im``, ``cim``, ``hetero``, ``bcm``; ``peer`` in :mod:`.peers`) has an
+adapter with four steps:
+
+* ``modules(params)``: import what the run needs (timed as ``imports``);
+* ``prepare(graph, params, seed, env)``: inputs that are not part of the solve
+  (AP samples, synthetic scores, initial values); timed as ``setup``;
+* ``warmup(params, seed, graph, ctx, level)``: JIT compilation (or loading
+  numba's cache) and first-call costs, so they are not counted as solver time.
+  ``level`` (the suite parameter ``warmup``): ``"tiny"`` runs the call on a tiny
+  graph; ``"cheap"`` (default) also runs it on the real graph with a tiny budget
+  (k = 1, few RR sets, one step), which compiles the kernels specialised to the
+  graph's probabilities; ``"full"`` runs the identical call once first;
+* ``solve(graph, ctx, params, seed)``: the timed call; returns an :class:`Outcome`.
+
+A task whose module is not built yet raises :class:`Unavailable`; the runner
+records the run as skipped with that reason instead of failing.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Unavailable", "Outcome", "ADAPTERS", "get_adapter", "resolve_threads", "tiny_graph"]
+
+
+class Unavailable(Exception):
+    """A solver or peer this run needs is not installed or not built yet."""
+
+
+def require(module: str, attr: str | None = None) -> Any:
+    """Import ``module`` (and fetch ``attr``), or raise :class:`Unavailable`."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise Unavailable(f"{module} is not available ({exc})") from None
+    if attr is None:
+        return mod
+    try:
+        return getattr(mod, attr)
+    except (AttributeError, ImportError) as exc:
+        raise Unavailable(f"{module}.{attr} is not available yet ({exc})") from None
+
+
+@dataclass
+class Outcome:
+    """What a solve produced, in a form every task shares."""
+
+    eval_graph: Any = None              # graph the spread evaluator runs on (None: no spread)
+    seed_ids: np.ndarray | None = None  # seeds as internal ids of eval_graph
+    model: str = "ic"
+    result: dict = field(default_factory=dict)    # seeds, solver's own estimates, certificate
+    rr_sets: int | None = None
+    record: dict = field(default_factory=dict)    # the solver's execution record
+    metrics: dict = field(default_factory=dict)   # task-specific figures
+
+
+def resolve_threads(value: Any) -> int | None:
+    """``"all"``/None -> None (all cores); an int -> that many threads."""
+    if value in (None, "all", "N", 0):
+        return None
+    return int(value)
+
+
+_GRAPH_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
+                 "in_probs")
+
+
+def _unaligned_copy(a: np.ndarray) -> np.ndarray:
+    raw = np.empty(a.nbytes + 1, dtype=np.uint8)
+    view = raw[1:].view(a.dtype) if a.itemsize == 1 else np.frombuffer(
+        raw.data, dtype=a.dtype, count=a.size, offset=1)
+    view[...] = a
+    return view
+
+
+def tiny_graph(probs: str = "wc", directed: bool = True, seed: int = 0, like=None):
+    """The small random graph that warm-ups run on.
+
+    With ``like`` (the benchmark graph), each array gets the same memory
+    alignment as ``like``'s: numba compiles one specialisation per array type,
+    and arrays memory-mapped from an ``.imxg`` file may be unaligned, so a
+    warm-up on aligned arrays would leave the real compilation inside ``solve``.
+    """
+    from ..graph.core import Graph
+    from ..graph.generate import erdos_renyi
+
+    g = erdos_renyi(64, 256, seed=seed, directed=directed, probs=probs)
+    if like is None or all(getattr(like, a).flags.aligned for a in _GRAPH_ARRAYS):
+        return g
+    arrays = {a: (getattr(g, a) if getattr(like, a).flags.aligned
+                  else _unaligned_copy(getattr(g, a))) for a in _GRAPH_ARRAYS}
+    return Graph(n=g.n, labels=g.labels, directed=g.directed, scheme=g.scheme,
+                 source="warm-up", edges_read=g.edges_read, **arrays)
+
+
+def _record_dict(record: Any) -> dict:
+    if record is None:
+        return {}
+    if hasattr(record, "to_dict"):
+        return record.to_dict()
+    return dict(record) if isinstance(record, dict) else {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _seeds_of(graph, res) -> tuple[np.ndarray, list]:
+    """(internal ids, labels) of a result's seeds, whichever form the result holds."""
+    ids = getattr(res, "seed_ids", None)
+    labels = getattr(res, "seed_labels", None)
+    if ids is None and labels is not None:  # IMResult: seeds are ids, seed_labels labels
+        ids = res.seeds
+    if ids is not None:
+        ids = np.asarray(ids, dtype=np.int64)
+        return ids, list(labels) if labels is not None else graph.label_list(ids)
+    labels = list(res.seeds)
+    return graph.indices_of(labels).astype(np.int64), labels
+
+
+# ------------------------------------------------------------------ im
+
+
+class IMAdapter:
+    """Classic IM: ``imx.solvers.maximize_influence``."""
+
+    name = "im"
+
+    def _api(self) -> Callable:
+        return require("imx.solvers", "maximize_influence")
+
+    def _kwargs(self, params: dict, seed: int) -> dict:
+        kwargs = {"model": params.get("model", "ic"), "solver": params.get("solver", "opim-c"),
+                  "seed": seed}
+        for key in ("eps", "delta", "time_budget", "max_rr_sets", "mc_runs", "spread_eps",
+                    "method"):
+            if key in params:
+                kwargs[key] = params[key]
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return kwargs
+
+    def modules(self, params: dict) -> None:
+        self._api()
+
+    def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
+        return {}
+
+    def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
+        api = self._api()
+        kwargs = self._kwargs(params, seed)
+        if level == "full":
+            api(graph, int(params["k"]), **kwargs)
+            return
+        kwargs["eps"] = max(float(params.get("eps", 0.5)), 0.5)
+        api(tiny_graph(params.get("probs", "wc"), like=graph), min(int(params["k"]), 2),
+            **kwargs)
+        if level == "cheap":  # the kernels specialised to this graph, on a small budget
+            api(graph, 1, **dict(kwargs, max_rr_sets=2000))
+
+    def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
+        res = self._api()(graph, int(params["k"]), **self._kwargs(params, seed))
+        ids, labels = _seeds_of(graph, res)
+        result = {"seeds": [_plain(s) for s in labels], "num_seeds": len(labels)}
+        for src, dst in (("spread", "solver_spread"), ("lower_bound", "lower_bound"),
+                         ("upper_bound", "upper_bound"), ("approx_ratio", "approx_ratio")):
+            value = getattr(res, src, None)
+            result[dst] = None if value is None else float(value)
+        rr = getattr(res, "rr_sets", None)
+        return Outcome(eval_graph=graph, seed_ids=ids, model=params.get("model", "ic"),
+                       result=result, rr_sets=None if rr is None else int(rr),
+                       record=_record_dict(getattr(res, "record", None)))
+
+
+# ------------------------------------------------------------------ cim
+
+
+def _parse_aps(spec: str) -> tuple[str, Any]:
+    """``sample:0.05`` -> ('sample', 0.05); ``file:NAME[:LINE]`` -> ('file', (NAME, LINE))."""
+    kind, _, rest = str(spec).partition(":")
+    if kind == "sample":
+        return "sample", float(rest)
+    if kind == "file":
+        name, _, line = rest.partition(":")
+        return "file", (name, int(line) if line else None)
+    raise ValueError(f"aps must be 'sample:FRACTION' or 'file:NAME[:LINE]', got {spec!r}")
+
+
+class CIMAdapter:
+    """Capacity-constrained IM: ``imx.solvers.cim.cim``."""
+
+    name = "cim"
+
+    def _api(self) -> Callable:
+        return require("imx.solvers.cim", "cim")
+
+    def _aps(self, graph, spec: str, seed: int, env: dict) -> list:
+        kind, arg = _parse_aps(spec)
+        if kind == "sample":
+            count = max(1, int(round(arg * graph.n)))
+            rng = np.random.Generator(np.random.PCG64(seed))
+            ids = rng.choice(graph.n, size=count, replace=False)
+            return graph.label_list(ids)
+        name, line = arg
+        folder = env.get("data_dir")
+        path = name if os.path.isabs(name) or folder is None else os.path.join(folder, name)
+        load_aps = require("imx.solvers.cim.io", "load_aps")
+        return graph.label_list(load_aps(path, graph, ap_line=line))
+
+    def _kwargs(self, params: dict, seed: int) -> dict:
+        kwargs = {"solver": params.get("solver", "rr-opim+"), "model": params.get("model", "ic"),
+                  "seed": seed}
+        for key in ("eps", "delta", "mc_runs", "rr_sets"):
+            if key in params:
+                kwargs[key] = params[key]
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return kwargs
+
+    def modules(self, params: dict) -> None:
+        self._api()
+
+    def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
+        return {"aps": self._aps(graph, params.get("aps", "sample:0.05"),
+                                 int(params.get("ap_seed", 1)), env)}
+
+    def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
+        api = self._api()
+        kwargs = self._kwargs(params, seed)
+        if level == "full":
+            api(graph, ctx["aps"], int(params["k"]), **kwargs)
+            return
+        kwargs["eps"] = max(float(params.get("eps", 0.4)), 0.4)
+        if "mc_runs" in params:
+            kwargs["mc_runs"] = min(int(params["mc_runs"]), 50)
+        api(tiny_graph(params.get("probs", "wc"), like=graph), [0, 1, 2, 3],
+            min(int(params["k"]), 2), **kwargs)
+        if level == "cheap":
+            api(graph, ctx["aps"], 1, **kwargs)
+
+    def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
+        res = self._api()(graph, ctx["aps"], int(params["k"]), **self._kwargs(params, seed))
+        problem = res.problem
+        result = {"aps": len(ctx["aps"]), "num_seeds": res.num_seeds,
+                  "solver_spread": float(res.spread),
+                  "lower_bound": res.spread_lower, "upper_bound": res.opt_upper,
+                  "approx_ratio": res.ratio,
+                  "aps_without_candidates": len(res.aps_without_candidates)}
+        return Outcome(eval_graph=problem.passive, seed_ids=np.asarray(res.seed_ids),
+                       model=params.get("model", "ic"), result=result, rr_sets=int(res.rr_sets),
+                       record=_record_dict(res.record))
+
+
+# ------------------------------------------------------------------ hetero
+
+
+class HeteroAdapter:
+    """HeteroIM / HeteroIR reranking (``mode = "rerank"``) or index serving (``"index"``)."""
+
+    name = "hetero"
+
+    def _module(self):
+        return require("imx.solvers.hetero")
+
+    def modules(self, params: dict) -> None:
+        self._module()
+
+    def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
+        hetero = self._module()
+        data = hetero.synthetic_hetero(graph, inviters=float(params.get("inviters", 0.01)),
+                                       seed=int(params.get("data_seed", 1)))
+        return {"data": data}
+
+    def _rerank(self, hetero, graph, data, params: dict, seed: int, rr_sets=None):
+        kwargs = {"method": params.get("method", "heteroim"), "willingness": data.willingness,
+                  "accept": data.accept, "seed": seed, "labels": False}
+        if rr_sets is not None or "rr_sets" in params:
+            kwargs["rr_sets"] = rr_sets if rr_sets is not None else int(params["rr_sets"])
+        if "eps" in params:
+            kwargs["eps"] = params["eps"]
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return hetero.rerank(graph, data.inviters, int(params.get("K", 3)), **kwargs)
+
+    def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
+        hetero = self._module()
+        K = int(params.get("K", 3))
+        if level == "full":
+            self.solve(graph, ctx, dict(params, queries=100), seed)
+            return
+        g = tiny_graph("uniform:0.5", like=graph)
+        cases = [(g, hetero.synthetic_hetero(g, inviters=8, seed=1), None)]
+        if level == "cheap":
+            cases.append((graph, ctx["data"], 2000))
+        for gg, data, rr_sets in cases:
+            if params.get("mode", "rerank") == "index":
+                idx = hetero.HeteroIndex.build(gg, method=params.get("method", "heteroim"),
+                                               willingness=data.willingness, accept=data.accept,
+                                               K=K, seed=seed, rr_sets=rr_sets)
+                idx.rerank_ids(0, K)
+            else:
+                self._rerank(hetero, gg, data, params, seed, rr_sets=rr_sets)
+
+    def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
+        hetero = self._module()
+        data = ctx["data"]
+        K = int(params.get("K", 3))
+        if params.get("mode", "rerank") == "index":
+            return self._index(hetero, graph, data, params, seed, K)
+        ranking = self._rerank(hetero, graph, data, params, seed)
+        ranked = {}
+        for i, u in enumerate(ranking.inviters.tolist()):
+            invitees, _ = ranking.list_of(i)
+            ranked[str(u)] = [str(v) for v in invitees.tolist()]
+        observed = zip(data.observed_tails.tolist(), data.observed_heads.tolist())
+        quality = hetero.evaluate_ranking(ranked, observed, inviters=ranked.keys(), max_k=K)
+        metrics = {f"{name}@{k + 1}": float(quality[name][k])
+                   for name in ("recall", "ndcg", "nspread") for k in range(K)}
+        metrics["inviters"] = len(ranked)
+        return Outcome(result={"inviters": len(ranked)}, record=_record_dict(ranking.record),
+                       rr_sets=ranking.info.get("rr_sets"), metrics=metrics)
+
+    def _index(self, hetero, graph, data, params, seed, K) -> Outcome:
+        t0 = time.perf_counter()
+        idx = hetero.HeteroIndex.build(graph, method=params.get("method", "heteroim"),
+                                       willingness=data.willingness, accept=data.accept, K=K,
+                                       seed=seed)
+        build = time.perf_counter() - t0
+        queries = int(params.get("queries", 10_000))
+        rng = np.random.Generator(np.random.PCG64(seed))
+        users = rng.integers(0, graph.n, queries)
+        lat = np.empty(queries)
+        for i, u in enumerate(users.tolist()):
+            q0 = time.perf_counter()
+            idx.rerank_ids(u, K)
+            lat[i] = time.perf_counter() - q0
+        metrics = {"build_s": build, "queries": queries,
+                   "latency_p50_us": float(np.percentile(lat, 50) * 1e6),
+                   "latency_p99_us": float(np.percentile(lat, 99) * 1e6)}
+        return Outcome(result={"rr_sets": idx.meta.get("rr_sets")},
+                       rr_sets=idx.meta.get("rr_sets"), metrics=metrics)
+
+
+# ------------------------------------------------------------------ bcm
+
+
+class BCMAdapter:
+    """Value dynamics: ``imx.dynamics.simulate`` (``mode = "simulate"``) or ``fit``."""
+
+    name = "bcm"
+
+    def _module(self):
+        return require("imx.dynamics")
+
+    def modules(self, params: dict) -> None:
+        self._module()
+
+    def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
+        dyn = self._module()
+        if params.get("mode", "simulate") == "fit":
+            egos = dyn.generate_egos(graph, int(params.get("egos", 50)),
+                                     int(params.get("size", 100)),
+                                     epsilon=float(params.get("epsilon", 0.3)),
+                                     mu=float(params.get("mu", 0.4)), seed=seed)
+            return {"egos": egos}
+        rng = np.random.Generator(np.random.PCG64(seed))
+        return {"values": rng.random((graph.n, int(params.get("dims", 5))))}
+
+    def _simulate(self, dyn, graph, values, params, seed, steps=None):
+        kwargs = {"model": params.get("model", "dw"), "epsilon": float(params.get("epsilon", 0.2)),
+                  "steps": int(steps if steps is not None else params.get("steps", 10)),
+                  "seed": seed}
+        if "mu" in params:
+            kwargs["mu"] = float(params["mu"])
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return dyn.simulate(graph, values, **kwargs)
+
+    def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
+        dyn = self._module()
+        if params.get("mode", "simulate") == "fit":
+            if level == "full":
+                dyn.fit(ctx["egos"], particles=int(params.get("particles", 24)),
+                        iterations=int(params.get("iterations", 60)), seed=seed)
+                return
+            from ..graph.generate import barabasi_albert
+
+            g = barabasi_albert(300, 8, seed=1)
+            dyn.fit(dyn.generate_egos(g, 4, 20, seed=1), particles=4, iterations=2, seed=seed)
+            return
+        if level == "full":
+            self._simulate(dyn, graph, ctx["values"], params, seed)
+            return
+        g = tiny_graph("wc", directed=graph.directed, like=graph)
+        values = np.random.Generator(np.random.PCG64(0)).random((g.n, int(params.get("dims", 5))))
+        self._simulate(dyn, g, values, params, seed, steps=2)
+        if level == "cheap":
+            self._simulate(dyn, graph, ctx["values"], params, seed, steps=1)
+
+    def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
+        dyn = self._module()
+        if params.get("mode", "simulate") == "fit":
+            t0 = time.perf_counter()
+            res = dyn.fit(ctx["egos"], method=params.get("method", "pso"),
+                          particles=int(params.get("particles", 24)),
+                          iterations=int(params.get("iterations", 60)), seed=seed)
+            seconds = time.perf_counter() - t0
+            planted = ctx["egos"].meta.get("planted", {})
+            metrics = {"mse": float(res.mse), "epsilon": _plain(res.epsilon),
+                       "mu": _plain(res.mu), "evaluations": int(res.evaluations),
+                       "egos": len(ctx["egos"]) if hasattr(ctx["egos"], "__len__") else None,
+                       "planted_epsilon": _plain(planted.get("epsilon")),
+                       "planted_mu": _plain(planted.get("mu")), "fit_s": seconds}
+            return Outcome(record=_record_dict(res.record), metrics=metrics)
+        t0 = time.perf_counter()
+        res = self._simulate(dyn, graph, ctx["values"], params, seed)
+        seconds = time.perf_counter() - t0
+        updates = res.steps * graph.n  # hk: node updates; dw: pair draws (interactions = n)
+        metrics = {"steps": res.steps, "updates": updates,
+                   "updates_per_s": updates / seconds if seconds > 0 else None,
+                   "converged": bool(res.converged)}
+        return Outcome(record=_record_dict(res.record), metrics=metrics)
+
+
+ADAPTERS = {"im": IMAdapter(), "cim": CIMAdapter(), "hetero": HeteroAdapter(),
+            "bcm": BCMAdapter()}
+
+
+def get_adapter(task: str):
+    if task == "peer":
+        from .peers import PeerAdapter
+
+        return PeerAdapter()
+    return ADAPTERS[task]

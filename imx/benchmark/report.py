@@ -1,0 +1,387 @@
+"""Turn benchmark JSON lines into a markdown report and PNG plots.
+
+Repetitions of one configuration are summarised by their median.  Plots (time
+vs k, spread vs k, speed-up vs threads) need matplotlib, an optional extra
+(``pip install imx[bench]``); without it the report says so and has tables only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import InputError
+from ..io.atomic import atomic_write_text
+
+__all__ = ["load_results", "summarise", "render_markdown", "write_report", "plot"]
+
+_MIB = 2 ** 20
+
+
+def load_results(path: str | os.PathLike) -> list[dict]:
+    """Read a JSON-lines results file; InputError naming the line of a bad record."""
+    path = str(path)
+    records = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"not a JSON record ({exc.msg})", path=path,
+                                     line=lineno) from None
+                if not isinstance(rec, dict) or "task" not in rec:
+                    raise InputError("not a benchmark run record (no 'task')", path=path,
+                                     line=lineno)
+                records.append(rec)
+    except OSError as exc:
+        raise InputError(f"cannot read results ({exc.strerror})", path=path) from None
+    return records
+
+
+def _median(values: Iterable[Any]) -> float | None:
+    vals = [float(v) for v in values if isinstance(v, (int, float))]
+    return statistics.median(vals) if vals else None
+
+
+def _key(rec: dict) -> tuple:
+    params = rec.get("params", {})
+    return (rec.get("task"), rec.get("graph"), tuple(sorted((k, str(v)) for k, v in
+                                                            params.items() if k != "seed")))
+
+
+def summarise(records: list[dict]) -> list[dict]:
+    """One row per configuration (task, graph, params), medians over its ok repetitions."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for rec in records:
+        groups[_key(rec)].append(rec)
+    rows = []
+    for recs in groups.values():
+        ok = [r for r in recs if r.get("status") == "ok"]
+        first = recs[0]
+        row = {"task": first.get("task"), "graph": first.get("graph"),
+               "params": first.get("params", {}), "reps": len(recs), "ok": len(ok),
+               "status": "ok" if ok else first.get("status"),
+               "why": None if ok else (first.get("reason") or first.get("error"))}
+        if ok:
+            def med(getter):
+                return _median(getter(r) for r in ok)
+
+            row.update(
+                solve_s=med(lambda r: r.get("times", {}).get("solve")),
+                solve_cpu_s=med(lambda r: r.get("cpu", {}).get("solve")),
+                warmup_s=med(lambda r: r.get("times", {}).get("warmup")),
+                startup_s=med(lambda r: r.get("startup_s")),
+                imports_s=med(lambda r: r.get("times", {}).get("imports")),
+                load_s=med(lambda r: r.get("times", {}).get("load")),
+                evaluate_s=med(lambda r: r.get("times", {}).get("evaluate")),
+                peak_rss_mib=med(lambda r: (r.get("memory") or {}).get("peak_rss_bytes", 0)
+                                 / _MIB if r.get("isolated") else None),
+                rr_sets=med(lambda r: r.get("rr_sets")),
+                spread=med(lambda r: (r.get("evaluation") or {}).get("spread")),
+                solver_spread=med(lambda r: (r.get("result") or {}).get("solver_spread")),
+                lower=med(lambda r: (r.get("result") or {}).get("lower_bound")),
+                upper=med(lambda r: (r.get("result") or {}).get("upper_bound")),
+                ratio=med(lambda r: (r.get("result") or {}).get("approx_ratio")),
+                n=(ok[0].get("graph_info") or {}).get("n"),
+                m=(ok[0].get("graph_info") or {}).get("m"))
+            metrics: dict[str, Any] = {}
+            for name in ok[0].get("metrics") or {}:
+                values = [(r.get("metrics") or {}).get(name) for r in ok]
+                numeric = [v for v in values if isinstance(v, (int, float))
+                           and not isinstance(v, bool)]
+                metrics[name] = _median(numeric) if numeric else values[0]
+            row["metrics"] = metrics
+            seeds = {json.dumps((r.get("result") or {}).get("seeds")) for r in ok}
+            row["seeds_identical"] = len(seeds) == 1
+        rows.append(row)
+    return rows
+
+
+# ------------------------------------------------------------------ markdown
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                  and abs(value) >= 1000):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    align = ["---" if i == 0 or not headers[i].endswith(" ") else "---:"
+             for i in range(len(headers))]
+    out = ["| " + " | ".join(h.strip() for h in headers) + " |", "|" + "|".join(align) + "|"]
+    for row in rows:
+        out.append("| " + " | ".join(_fmt(c) for c in row) + " |")
+    return out
+
+
+def _p(row: dict, name: str, default: Any = None) -> Any:
+    return row["params"].get(name, default)
+
+
+def _sort_key(row: dict) -> tuple:
+    p = row["params"]
+    return (str(row["graph"]), str(p.get("model")), str(p.get("probs")), str(p.get("solver",
+            p.get("method", p.get("peer")))), float(p.get("k", 0) or 0),
+            str(p.get("threads")), str(p))
+
+
+def _im_section(rows: list[dict], title: str) -> list[str]:
+    head = ["graph", "model", "probs", "solver", "k ", "eps ", "threads ", "reps ", "solve s ",
+            "warm-up s ", "start-up s ", "peak RSS MiB ", "RR sets ", "spread (eval) ",
+            "solver spread ", "lower ", "upper ", "ratio "]
+    body = [[r["graph"], _p(r, "model", "ic"), _p(r, "probs", "wc"), _p(r, "solver"),
+             _p(r, "k"), _p(r, "eps"), _p(r, "threads", "all"), r["ok"], r["solve_s"],
+             r["warmup_s"], r["startup_s"], r["peak_rss_mib"], r["rr_sets"], r["spread"],
+             r["solver_spread"], r["lower"], r["upper"], r["ratio"]]
+            for r in sorted(rows, key=_sort_key)]
+    return [f"## {title}", ""] + _table(head, body) + [""]
+
+
+def _cim_section(rows: list[dict]) -> list[str]:
+    head = ["graph", "solver", "APs", "k ", "model", "reps ", "solve s ", "warm-up s ",
+            "peak RSS MiB ", "RR sets ", "spread (eval) ", "solver spread ", "lower ",
+            "upper ", "ratio "]
+    body = [[r["graph"], _p(r, "solver"), _p(r, "aps", "sample:0.05"), _p(r, "k"),
+             _p(r, "model", "ic"), r["ok"], r["solve_s"], r["warmup_s"], r["peak_rss_mib"],
+             r["rr_sets"], r["spread"], r["solver_spread"], r["lower"], r["upper"], r["ratio"]]
+            for r in sorted(rows, key=_sort_key)]
+    return ["## Capacity-constrained IM (cim)", ""] + _table(head, body) + [""]
+
+
+def _hetero_section(rows: list[dict]) -> list[str]:
+    out = ["## HeteroIM / HeteroIR (hetero)", ""]
+    rerank = [r for r in rows if _p(r, "mode", "rerank") == "rerank"]
+    index = [r for r in rows if _p(r, "mode", "rerank") == "index"]
+    if rerank:
+        K = max(int(_p(r, "K", 3)) for r in rerank)
+        head = ["graph", "method", "K ", "reps ", "solve s ", "RR sets "] + \
+            [f"NSpread@{k} " for k in range(1, K + 1)] + [f"Recall@{K} ", f"NDCG@{K} "]
+        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3), r["ok"], r["solve_s"],
+                 r["rr_sets"]] + [r["metrics"].get(f"nspread@{k}") for k in range(1, K + 1)]
+                + [r["metrics"].get(f"recall@{K}"), r["metrics"].get(f"ndcg@{K}")]
+                for r in sorted(rerank, key=_sort_key)]
+        out += _table(head, body) + [""]
+    if index:
+        head = ["graph", "method", "K ", "build s ", "queries ", "p50 µs ", "p99 µs "]
+        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3), r["metrics"].get("build_s"),
+                 r["metrics"].get("queries"), r["metrics"].get("latency_p50_us"),
+                 r["metrics"].get("latency_p99_us")] for r in sorted(index, key=_sort_key)]
+        out += _table(head, body) + [""]
+    return out
+
+
+def _bcm_section(rows: list[dict]) -> list[str]:
+    out = ["## Value dynamics (bcm)", ""]
+    sim = [r for r in rows if _p(r, "mode", "simulate") == "simulate"]
+    fits = [r for r in rows if _p(r, "mode", "simulate") == "fit"]
+    if sim:
+        head = ["graph", "model", "epsilon ", "steps ", "threads ", "reps ", "solve s ",
+                "updates/s "]
+        body = [[r["graph"], _p(r, "model", "dw"), _p(r, "epsilon"), r["metrics"].get("steps"),
+                 _p(r, "threads", "all"), r["ok"], r["solve_s"],
+                 r["metrics"].get("updates_per_s")] for r in sorted(sim, key=_sort_key)]
+        out += _table(head, body) + [""]
+    if fits:
+        head = ["graph", "egos ", "method", "solve s ", "MSE ", "epsilon ", "planted ", "mu ",
+                "planted "]
+        body = [[r["graph"], r["metrics"].get("egos"), _p(r, "method", "pso"), r["solve_s"],
+                 r["metrics"].get("mse"), r["metrics"].get("epsilon"),
+                 r["metrics"].get("planted_epsilon"), r["metrics"].get("mu"),
+                 r["metrics"].get("planted_mu")] for r in sorted(fits, key=_sort_key)]
+        out += _table(head, body) + [""]
+    return out
+
+
+def _peer_section(rows: list[dict]) -> list[str]:
+    head = ["comparison", "graph", "k ", "imx threads ", "measured", "imx ", "peer ",
+            "speed-up ", "imx quality ", "peer quality ", "rounds "]
+    body = []
+    for r in sorted(rows, key=lambda r: (str(_p(r, "peer")), str(r["graph"]),
+                                         str(_p(r, "threads", 1)))):
+        m = r["metrics"]
+        body.append([_p(r, "peer"), r["graph"], _p(r, "k"), _p(r, "threads", 1), m.get("unit"),
+                     m.get("imx_value"), m.get("peer_value"), m.get("ratio"),
+                     m.get("imx_quality"), m.get("peer_quality"), m.get("rounds")])
+    return ["## Peers side by side", "",
+            "Both tools run in one process on identical inputs, in alternating order. "
+            "Speed-up = peer time / imx time for the same work (above 1: imx is faster); "
+            "medians over the rounds. Quality: the suite's evaluator on each tool's seeds "
+            "(IM solvers), the tool's own Monte-Carlo mean (cynetdiff), the standard "
+            "deviation of the final opinions (ndlib).", ""] + _table(head, body) + [""]
+
+
+def render_markdown(records: list[dict], *, plots: list[str] | None = None,
+                    note: str | None = None) -> str:
+    """The report as markdown: context, one table per task, failures, plots."""
+    rows = summarise(records)
+    first = records[0] if records else {}
+    machine = first.get("machine", {})
+    vers = first.get("versions", {})
+    suites = sorted({str(r.get("suite")) for r in records})
+    lines = [f"# imx benchmark: {', '.join(suites)}", ""]
+    if machine:
+        lines.append(f"Machine: {machine.get('cpu_model')}, {machine.get('usable_cores')} usable "
+                     f"of {machine.get('logical_cores')} logical cores, "
+                     f"{_fmt((machine.get('memory_bytes') or 0) / 2**30)} GiB; "
+                     f"{machine.get('os')}; Python {machine.get('python')}.")
+    if vers:
+        lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()
+                                              if v is not None) + ".")
+    ev = first.get("evaluator")
+    if ev:
+        how = (f"RR estimator, eps {ev.get('eps', 0.01)}" if ev.get("method", "rr") == "rr"
+               else f"{ev.get('runs', 10000):,} Monte-Carlo runs")
+        lines.append(f"Spread (eval): one independent evaluator for every solver ({how}, "
+                     f"seed {ev.get('seed', 9001)}).")
+    lines += ["Times are medians over repetitions; `solve` excludes JIT warm-up (its own "
+              "column) and process start-up; peak RSS is the worker process's high-water "
+              "mark (one fresh process per run).", ""]
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["status"] == "ok":
+            by_task[row["task"]].append(row)
+    if by_task.get("im"):
+        lines += _im_section(by_task["im"], "Influence maximization (im)")
+    if by_task.get("cim"):
+        lines += _cim_section(by_task["cim"])
+    if by_task.get("hetero"):
+        lines += _hetero_section(by_task["hetero"])
+    if by_task.get("bcm"):
+        lines += _bcm_section(by_task["bcm"])
+    if by_task.get("peer"):
+        lines += _peer_section(by_task["peer"])
+    failed = [r for r in rows if r["status"] != "ok"]
+    if failed:
+        lines += ["## Not run", ""]
+        for r in failed:
+            params = " ".join(f"{k}={v}" for k, v in r["params"].items())
+            lines.append(f"- {r['task']} {r['graph'] or ''} {params}: {r['status']} — {r['why']}")
+        lines.append("")
+    if note:
+        lines += [note, ""]
+    if plots:
+        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ plots
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")
+
+
+def plot(records: list[dict], out_dir: str | os.PathLike, stem: str) -> tuple[list[str], str | None]:
+    """Write the PNG plots; return (paths, note).  No matplotlib: ([], a note)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return [], ("Plots skipped: matplotlib is not installed "
+                    "(`pip install matplotlib`, or the `bench` extra).")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in summarise(records) if r["status"] == "ok"
+            and r["task"] in ("im", "cim")]
+    paths: list[str] = []
+    # time and spread vs k: one figure per (task, graph, model, probs, threads), a line per solver
+    panels: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        key = (r["task"], r["graph"], _p(r, "model", "ic"), _p(r, "probs", "wc"),
+               _p(r, "threads"))
+        panels[key][str(_p(r, "solver"))].append(r)
+    for (task, graph, model, probs, threads), by_solver in sorted(panels.items(), key=lambda kv: str(kv[0])):
+        ks = {float(_p(r, "k")) for rs in by_solver.values() for r in rs}
+        if len(ks) < 2:
+            continue
+        for metric, label, fname in (("solve_s", "solve time (s)", "time-vs-k"),
+                                     ("spread", "spread (independent evaluator)",
+                                      "spread-vs-k")):
+            fig, ax = plt.subplots(figsize=(5.5, 3.8))
+            for solver, rs in sorted(by_solver.items()):
+                pts = sorted((float(_p(r, "k")), r[metric]) for r in rs if r[metric] is not None)
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=solver)
+            ax.set_xlabel("k")
+            ax.set_ylabel(label)
+            if metric == "solve_s":
+                ax.set_yscale("log")
+            where = f"{task}-{graph}-{model}-{probs}" + ("" if threads is None else f"-t{threads}")
+            ax.set_title(f"{task}: {graph}, {model.upper()} {probs}"
+                         + ("" if threads is None else f", {threads} threads"), fontsize=10)
+            ax.legend(fontsize=8)
+            fig.tight_layout()
+            path = out_dir / f"{stem}-{fname}-{_slug(where)}.png"
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            paths.append(str(path))
+    # speed-up vs threads
+    sweeps: dict[tuple, dict[int, float]] = defaultdict(dict)
+    for r in rows:
+        threads = _p(r, "threads")
+        if threads is None or r["solve_s"] is None:
+            continue
+        cores = (records[0].get("machine") or {}).get("usable_cores") or 1
+        t = int(cores) if str(threads) in ("all", "N") else int(threads)
+        key = (r["task"], r["graph"], str(_p(r, "solver")), str(_p(r, "k")))
+        sweeps[key][t] = r["solve_s"]
+    sweeps = {k: v for k, v in sweeps.items() if len(v) > 1 and 1 in v}
+    if sweeps:
+        fig, ax = plt.subplots(figsize=(5.5, 3.8))
+        top = 1
+        for (task, graph, solver, k), times in sorted(sweeps.items()):
+            ts = sorted(times)
+            top = max(top, ts[-1])
+            ax.plot(ts, [times[1] / times[t] for t in ts], marker="o",
+                    label=f"{graph} {solver} k={k}")
+        ax.plot([1, top], [1, top], linestyle=":", color="grey", label="linear")
+        ax.set_xlabel("threads")
+        ax.set_ylabel("speed-up over 1 thread")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out_dir / f"{stem}-speedup-vs-threads.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(str(path))
+    return paths, None
+
+
+def write_report(results: str | os.PathLike | list[dict], out: str | os.PathLike | None = None,
+                 *, plots: bool = True) -> dict:
+    """Write the markdown report (and plots beside it); return their paths.
+
+    ``results`` is a JSON-lines path or the records; ``out`` the markdown path
+    (default: the results path with ``.md``).
+    """
+    if isinstance(results, (str, os.PathLike)):
+        records = load_results(results)
+        default = Path(results).with_suffix(".md")
+    else:
+        records = list(results)
+        default = Path("bench-report.md")
+    out_path = Path(out) if out is not None else default
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    paths, note = plot(records, out_path.parent, out_path.stem) if plots else ([], None)
+    atomic_write_text(out_path, render_markdown(records, plots=paths, note=note))
+    return {"markdown": str(out_path), "plots": paths, "note": note}

@@ -1,0 +1,180 @@
+"""Benchmark suites: small TOML files listing graphs x solvers x parameters x repetitions.
+
+A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)::
+
+    name = "smoke"
+    description = "..."
+    timeout_s = 120          # per run (default 600)
+    isolate = true           # each run in a fresh process (default true)
+
+    [evaluator]              # ONE spread evaluator for every solver of the suite
+    method = "rr"            # "rr": RR estimator to relative error eps; "mc": runs simulations
+    eps = 0.01
+    seed = 9001
+
+    [graphs.karate]
+    dataset = "karate"       # a registry name (see `imx datasets list`)
+    [graphs.er-300]
+    generate = "erdos_renyi" # erdos_renyi | barabasi_albert | chung_lu, with its arguments
+    n = 300
+    m = 1200
+    seed = 7
+
+    [[runs]]
+    task = "im"              # im | cim | hetero | bcm | peer
+    graphs = ["karate", "er-300"]
+    solver = ["opim-c", "degree"]   # every list is crossed with the others
+    k = [1, 5]
+    model = "ic"
+    probs = "wc"
+    eps = 0.3
+    repetitions = 1
+    exclude = [{ solver = "degree", k = 1 }]   # drop combinations matching all keys
+
+A graph may also be ``file = "path"`` (an edge list or ``.imxg``, relative to the
+current folder) with ``undirected = true|false``.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["Suite", "RunSpec", "load_suite", "list_suites", "TASKS", "GENERATORS"]
+
+TASKS = ("im", "cim", "hetero", "bcm", "peer")
+GENERATORS = ("erdos_renyi", "barabasi_albert", "chung_lu")
+_RUN_KEYS = ("task", "graphs", "repetitions", "exclude", "timeout_s", "note")
+_EVALUATOR_KEYS = {"method", "eps", "runs", "seed", "delta"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a task on a graph with fixed parameters, repetition ``rep``."""
+
+    index: int
+    task: str
+    graph: str
+    params: dict
+    rep: int
+    timeout_s: float
+
+    def key(self) -> tuple:
+        """Identity of the configuration (everything but the repetition)."""
+        return (self.task, self.graph, tuple(sorted((k, str(v)) for k, v in self.params.items())))
+
+
+@dataclass
+class Suite:
+    name: str
+    description: str
+    path: str
+    graphs: dict[str, dict]
+    evaluator: dict
+    runs: list[RunSpec]
+    isolate: bool = True
+    timeout_s: float = 600.0
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+def _suite_text(name_or_path: str) -> tuple[str, str]:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.is_file():
+        try:
+            return path.read_text("utf-8"), str(path)
+        except OSError as exc:
+            raise InputError(f"cannot read suite ({exc.strerror})", path=str(path)) from None
+    ref = resources.files("imx") / "benchmark" / "suites" / f"{name_or_path}.toml"
+    if not ref.is_file():
+        raise InputError(f"unknown suite {name_or_path!r}; shipped suites: "
+                         f"{', '.join(list_suites())}, or give a .toml path")
+    return ref.read_text("utf-8"), f"imx/benchmark/suites/{name_or_path}.toml"
+
+
+def list_suites() -> list[str]:
+    """Names of the suites shipped with imx."""
+    folder = resources.files("imx") / "benchmark" / "suites"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _check_graph(name: str, spec: dict, origin: str) -> dict:
+    kinds = [k for k in ("dataset", "generate", "file") if k in spec]
+    if len(kinds) != 1:
+        raise InputError(f"graph {name!r} needs exactly one of dataset, generate, file",
+                         path=origin)
+    if "generate" in spec and spec["generate"] not in GENERATORS:
+        raise InputError(f"graph {name!r}: unknown generator {spec['generate']!r} (expected "
+                         f"{', '.join(GENERATORS)})", path=origin)
+    return dict(spec)
+
+
+def _matches(params: dict, pattern: dict) -> bool:
+    return all(str(params.get(k)) == str(v) for k, v in pattern.items())
+
+
+def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
+    """Read a suite by shipped name or path and expand it into runs.
+
+    ``repetitions`` overrides the repetitions of every run group.
+    """
+    text, origin = _suite_text(name_or_path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"bad TOML ({exc})", path=origin) from None
+    graphs = {name: _check_graph(name, spec, origin)
+              for name, spec in raw.get("graphs", {}).items()}
+    evaluator = dict(raw.get("evaluator", {"method": "rr", "eps": 0.01}))
+    unknown = set(evaluator) - _EVALUATOR_KEYS
+    if unknown or evaluator.get("method", "rr") not in ("rr", "mc"):
+        raise InputError(f"[evaluator] takes method = 'rr' | 'mc', eps, runs, seed, delta "
+                         f"(got {sorted(evaluator)})", path=origin)
+    default_timeout = float(raw.get("timeout_s", 600))
+    runs: list[RunSpec] = []
+    for g_index, group in enumerate(raw.get("runs", []), start=1):
+        where = f"[[runs]] #{g_index}"
+        task = group.get("task")
+        if task not in TASKS:
+            raise InputError(f"{where}: task must be one of {', '.join(TASKS)}, got {task!r}",
+                             path=origin)
+        names = _as_list(group.get("graphs", []))
+        if task != "peer" or names:
+            missing = [g for g in names if g not in graphs]
+            if not names or missing:
+                raise InputError(f"{where}: unknown or missing graphs {missing or names}",
+                                 path=origin)
+        reps = int(repetitions if repetitions is not None else group.get("repetitions", 1))
+        if reps < 1:
+            raise InputError(f"{where}: repetitions must be >= 1", path=origin)
+        timeout = float(group.get("timeout_s", default_timeout))
+        params = {k: _as_list(v) for k, v in group.items() if k not in _RUN_KEYS}
+        excludes = _as_list(group.get("exclude", []))
+        keys = list(params)
+        for graph in names or [""]:
+            for combo in itertools.product(*(params[k] for k in keys)):
+                values = dict(zip(keys, combo))
+                if any(_matches(values, pat) for pat in excludes):
+                    continue
+                for rep in range(reps):
+                    runs.append(RunSpec(index=len(runs), task=task, graph=graph,
+                                        params=values, rep=rep, timeout_s=timeout))
+    return Suite(name=raw.get("name", Path(origin).stem), description=raw.get("description", ""),
+                 path=origin, graphs=graphs, evaluator=evaluator, runs=runs,
+                 isolate=bool(raw.get("isolate", True)), timeout_s=default_timeout, raw=raw)
+
+
+def suite_exists(name_or_path: str) -> bool:
+    """True if ``name_or_path`` names a shipped suite or an existing file."""
+    if os.path.isfile(name_or_path):
+        return True
+    return name_or_path in list_suites()

@@ -1,0 +1,175 @@
+"""One benchmark run, normally in a fresh process: ``python -m imx.benchmark.worker SPEC OUT``.
+
+A fresh process per run gives each run its own peak resident memory (the
+high-water mark of the process, which never goes down inside a process, so
+it cannot be measured per run in a shared process) and its own JIT state, so
+warm-up is measured for real.
+Times recorded, wall and CPU (``time.process_time``, all threads):
+
+* ``startup``: from the runner's spawn to this module's first line (interpreter);
+* ``imports``: numpy, numba, imx and the task's modules;
+* ``load``: reading the graph (``.imxg`` memory-mapped) and applying ``probs``;
+* ``setup``: task inputs that are not part of the solve (AP sample, scores, values);
+* ``warmup``: JIT compilation (or numba cache loading) and first-call costs,
+  excluded from ``solve`` (see :mod:`.adapters` for the levels tiny/cheap/full);
+* ``solve``: the solver call alone; its own phases come from its execution record;
+* ``evaluate``: the suite's independent spread evaluator.
+"""
+from __future__ import annotations
+
+import time
+
+_MODULE_START = time.time()
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+
+__all__ = ["execute", "main"]
+
+
+def _peak_rss_bytes() -> int:
+    """Peak resident memory of this process.
+
+    Linux: ``VmHWM`` of /proc/self/status, the high-water mark of this process's
+    own address space.  Not ``getrusage().ru_maxrss``: Linux carries it over
+    ``execve`` from the forked copy of the parent, so every worker would report
+    at least the runner's size.  Elsewhere ``ru_maxrss`` is the best there is.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss) if sys.platform == "darwin" else int(rss) * 1024
+
+
+def _current_rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Clock:
+    def __init__(self):
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall[name] = time.perf_counter() - w0
+            self.cpu[name] = time.process_time() - c0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+def execute(spec: dict, *, started: float | None = None) -> dict:
+    """Run the benchmark described by ``spec`` (built by the runner); return its record."""
+    run = spec["run"]
+    params = dict(run["params"])
+    seed = int(params.pop("seed", 1)) + int(run["rep"])
+    warmup = str(params.pop("warmup", "cheap"))
+    clock = _Clock()
+    out: dict = {"status": "ok", "seed": seed, "isolated": bool(spec.get("isolated", True))}
+    if started is not None and spec.get("spawn_time") is not None:
+        out["startup_s"] = max(0.0, started - float(spec["spawn_time"]))
+    try:
+        with clock("imports"):
+            import numpy  # noqa: F401
+
+            from .. import io as imx_io
+            from .adapters import Unavailable, get_adapter
+            from .evaluator import Evaluator
+
+            adapter = get_adapter(run["task"])
+            adapter.modules(params)
+            if run["task"] in ("im", "cim"):
+                from .. import sampling  # noqa: F401  (the evaluator's engine)
+        evaluator = Evaluator.from_config(spec.get("evaluator", {}))
+        graph = None
+        gspec = spec.get("graph") or {}
+        if gspec.get("path"):
+            with clock("load"):
+                kwargs = {"probs": params.get("probs"), "seed": int(gspec.get("probs_seed", 0))}
+                if gspec.get("directed") is not None:
+                    kwargs["directed"] = bool(gspec["directed"])
+                graph = imx_io.load_graph(gspec["path"], **kwargs)
+            out["graph_info"] = {"n": graph.n, "m": graph.m, "directed": graph.directed,
+                                 "probs": graph.scheme}
+        with clock("setup"):
+            env = dict(spec.get("env") or {}, _evaluator=evaluator)
+            ctx = adapter.prepare(graph, params, seed, env)
+        with clock("warmup"):
+            adapter.warmup(params, seed, graph, ctx, warmup)
+            if run["task"] in ("im", "cim"):
+                from .adapters import tiny_graph
+
+                evaluator(tiny_graph(params.get("probs", "wc"), like=graph), [0, 1],
+                          params.get("model", "ic"))
+        rss_before = _current_rss_bytes()
+        with clock("solve"):
+            outcome = adapter.solve(graph, ctx, params, seed)
+        out["memory"] = {"peak_rss_bytes": _peak_rss_bytes(), "rss_before_solve_bytes": rss_before,
+                         "graph_bytes": graph.nbytes if graph is not None else None}
+        if outcome.eval_graph is not None and outcome.seed_ids is not None:
+            with clock("evaluate"):
+                out["evaluation"] = evaluator(outcome.eval_graph, outcome.seed_ids,
+                                              outcome.model)
+        out["result"] = outcome.result
+        out["rr_sets"] = outcome.rr_sets
+        out["record"] = outcome.record
+        out["metrics"] = outcome.metrics
+    except Unavailable as exc:
+        out["status"] = "skipped"
+        out["reason"] = str(exc)
+    except Exception as exc:  # a failed run is a result, not the end of the suite
+        out["status"] = "error"
+        out["error"] = _one_line(exc)
+        out["traceback"] = traceback.format_exc(limit=8)
+    out["times"] = clock.wall
+    out["cpu"] = clock.cpu
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2:
+        print("usage: python -m imx.benchmark.worker SPEC.json OUT.json", file=sys.stderr)
+        return 2
+    with open(argv[0], encoding="utf-8") as fh:
+        spec = json.load(fh)
+    result = execute(spec, started=_MODULE_START)
+    tmp = argv[1] + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, default=_jsonable)
+    os.replace(tmp, argv[1])
+    return 0
+
+
+def _jsonable(obj):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""The benchmark harness: suites, the smoke suite end to end, isolation, report, peers."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from imx.benchmark import load_suite, render_markdown, run_suite, write_report
+from imx.benchmark.report import load_results, summarise
+from imx.benchmark.suites import list_suites
+from imx.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
+
+
+def _have(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _cli(args, env=None):
+    from imx.cli.main import cli
+
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+# ---------------------------------------------------------------- suites
+
+
+def test_shipped_suites_load_and_expand():
+    assert set(list_suites()) >= SHIPPED
+    for name in SHIPPED:
+        suite = load_suite(name)
+        assert suite.runs, name
+        for run in suite.runs:
+            assert run.graph in suite.graphs
+    im = load_suite("im")
+    assert {r.params["k"] for r in im.runs} == {1, 10, 50, 100}
+    # LT is never paired with uniform probabilities (excluded in the suite)
+    assert not [r for r in im.runs if r.params.get("model") == "lt"
+                and r.params.get("probs") == "uniform:0.01"]
+    assert {str(r.params.get("threads")) for r in load_suite("scaling").runs} == {"1", "2", "all"}
+
+
+def test_suite_crossing_exclusion_and_repetitions(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('''
+[graphs.a]
+dataset = "karate"
+[graphs.b]
+generate = "erdos_renyi"
+n = 50
+m = 100
+[[runs]]
+task = "im"
+graphs = ["a", "b"]
+solver = ["opim-c", "degree"]
+k = [1, 2, 3]
+repetitions = 2
+exclude = [{ solver = "degree", k = 3 }]
+''')
+    suite = load_suite(str(path))
+    assert len(suite.runs) == 2 * (2 * 3 - 1) * 2
+    assert {r.rep for r in suite.runs} == {0, 1}
+    assert len(load_suite(str(path), repetitions=1).runs) == 10
+    assert suite.evaluator == {"method": "rr", "eps": 0.01}
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[runs]]\ntask = "nope"\n', "task must be one of"),
+    ('[[runs]]\ntask = "im"\ngraphs = ["x"]\n', "unknown or missing graphs"),
+    ('[graphs.a]\ngenerate = "lattice"\nn = 3\n', "unknown generator"),
+    ('[graphs.a]\nfile = "x"\ndataset = "karate"\n', "exactly one of"),
+    ('[evaluator]\nmethod = "guess"\n', "[evaluator]"),
+    ('name = \n', "bad TOML"),
+])
+def test_bad_suites_are_clear_errors(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message.replace("[", r"\[")) as exc:
+        load_suite(str(path))
+    assert str(path) in str(exc.value)
+
+
+def test_unknown_suite_names_the_shipped_ones():
+    with pytest.raises(InputError, match="shipped suites: .*smoke"):
+        load_suite("no-such-suite")
+
+
+# ---------------------------------------------------------------- the smoke suite
+
+
+@pytest.fixture(scope="module")
+def smoke_results(tmp_path_factory):
+    """`imx bench smoke` through the CLI, real solvers, into a temporary cache."""
+    if not _have("imx.solvers.api"):
+        pytest.skip("the IM solvers are not built yet")
+    folder = tmp_path_factory.mktemp("smoke")
+    out = folder / "smoke.jsonl"
+    res = _cli(["bench", "smoke", "--out", str(out), "--cache-dir", str(folder / "cache"),
+                "--quiet", "--json"])
+    summary = json.loads(res.stdout)
+    return res.exit_code, summary, load_results(out)
+
+
+def test_smoke_suite_runs_every_task_with_real_solvers(smoke_results):
+    code, summary, records = smoke_results
+    failed = [(r["task"], r["params"], r.get("error") or r.get("reason")) for r in records
+              if r["status"] != "ok"]
+    assert not failed and code == 0, failed
+    assert summary["runs"] == len(records) == len(load_suite("smoke").runs)
+    assert {r["task"] for r in records} == {"im", "cim", "hetero", "bcm"}
+    for rec in records:
+        assert rec["machine"]["usable_cores"] >= 1 and rec["versions"]["imx"]
+        for phase in ("imports", "load", "warmup", "solve"):
+            assert rec["times"][phase] >= 0 and phase in rec["cpu"]
+        assert rec["memory"]["peak_rss_bytes"] > 0
+
+
+def test_smoke_im_answers_are_consistent_with_the_evaluator(smoke_results):
+    _, _, records = smoke_results
+    im = [r for r in records if r["task"] == "im"]
+    assert {r["params"]["solver"] for r in im} >= {"opim-c", "imm", "degree"}
+    for rec in im:
+        n, k = rec["graph_info"]["n"], rec["params"]["k"]
+        res, ev = rec["result"], rec["evaluation"]
+        assert res["num_seeds"] == k and len(set(map(str, res["seeds"]))) == k
+        assert ev["method"] == "rr" and ev["eps"] == 0.05
+        assert k <= ev["spread"] <= n
+        if rec["params"]["solver"] == "opim-c":
+            assert rec["rr_sets"] > 0
+            # the certificate brackets the independent estimate (eps 0.05 slack)
+            assert res["lower_bound"] <= ev["spread"] * 1.1
+            assert res["upper_bound"] >= ev["spread"] * 0.9
+            assert abs(res["solver_spread"] - ev["spread"]) <= 0.3 * ev["spread"]
+    # the same evaluator for every solver: same seeds -> same estimate
+    by_seeds = {}
+    for rec in im:
+        key = (rec["graph"], rec["params"]["model"], tuple(sorted(map(str,
+                                                                      rec["result"]["seeds"]))))
+        by_seeds.setdefault(key, set()).add(round(rec["evaluation"]["spread"], 9))
+    assert all(len(v) == 1 for v in by_seeds.values())
+
+
+def test_smoke_other_tasks_report_their_figures(smoke_results):
+    _, _, records = smoke_results
+    cim = [r for r in records if r["task"] == "cim"]
+    assert all(r["evaluation"]["spread"] >= r["result"]["num_seeds"] for r in cim)
+    hetero = [r for r in records if r["task"] == "hetero"]
+    assert all(0 <= r["metrics"]["nspread@3"] <= 1 for r in hetero)
+    bcm = [r for r in records if r["task"] == "bcm"]
+    assert all(r["metrics"]["updates_per_s"] > 0 for r in bcm)
+
+
+def test_report_of_the_smoke_results(smoke_results, tmp_path):
+    _, _, records = smoke_results
+    text = render_markdown(records)
+    for heading in ("## Influence maximization (im)", "## Capacity-constrained IM (cim)",
+                    "## HeteroIM / HeteroIR (hetero)", "## Value dynamics (bcm)"):
+        assert heading in text
+    assert "Not run" not in text
+
+
+# ---------------------------------------------------------------- isolation, timeouts, skips
+
+
+def _single_run_suite(tmp_path, extra: str = "", solver: str = "degree") -> Path:
+    path = tmp_path / "one.toml"
+    path.write_text(f'''
+name = "one"
+{extra}
+[evaluator]
+method = "mc"
+runs = 500
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "{solver}"
+k = 2
+''')
+    return path
+
+
+@pytest.mark.skipif(not _have("imx.solvers.api"), reason="the IM solvers are not built yet")
+def test_isolated_run_measures_startup_and_peak_memory(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "r.jsonl"
+    ballast = np.ones(600 * 2 ** 20 // 8)  # the runner is big; the worker's peak must not be
+    [rec] = run_suite(str(_single_run_suite(tmp_path)), out=out, cache_dir=tmp_path / "c",
+                      isolate=True)
+    del ballast
+    assert rec["status"] == "ok", rec.get("error")
+    assert rec["isolated"] and 0 < rec["startup_s"] < rec["process_wall_s"]
+    assert 20 * 2 ** 20 < rec["memory"]["peak_rss_bytes"] < 500 * 2 ** 20
+    assert rec["evaluation"]["method"] == "mc" and rec["evaluation"]["runs"] == 500
+    assert load_results(out)[0]["result"] == rec["result"]
+
+
+def test_timeout_is_recorded_not_fatal(tmp_path):
+    suite = _single_run_suite(tmp_path, extra="timeout_s = 0.05")
+    [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "c", isolate=True)
+    assert rec["status"] == "timeout" and "exceeded" in rec["error"]
+
+
+def test_missing_dataset_and_missing_peer_are_skipped(tmp_path, monkeypatch):
+    path = tmp_path / "s.toml"
+    path.write_text('''
+[graphs.orkut]
+dataset = "com-Orkut"
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "im"
+graphs = ["orkut"]
+solver = "degree"
+k = 1
+[[runs]]
+task = "peer"
+graphs = ["karate"]
+peer = "cynetdiff-ic"
+''')
+    monkeypatch.setitem(sys.modules, "cynetdiff", None)  # as if not installed
+    recs = run_suite(str(path), out=False, data_dir=tmp_path, cache_dir=tmp_path / "c",
+                     isolate=False)
+    assert [r["status"] for r in recs] == ["skipped", "skipped"]
+    assert "com-Orkut not found" in recs[0]["reason"]
+    assert "cynetdiff" in recs[1]["reason"]
+    assert "## Not run" in render_markdown(recs)
+
+
+# ---------------------------------------------------------------- report from a fixture
+
+
+def _fixture_records() -> list[dict]:
+    machine = {"cpu_model": "Test CPU", "usable_cores": 2, "logical_cores": 2,
+               "memory_bytes": 8 * 2 ** 30, "os": "Linux", "python": "3.11"}
+    base = {"type": "run", "suite": "fixture", "machine": machine,
+            "versions": {"imx": "0.1.0"}, "evaluator": {"method": "rr", "eps": 0.01},
+            "isolated": True, "graph": "g"}
+    recs = []
+    for solver, factor in (("opim-c", 1.0), ("imm", 3.0)):
+        for k in (1, 10, 50):
+            for rep, solve in enumerate((1.0, 2.0, 9.0)):
+                recs.append(dict(base, task="im", status="ok", rep=rep,
+                                 params={"solver": solver, "k": k, "model": "ic", "probs": "wc",
+                                         "threads": 1},
+                                 times={"solve": solve * factor * k, "warmup": 0.5},
+                                 cpu={"solve": solve}, startup_s=0.1,
+                                 memory={"peak_rss_bytes": 100 * 2 ** 20},
+                                 rr_sets=1000 * k, evaluation={"spread": 10.0 * k + rep},
+                                 result={"seeds": list(range(k)), "solver_spread": 10.0 * k,
+                                         "lower_bound": 9.0 * k, "upper_bound": 12.0 * k,
+                                         "approx_ratio": 0.75}, graph_info={"n": 1000}))
+    for threads, solve in ((1, 8.0), (2, 4.5)):
+        recs.append(dict(base, task="im", status="ok", rep=0, times={"solve": solve},
+                         params={"solver": "opim-c", "k": 50, "model": "ic", "probs": "wc",
+                                 "threads": threads}, evaluation={"spread": 500.0},
+                         result={"seeds": [1]}, cpu={}))
+    recs.append(dict(base, task="peer", status="ok", rep=0, params={"peer": "cynetdiff-ic"},
+                     times={"solve": 1.0}, cpu={},
+                     metrics={"unit": "simulations/s", "imx_value": 3000.0,
+                              "peer_value": 1000.0, "ratio": 3.0, "imx_quality": 20.0,
+                              "peer_quality": 20.1, "rounds": 3}))
+    recs.append(dict(base, task="im", status="skipped", rep=0, reason="no such graph here",
+                     params={"solver": "imm", "k": 100}, times={}, cpu={}))
+    return recs
+
+
+def test_report_tables_from_a_fixture():
+    recs = _fixture_records()
+    rows = summarise(recs)
+    row = next(r for r in rows if r["params"].get("solver") == "opim-c"
+               and r["params"]["k"] == 10 and r["params"]["threads"] == 1)
+    assert row["reps"] == 3 and row["solve_s"] == 20.0 and row["spread"] == 101.0
+    assert row["peak_rss_mib"] == 100 and row["seeds_identical"]
+    text = render_markdown(recs)
+    assert "Test CPU, 2 usable of 2 logical cores" in text
+    assert "RR estimator, eps 0.01" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith("| g | ic | wc | opim-c | 10 |"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[8] == "20" and cells[12] == "10,000" and cells[13] == "101"
+    assert "| cynetdiff-ic | g | — | 1 | simulations/s | 3,000 | 1,000 | 3 |" in text
+    assert "- im g solver=imm k=100: skipped — no such graph here" in text
+
+
+def test_report_plots_or_a_note_without_matplotlib(tmp_path, monkeypatch):
+    results = tmp_path / "fixture.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in _fixture_records()))
+    if _have("matplotlib"):
+        info = write_report(results)
+        names = sorted(Path(p).name for p in info["plots"])
+        assert names == ["fixture-speedup-vs-threads.png",
+                         "fixture-spread-vs-k-im-g-ic-wc-t1.png",
+                         "fixture-time-vs-k-im-g-ic-wc-t1.png"]
+        assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in info["plots"])
+        assert "![fixture-time-vs-k-im-g-ic-wc-t1](fixture-time-vs-k-im-g-ic-wc-t1.png)" in \
+            Path(info["markdown"]).read_text()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    info = write_report(results, tmp_path / "plain.md")
+    assert info["plots"] == [] and "matplotlib is not installed" in info["note"]
+    assert "matplotlib is not installed" in (tmp_path / "plain.md").read_text()
+
+
+def test_bad_results_file_names_the_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"task": "im"}) + "\n{oops\n")
+    with pytest.raises(InputError, match=r"bad.jsonl:2: not a JSON record"):
+        load_results(bad)
+
+
+# ---------------------------------------------------------------- CLI and shim
+
+
+def test_cli_list_report_and_errors(tmp_path, capsys):
+    from imx.cli.main import main
+
+    out = _cli(["bench", "list", "--json"])
+    assert {s["name"] for s in json.loads(out.output)["suites"]} >= SHIPPED
+    results = tmp_path / "f.jsonl"
+    results.write_text("".join(json.dumps(r) + "\n" for r in _fixture_records()))
+    out = _cli(["bench", "report", str(results), "--no-plots", "--json"])
+    assert out.exit_code == 0 and json.loads(out.output)["markdown"] == str(results.with_suffix(".md"))
+    for args in (["bench", "no-such-suite"], ["bench", "report", str(tmp_path / "x.jsonl")]):
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and ("imx: error: " in err or "Error: " in err)
+
+
+def test_python_dash_m_bench_shim():
+    proc = subprocess.run([sys.executable, "-m", "bench", "list"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "smoke" in proc.stdout and "peers" in proc.stdout
+
+
+# ---------------------------------------------------------------- peers (optional extras)
+
+
+@pytest.mark.skipif(not _have("cynetdiff"), reason="cynetdiff is not installed")
+def test_cynetdiff_comparison_agrees_on_the_spread(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('''
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "peer"
+graphs = ["karate"]
+peer = ["cynetdiff-ic", "cynetdiff-lt"]
+k = 3
+runs = 3000
+rounds = 2
+''')
+    for rec in run_suite(str(path), out=False, cache_dir=tmp_path / "c", isolate=False):
+        assert rec["status"] == "ok", rec.get("error")
+        m = rec["metrics"]
+        assert m["ratio"] > 0 and m["imx_value"] > 0 and m["rounds"] == 2
+        # same graph, seeds, model: Monte-Carlo means within a few standard errors
+        assert abs(m["imx_quality"] - m["peer_quality"]) < 0.05 * m["peer_quality"]
