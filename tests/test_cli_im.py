@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from imx.cli.im import parse_size, read_seeds
+from imx.cli.im import read_seeds
+from imx.cli.options import parse_size
 from imx.cli.main import cli, main
 from imx.errors import InputError
 from imx.io import load_graph

@@ -3,27 +3,12 @@ from __future__ import annotations
 
 import click
 
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
-                      threads_option)
+from .options import (Progress, emit, graph_options, json_option, load_cli_graph,
+                      max_memory_option, seed_option, threads_option)
 
 SOLVER_NAMES = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
                 "mg-greedy-cov", "degree", "pagerank", "local-opim")
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _SHOWN_APS = 30
-
-
-def _memory(ctx, param, value):
-    if value is None:
-        return None
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    unit = text[-1:] if text[-1:] in _UNITS else ""
-    try:
-        number = float(text[:-1] if unit else text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size such as 4G or 512M") from None
-    if number <= 0:
-        raise click.BadParameter("must be positive")
-    return int(number * _UNITS[unit])
 
 
 def _ap_options(func):
@@ -96,8 +81,7 @@ def _human(d: dict) -> str:
               help="Live-edge worlds of the Monte-Carlo greedy solvers.")
 @click.option("--rr-sets", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Sets per collection of the *-greedy-cov solvers.")
-@click.option("--max-memory", callback=_memory, default=None, metavar="SIZE",
-              help="Memory budget (e.g. 8G); default 80% of the available memory.")
+@max_memory_option
 @seed_option
 @threads_option
 @json_option

@@ -12,36 +12,13 @@ import time
 import click
 
 from ..errors import InputError
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
-                      threads_option)
+from .options import (Progress, emit, graph_options, json_option, load_cli_graph,
+                      max_memory_option, seed_option, threads_option)
 
-__all__ = ["im", "spread", "read_seeds", "write_seeds", "parse_size"]
+__all__ = ["im", "spread", "read_seeds", "write_seeds"]
 
 SOLVER_NAMES = ("opim-c", "imm", "degree", "pagerank", "random", "celf")
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _SHOWN_SEEDS = 20
-
-
-def parse_size(text: str) -> int:
-    """``'512M'`` -> 536870912; plain numbers are bytes; K/M/G/T are powers of 1024."""
-    raw = text.strip().upper().removesuffix("B").removesuffix("I")
-    unit = raw[-1:] if raw[-1:] in _UNITS and raw[-1:] else ""
-    try:
-        number = float(raw[:-1] if unit else raw)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a size such as 4G, 512M or 1000000") from None
-    if not number > 0:
-        raise ValueError("a memory size must be positive")
-    return int(number * _UNITS[unit])
-
-
-def _size_option(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_size(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 def write_seeds(path: str, labels) -> None:
@@ -138,8 +115,7 @@ def _human_im(d: dict) -> str:
               metavar="S", help="OPIM-C online mode: stop after about S seconds.")
 @click.option("--max-rr-sets", type=click.IntRange(min=2), default=None, metavar="N",
               help="OPIM-C online mode: draw at most N RR sets (IMM: cap, no guarantee).")
-@click.option("--max-memory", callback=_size_option, default=None, metavar="SIZE",
-              help="Memory budget for RR sets (e.g. 4G); default 80% of available memory.")
+@max_memory_option
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Simulations per estimate of the CELF solver.")
 @seed_option

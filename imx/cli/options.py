@@ -11,8 +11,39 @@ import click
 from ..errors import ImxError, ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
 
-__all__ = ["graph_options", "json_option", "seed_option", "threads_option", "load_cli_graph",
-           "emit", "Progress", "check_scheme"]
+__all__ = ["graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
+           "parse_size", "load_cli_graph", "emit", "Progress", "check_scheme"]
+
+_SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``'512M'`` -> 536870912; plain numbers are bytes; K/M/G/T are powers of 1024."""
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = raw[-1:] if raw[-1:] in _SIZE_UNITS and raw[-1:] else ""
+    try:
+        number = float(raw[:-1] if unit else raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a size such as 4G, 512M or 1000000") from None
+    if not number > 0:
+        raise ValueError("a memory size must be positive")
+    return int(number * _SIZE_UNITS[unit])
+
+
+def _size_option(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def max_memory_option(func: Callable) -> Callable:
+    """--max-memory SIZE: the budget RR sampling is checked against before it starts."""
+    return click.option("--max-memory", callback=_size_option, default=None, metavar="SIZE",
+                        help="Memory budget for RR sets (e.g. 4G); default 80% of available "
+                             "memory.")(func)
 
 
 def check_scheme(ctx, param, value):
