@@ -265,6 +265,10 @@ def test_binary_round_trip_is_memory_mapped(tmp_path, labels):
                                                                            "src.txt", 4)
     assert isinstance(back.out_targets.base, np.memmap)
     assert not back.out_targets.flags.writeable
+    for name in ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
+                 "in_probs", "labels"):
+        assert getattr(back, name).ctypes.data % 64 == 0, name  # mapped arrays stay aligned
+    assert np.array_equal(np.load(path)["out_targets"], g.out_targets)  # still a plain .npz
     assert_same_graph(load_binary_graph(path, mmap=False), g)
     assert_same_graph(load_graph(path), g)
     rewc = load_graph(path, probs="wc")

@@ -8,6 +8,7 @@ target folder, then ``os.replace`` it, so a reader never sees half a file.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -57,7 +58,34 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
     from ..io.atomic import atomic_open  # imx.io imports this module
 
     with atomic_open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+            for name, array in arrays.items():
+                _write_aligned_member(zf, fh, name + ".npy", array)
+
+
+# Android's zipalign extra-field id: a padding field that zip readers skip.
+_PAD_FIELD_ID = 0xD935
+_ALIGN = 64
+
+
+def _write_aligned_member(zf: zipfile.ZipFile, fh, name: str, array: np.ndarray) -> None:
+    """Store ``array`` as an .npy member whose data starts on a 64-byte boundary.
+
+    The .npy header is itself padded to a multiple of 64 bytes, so aligning the
+    member aligns the array: memory-mapped arrays are then aligned, and numba
+    does not compile a second, unaligned variant of every kernel.
+    """
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, array, allow_pickle=False)
+    data = buf.getbuffer()
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = len(data)
+    encoded_name = name.encode("utf-8")
+    data_start = fh.tell() + 30 + len(encoded_name) + 4
+    pad = (-data_start) % _ALIGN
+    info.extra = struct.pack("<HH", _PAD_FIELD_ID, pad) + b"\0" * pad
+    zf.writestr(info, data)
 
 
 def _member_arrays(path: str, mmap: bool) -> dict:
