@@ -40,9 +40,9 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ... import __version__
+from ..._npz import load_npz_members, save_npz_aligned
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
-from ...io.atomic import atomic_open
 from ...record import RunRecord
 from .baselines import degree_arc_scores
 from .model import HeteroInstance, beta_scores, check_list_length
@@ -52,7 +52,6 @@ __all__ = ["HeteroIndex", "INDEX_METHODS"]
 INDEX_METHODS = ("heteroim", "heteroir", "willingness", "degree")
 _FORMAT = "imx-hetero-index"
 _VERSION = 1
-_ZIP_MAGIC = b"PK\x03\x04"
 _MEMBERS = ("offsets", "targets", "scores", "labels", "meta")
 
 
@@ -206,15 +205,14 @@ class HeteroIndex:
         arrays = {"offsets": np.asarray(self.offsets), "targets": np.asarray(self.targets),
                   "scores": np.asarray(self.scores), "labels": np.asarray(self.labels),
                   "meta": np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)}
-        with atomic_open(path, "wb") as fh:
-            np.savez(fh, **arrays)
+        save_npz_aligned(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = True) -> "HeteroIndex":
         """Open an index written by :meth:`save`; memory-mapped unless ``mmap=False``."""
         path = os.fspath(path)
         try:
-            arrays = _read_members(path, mmap)
+            arrays = load_npz_members(path, mmap)
         except (zipfile.BadZipFile, ValueError, OSError, struct.error) as exc:
             raise InputError(f"not a readable HeteroIndex file ({exc})", path=path) from None
         missing = [k for k in _MEMBERS if k not in arrays]
@@ -321,37 +319,3 @@ def _int_or_none(label: Any) -> int | None:
     return value
 
 
-def _read_members(path: str, mmap: bool) -> dict:
-    """Map (or read) every ``.npy`` member of an uncompressed npz; refuse objects."""
-    out = {}
-    with open(path, "rb") as fh:
-        if fh.read(4) != _ZIP_MAGIC:
-            raise ValueError("not a zip archive")
-    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
-        for info in zf.infolist():
-            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise ValueError(f"member {info.filename!r} is compressed")
-            fh.seek(info.header_offset)
-            local = fh.read(30)
-            if local[:4] != _ZIP_MAGIC:
-                raise ValueError("bad zip member header")
-            name_len, extra_len = struct.unpack("<HH", local[26:30])
-            fh.seek(info.header_offset + 30 + name_len + extra_len)
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            if dtype.hasobject:
-                raise ValueError("refusing to load pickled objects")
-            offset = fh.tell()
-            count = int(np.prod(shape)) if shape else 1
-            order = "F" if fortran else "C"
-            if mmap and count > 0:
-                arr = np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset,
-                                           shape=shape, order=order))
-            else:
-                arr = np.fromfile(fh, dtype=dtype, count=count).reshape(shape, order=order)
-            out[name] = arr
-    return out

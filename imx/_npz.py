@@ -1,0 +1,89 @@
+"""Uncompressed ``.npz`` archives whose arrays can be memory-mapped in place.
+
+Used by the ``.imxg`` graph form and the HeteroIndex file.  Each array is a
+stored (uncompressed) zip member holding an ``.npy`` file whose data starts on
+a 64-byte boundary, so mapping it costs a few system calls whatever its size
+and the mapped arrays are aligned.  Nothing is pickled in either direction.
+The files remain plain ``.npz`` archives that ``numpy.load`` reads.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+
+import numpy as np
+
+__all__ = ["save_npz_aligned", "load_npz_members", "ZIP_MAGIC"]
+
+ZIP_MAGIC = b"PK\x03\x04"
+# Android's zipalign extra-field id: a padding field that zip readers skip.
+_PAD_FIELD_ID = 0xD935
+_ALIGN = 64
+
+
+def _write_aligned_member(zf: zipfile.ZipFile, fh, name: str, array: np.ndarray) -> None:
+    # The .npy header is itself padded to a multiple of 64 bytes, so aligning
+    # the member's data aligns the array.
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    data = buf.getbuffer()
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = len(data)
+    data_start = fh.tell() + 30 + len(name.encode("utf-8")) + 4
+    pad = (-data_start) % _ALIGN
+    info.extra = struct.pack("<HH", _PAD_FIELD_ID, pad) + b"\0" * pad
+    zf.writestr(info, data)
+
+
+def save_npz_aligned(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an uncompressed, aligned ``.npz`` at ``path``, atomically."""
+    from .io.atomic import atomic_open  # imx.io imports modules that import this one
+
+    with atomic_open(path, "wb") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+            for name, array in arrays.items():
+                _write_aligned_member(zf, fh, name + ".npy", array)
+
+
+def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np.ndarray]:
+    """Every ``.npy`` member of an uncompressed ``.npz``, memory-mapped read-only by default.
+
+    Raises ValueError (or zipfile.BadZipFile / OSError) for anything that is not
+    such an archive, a compressed member, or an object (pickled) array.
+    """
+    path = os.fspath(path)
+    out = {}
+    with open(path, "rb") as fh:
+        if fh.read(4) != ZIP_MAGIC:
+            raise ValueError("not a zip archive")
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for info in zf.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"member {info.filename!r} is compressed")
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            if local[:4] != ZIP_MAGIC:
+                raise ValueError("bad zip member header")
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            if dtype.hasobject:
+                raise ValueError("refusing to load pickled objects")
+            offset = fh.tell()
+            count = int(np.prod(shape)) if shape else 1
+            order = "F" if fortran else "C"
+            if mmap and count > 0:
+                arr = np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset,
+                                           shape=shape, order=order))
+            else:
+                arr = np.fromfile(fh, dtype=dtype, count=count).reshape(shape, order=order)
+            out[name] = arr
+    return out
