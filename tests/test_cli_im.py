@@ -105,7 +105,7 @@ def test_library_errors_become_one_line(capsys, tmp_path):
     assert code == 2 and f"{seeds}:4:" in err and "'999' is not a node" in err
     seeds.write_text("1\n1\n")
     code, out, err = run_main(capsys, "spread", KARATE, "--undirected", "--seeds", seeds)
-    assert code == 2 and ":2:" in err and "repeats line 1" in err
+    assert code == 2 and ":2:" in err and "listed twice (first on line 1)" in err
     code, out, err = run_main(capsys, "im", KARATE, "--undirected", "-k", "2", "--solver", "imm",
                               "--time-budget", "1")
     assert code == 2 and "time budget" in err

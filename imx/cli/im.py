@@ -12,6 +12,7 @@ import time
 import click
 
 from ..errors import InputError
+from ..io.labels import ids_of_tokens
 from .options import (Progress, emit, graph_options, json_option, load_cli_graph,
                       max_memory_option, seed_option, threads_option)
 
@@ -28,10 +29,7 @@ def write_seeds(path: str, labels) -> None:
     atomic_write_text(path, "".join(f"{label}\n" for label in labels))
 
 
-def read_seeds(path: str, graph) -> list[int]:
-    """Internal ids of the labels in a seed file; InputError with file:line if unknown."""
-    ids: list[int] = []
-    seen: dict[int, int] = {}
+def _seed_tokens(path: str):
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             text = line.strip()
@@ -40,16 +38,12 @@ def read_seeds(path: str, graph) -> list[int]:
             if len(text.split()) > 1:
                 raise InputError(f"expected one node label per line, got {text!r}", path=path,
                                  line=number)
-            try:
-                node = graph.index_of(text)
-            except KeyError:
-                raise InputError(f"seed {text!r} is not a node of the graph", path=path,
-                                 line=number) from None
-            if node in seen:
-                raise InputError(f"seed {text!r} repeats line {seen[node]}", path=path,
-                                 line=number)
-            seen[node] = number
-            ids.append(node)
+            yield text, number
+
+
+def read_seeds(path: str, graph) -> list[int]:
+    """Internal ids of the labels in a seed file; InputError with file:line if unknown."""
+    ids = ids_of_tokens(graph, _seed_tokens(path), what="seed", path=path).tolist()
     if not ids:
         raise InputError("no seeds in the file", path=path)
     return ids

@@ -24,6 +24,7 @@ import numpy as np
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...io.atomic import atomic_open
+from ...io.labels import ids_of_tokens
 
 __all__ = ["read_ap_tokens", "load_aps", "sample_aps", "write_assignment", "read_assignment",
            "ASSIGNMENT_HEADER"]
@@ -82,20 +83,7 @@ def load_aps(path: str | os.PathLike, graph: Graph, *, ap_line: int | None = Non
     graph or an AP listed twice.
     """
     path = os.fspath(path)
-    ids: list[int] = []
-    seen: dict[int, int] = {}
-    for token, number in read_ap_tokens(path, ap_line=ap_line):
-        try:
-            v = graph.index_of(token)
-        except KeyError:
-            raise InputError(f"AP {token!r} is not a node of the graph", path=path,
-                             line=number) from None
-        if v in seen:
-            raise InputError(f"AP {token!r} is listed twice (first on line {seen[v]})", path=path,
-                             line=number)
-        seen[v] = number
-        ids.append(v)
-    return np.asarray(ids, dtype=np.int32)
+    return ids_of_tokens(graph, read_ap_tokens(path, ap_line=ap_line), what="AP", path=path)
 
 
 def sample_aps(graph: Graph, fraction: float, seed: int = 1) -> np.ndarray:
