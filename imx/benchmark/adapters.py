@@ -278,7 +278,7 @@ class HeteroAdapter:
 
     def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
         hetero = self._module()
-        data = hetero.synthetic_hetero(graph, inviters=float(params.get("inviters", 0.01)),
+        data = hetero.synthetic_hetero(graph, inviters=float(params.get("inviters", 0.25)),
                                        seed=int(params.get("data_seed", 1)))
         return {"data": data}
 
