@@ -146,8 +146,7 @@ def _human_eval(d: dict) -> str:
 def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
              assignment_path, k, mc_runs, eps, model, seed, threads, as_json):
     """Estimate the spread, on the passive graph, of an assignment file."""
-    import numba
-
+    from .._threads import numba_threads
     from ..solvers.cim import build_problem, check_assignment
     from ..solvers.cim.evaluate import evaluate_seeds
     from ..solvers.cim.io import read_assignment
@@ -161,16 +160,10 @@ def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sa
     passive_ids = problem.passive_of[seed_ids]
     violations = check_assignment(problem, ap_pos, passive_ids,
                                   capacity=k if k is not None else 1 << 62)
-    previous = numba.get_num_threads()
-    try:
-        if threads is not None:
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        with Progress(enabled=not as_json, label="evaluating") as progress:
-            estimate = evaluate_seeds(problem, passive_ids, method="mc" if mc_runs else "rr",
-                                      eps=eps, runs=mc_runs or 1, model=model, seed=seed,
-                                      threads=threads, progress=progress)
-    finally:
-        numba.set_num_threads(previous)
+    with numba_threads(threads), Progress(enabled=not as_json, label="evaluating") as progress:
+        estimate = evaluate_seeds(problem, passive_ids, method="mc" if mc_runs else "rr",
+                                  eps=eps, runs=mc_runs or 1, model=model, seed=seed,
+                                  threads=threads, progress=progress)
     data = estimate.to_dict()
     data.update(graph=graph, aps=int(problem.num_aps),
                 num_seeds=int(len(set(passive_ids.tolist()))), violations=violations)

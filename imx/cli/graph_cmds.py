@@ -1,7 +1,6 @@
 """``imx info``, ``imx convert`` and ``imx generate``."""
 from __future__ import annotations
 
-import importlib
 
 import click
 

@@ -1,14 +1,13 @@
 """Options shared by several commands, defined once and stacked as decorators."""
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from typing import Any, Callable
 
 import click
 
-from ..errors import ImxError, ParameterError
+from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
 
 __all__ = ["graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",

@@ -8,13 +8,13 @@ a convergence stop and the recording of every step.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numba
 import numpy as np
 
+from .._threads import numba_threads
 from ..errors import ParameterError
 from ..graph.core import Graph
 from ..record import RunRecord
@@ -93,22 +93,6 @@ def check_choice(value: str, choices: Sequence[str], name: str) -> str:
     if value not in choices:
         raise ParameterError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     return value
-
-
-@contextlib.contextmanager
-def numba_threads(threads: int | None) -> Iterator[None]:
-    """Use ``threads`` numba threads inside the block (all cores when None)."""
-    if threads is None:
-        yield
-        return
-    if threads < 1:
-        raise ParameterError("threads must be at least 1")
-    old = numba.get_num_threads()
-    numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
 
 
 def _stubborn_mask(stubborn, n: int) -> np.ndarray:

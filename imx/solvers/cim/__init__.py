@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ..._threads import numba_threads
 from ...errors import ParameterError
 from ...graph.core import Graph
 from ...record import RunRecord
@@ -110,17 +111,6 @@ def prepare(graph: Graph, aps: Iterable[Any], k: int, *, path: str | None = None
     return build_problem(graph, ids, k)
 
 
-def _set_threads(threads: int | None):
-    import numba
-
-    previous = numba.get_num_threads()
-    if threads is not None:
-        if threads < 1:
-            raise ParameterError(f"threads must be >= 1, got {threads}")
-        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
-    return previous
-
-
 def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = None, *,
         solver: str = "rr-opim+", model: str = "ic", eps: float = 0.1,
         delta: float | None = None, seed: int = 1, threads: int | None = None,
@@ -185,15 +175,10 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         problem.passive.check_lt()
     n = problem.passive.n
     delta = 1.0 / max(n, 2) if delta is None else float(delta)
-    previous = _set_threads(threads)
-    try:
+    with numba_threads(threads):
         return _solve(problem, solver=solver, model=model, eps=eps, delta=delta, seed=int(seed),
                       threads=threads, max_memory=max_memory, progress=progress,
                       mc_runs=mc_runs, rr_sets=rr_sets, augment=augment, record=record)
-    finally:
-        import numba
-
-        numba.set_num_threads(previous)
 
 
 def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max_memory,
