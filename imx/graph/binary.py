@@ -58,7 +58,11 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
 
 
 def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
-    """Load an ``.imxg`` file written by :func:`save_graph` (memory-mapped by default)."""
+    """Load an ``.imxg`` file written by :func:`save_graph` (memory-mapped by default).
+
+    A damaged file raises InputError.  The offsets are checked (one pass over
+    O(n) values); the O(m) arc arrays are not scanned, so loading stays cheap.
+    """
     path = os.fspath(path)
     try:
         arrays = load_npz_members(path, mmap)
@@ -67,14 +71,32 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     missing = [a for a in _ARRAYS + ("meta",) if a not in arrays]
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)
-    meta = json.loads(bytes(arrays["meta"]).decode())
+    try:
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        n = int(meta["n"])
+        directed, scheme = bool(meta["directed"]), str(meta["scheme"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise InputError(f"damaged .imxg graph (bad metadata: {exc.__class__.__name__})",
+                         path=path) from None
     if meta.get("format") != "imxg" or meta.get("version") != FORMAT_VERSION:
         raise InputError("unsupported .imxg format version", path=path)
-    n = int(meta["n"])
-    if arrays["out_offsets"].shape[0] != n + 1 or arrays["in_offsets"].shape[0] != n + 1:
-        raise InputError("corrupt .imxg file (offset arrays do not match n)", path=path)
+    problems = []
+    for offsets, items, probs, what in (
+            (arrays["out_offsets"], arrays["out_targets"], arrays["out_probs"], "out"),
+            (arrays["in_offsets"], arrays["in_sources"], arrays["in_probs"], "in")):
+        if (offsets.shape != (n + 1,) or int(offsets[0]) != 0
+                or int(offsets[-1]) != items.shape[0] or probs.shape != items.shape
+                or bool((np.diff(offsets) < 0).any())):
+            problems.append(f"{what}-arc arrays")
+    if arrays["out_targets"].shape != arrays["in_sources"].shape:
+        problems.append("arc counts")
+    if arrays["labels"].shape != (n,):
+        problems.append("labels")
+    if problems:
+        raise InputError(f"damaged .imxg graph (inconsistent {', '.join(problems)}); make it "
+                         "again with 'imx convert'", path=path)
     return Graph(n=n, out_offsets=arrays["out_offsets"], out_targets=arrays["out_targets"],
                  out_probs=arrays["out_probs"], in_offsets=arrays["in_offsets"],
                  in_sources=arrays["in_sources"], in_probs=arrays["in_probs"],
-                 labels=arrays["labels"], directed=meta["directed"], scheme=meta["scheme"],
+                 labels=arrays["labels"], directed=directed, scheme=scheme,
                  source=meta.get("source"), edges_read=meta.get("edges_read"))

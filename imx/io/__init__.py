@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from .._npz import ZIP_MAGIC
+from ..errors import InputError
 from ..graph.binary import is_binary_graph, load_binary_graph, save_graph
 from ..graph.core import Graph
 from ..graph.probs import Scheme
@@ -37,5 +39,16 @@ def load_graph(path: str | os.PathLike, *, directed: bool = True,
         if probs is not None and str(probs) not in ("given", graph.scheme):
             graph = graph.with_probabilities(probs, seed=seed)
         return graph
+    if _starts_like_zip(path):
+        raise InputError("a truncated or damaged .imxg graph (or a zip archive that is not one); "
+                         "make it again with 'imx convert'", path=os.fspath(path))
     return Graph.from_edgelist(path, directed=directed, probs=probs, seed=seed,
                                keep_self_loops=keep_self_loops)
+
+
+def _starts_like_zip(path: str | os.PathLike) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+    except OSError:
+        return False  # the edge-list reader reports it
