@@ -9,7 +9,7 @@ from typing import Callable
 import click
 
 from ..errors import ImxError, InputError
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
+from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
                       threads_option)
 
 MODELS = ("dw", "hk", "ego")
@@ -52,18 +52,23 @@ def _floats(ctx, param, value):
 
 
 def _read_stubborn(path: str, graph) -> list[int]:
-    ids = []
-    with open(path, encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                ids.append(graph.index_of(text))
-            except KeyError:
-                raise InputError(f"node {text!r} is not in the graph", path=path,
-                                 line=line_no) from None
-    return ids
+    from ..io.labels import read_label_file
+
+    return read_label_file(path, graph, what="stubborn node").tolist()
+
+
+def _dim_names(ctx, param, value):
+    if value is None:
+        return None
+    names = tuple(n.strip() for n in value.split(","))
+    for name in names:
+        if not name or any(c in name for c in '"\n\r') or name in ("ego", "node", "time",
+                                                                   "weight"):
+            raise click.BadParameter(f"{name!r} cannot name a dimension (empty, reserved or "
+                                     "holds a quote)", ctx=ctx, param=param)
+    if len(set(names)) != len(names):
+        raise click.BadParameter("a dimension name is given twice", ctx=ctx, param=param)
+    return names
 
 
 @click.group()
@@ -101,9 +106,9 @@ def bcm():
 @click.option("--tol", type=click.FloatRange(min=0), default=None,
               help="Stop when the largest change of a step is below this.")
 @click.option("--no-clip", is_flag=True, help="Do not clip values to [0, 1].")
-@click.option("--out", type=click.Path(dir_okay=False),
+@click.option("--out", type=OutputPath(),
               help="Write the final values here (same CSV format).")
-@click.option("--trajectory", type=click.Path(dir_okay=False),
+@click.option("--trajectory", type=OutputPath(),
               help="Write every step here (CSV `step,node,dim1,...`).")
 @threads_option
 @json_option
@@ -155,7 +160,7 @@ def _human_simulate(d: dict) -> str:
 # ------------------------------------------------------------------- generate
 @bcm.command()
 @graph_options
-@click.option("--out", required=True, type=click.Path(),
+@click.option("--out", required=True, type=OutputPath(dir_okay=True),
               help="An ego file (*.csv) or a directory (one file per ego network).")
 @click.option("--count", type=click.IntRange(min=1), default=275, show_default=True,
               help="Number of ego networks.")
@@ -171,7 +176,7 @@ def _human_simulate(d: dict) -> str:
               help="sd of the Gaussian noise on the planted t1 values.")
 @click.option("--clusters", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--spread", type=click.FloatRange(min=0), default=0.07, show_default=True)
-@click.option("--dims", default=None,
+@click.option("--dims", default=None, callback=_dim_names,
               help="Comma-separated dimension names [default: the five Schwartz values].")
 @click.option("--min-friends", type=click.IntRange(min=1), default=None,
               help="Egos need this many friends [default: size/2].")
@@ -188,7 +193,7 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
     from ..io.atomic import atomic_write_text
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
-    names = tuple(n.strip() for n in dims.split(",")) if dims else SCHWARTZ_VALUES
+    names = dims or SCHWARTZ_VALUES
     egos = generate_egos(g, count, size, epsilon=epsilon, mu=mu, steps=steps, model=model,
                          distance=distance, weighted=weighted, noise=noise, clusters=clusters,
                          spread=spread, dims=names, min_friends=min_friends, seed=seed)
@@ -226,7 +231,7 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
 @click.option("--social", type=float, default=1.49618, show_default=True)
 @click.option("--patience", type=click.IntRange(min=1), default=None,
               help="Stop after this many iterations without improvement.")
-@click.option("--out", type=click.Path(dir_okay=False),
+@click.option("--out", type=OutputPath(),
               help="Write the fitted parameters and history as JSON (for evaluate --params).")
 @seed_option
 @threads_option
@@ -277,17 +282,37 @@ def _human_fit(d: dict) -> str:
 
 
 # ------------------------------------------------------------------- evaluate
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+
+
 def _read_params(path: str) -> dict:
+    from ..io.text import open_text
+
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open_text(path) as fh:
             data = json.load(fh)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
     if not isinstance(data, dict) or "epsilon" not in data or "mu" not in data:
         raise InputError("a parameter file needs the keys epsilon and mu (as written by "
                          "`imx bcm fit --out`)", path=path)
-    return {k: data[k] for k in ("epsilon", "mu", "steps", "model", "distance", "weighted",
-                                 "seed") if k in data}
+    params = {k: data[k] for k in ("epsilon", "mu", "steps", "model", "distance", "weighted",
+                                   "seed") if k in data}
+    # checked here so that a bad value is blamed on the file, not on a flag
+    for key, lo, hi in (("epsilon", 0.0, float("inf")), ("mu", 0.0, 1.0)):
+        values = params[key] if isinstance(params[key], list) else [params[key]]
+        if not values or not all(_is_number(v) and lo <= v <= hi for v in values):
+            raise InputError(f"{key} must be a number in [{lo:g}, {hi:g}] or a list of them, "
+                             f"got {params[key]!r}", path=path)
+    checks = {"steps": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+              "seed": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+              "model": lambda v: v in MODELS, "distance": lambda v: v in DISTANCES,
+              "weighted": lambda v: isinstance(v, bool)}
+    for key, ok in checks.items():
+        if key in params and not ok(params[key]):
+            raise InputError(f"bad {key} {params[key]!r}", path=path)
+    return params
 
 
 @bcm.command()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from .options import emit, json_option
+from .options import OutputPath, emit, json_option
 
 
 class _DefaultRun(click.Group):
@@ -52,7 +52,7 @@ def list_suites(as_json):
                    "cache, downloading what is missing.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Cache for converted and generated graphs (default $IMX_DATA).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out", type=OutputPath(), default=None,
               help="JSON-lines results file (default bench-results/SUITE-TIMESTAMP.jsonl).")
 @click.option("--report", "make_report", is_flag=True,
               help="Also write the markdown report and plots next to --out.")
@@ -74,12 +74,22 @@ def run(suite, data_dir, cache_dir, out, make_report, reps, only, isolate, quiet
     from ..benchmark.runner import default_output, describe, run_suite
     from ..benchmark.suites import load_suite
 
-    spec = load_suite(suite, repetitions=reps)
-    out_path = Path(out) if out else default_output(spec)
+    from ..errors import InputError
+    from ..io.text import decoding_errors
+
+    with decoding_errors(suite):
+        spec = load_suite(suite, repetitions=reps)
+    if not spec.runs:
+        raise InputError("the suite defines no runs (no [[runs]] table)", path=suite)
 
     def match(r):
         text = describe(r)
         return all(t in text for t in only)
+
+    if only and not any(match(r) for r in spec.runs):
+        raise click.BadParameter(f"no run of suite {spec.name} matches {' and '.join(only)!r} "
+                                 "('imx bench list' shows the suites)", param_hint="--only")
+    out_path = Path(out) if out else default_output(spec)
 
     def log(line):
         if not quiet:
@@ -108,15 +118,20 @@ def run(suite, data_dir, cache_dir, out, make_report, reps, only, isolate, quiet
 
 @bench.command()
 @click.argument("results", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out", type=OutputPath(), default=None,
               help="Markdown file (default: RESULTS with .md); plots go beside it.")
 @click.option("--no-plots", is_flag=True, help="Tables only.")
 @json_option
 def report(results, out, no_plots, as_json):
     """Write the markdown report and PNG plots of a RESULTS .jsonl file."""
-    from ..benchmark.report import write_report
+    from ..benchmark.report import load_results, write_report
+    from ..errors import InputError
+    from ..io.text import decoding_errors
 
-    info = write_report(results, out, plots=not no_plots)
+    with decoding_errors(results):
+        if not load_results(results):
+            raise InputError("no run records in the file", path=results)
+        info = write_report(results, out, plots=not no_plots)
     if as_json:
         emit(info, True)
         return

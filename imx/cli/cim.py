@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph,
+from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
                       max_memory_option, seed_option, threads_option)
 
 SOLVER_NAMES = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
@@ -85,7 +85,7 @@ def _human(d: dict) -> str:
 @seed_option
 @threads_option
 @json_option
-@click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+@click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the assignment as TSV (header ap<TAB>seed).")
 def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample, k, solver, eps,
         model, mc_runs, rr_sets, max_memory, seed, threads, as_json, out):

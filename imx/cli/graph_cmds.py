@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .main import LazyGroup
-from .options import emit, graph_options, json_option, load_cli_graph
+from .options import OutputPath, emit, graph_options, json_option, load_cli_graph
 
 
 def _human_info(d: dict) -> str:
@@ -39,7 +39,7 @@ def info(graph, undirected, probs, keep_self_loops, as_json):
 
 @click.command()
 @graph_options
-@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@click.argument("output", type=OutputPath())
 @json_option
 def convert(graph, undirected, probs, keep_self_loops, output, as_json):
     """Convert GRAPH to the .imxg binary form in OUTPUT (memory-mapped on load)."""
@@ -63,7 +63,7 @@ def _save_generated(g, output, as_json):
 
 _gen_common = [
     click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True),
-    click.option("-o", "--out", "output", required=True, type=click.Path(dir_okay=False),
+    click.option("-o", "--out", "output", required=True, type=OutputPath(),
                  help="Output file: .imxg for the binary form, anything else for a text edge list."),
     json_option,
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
+from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
                       threads_option)
 
 _METHODS = ("heteroim", "heteroir", "willingness", "degree")
@@ -46,7 +46,7 @@ def _human_run(d: dict) -> str:
               default=None, help="heteroim: failure probability (default 1/n).")
 @click.option("--rr-sets", type=click.IntRange(min=1), default=None,
               help="heteroim: use exactly this many RR sets (no certificate).")
-@click.option("--out", "output", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "output", type=OutputPath(), default=None,
               help="Write the ranking as TSV (inviter, invitee, score, rank); without it the "
                    "TSV goes to stdout.")
 @seed_option
@@ -131,13 +131,20 @@ def hetero_eval(ranked, observed_file, inviters_file, max_k, as_json):
     emit(out, as_json, _human_eval)
 
 
+def _fraction_or_count(ctx, param, value):
+    if value >= 1 and value != int(value):
+        raise click.BadParameter(f"{value:g} is neither a fraction below 1 nor a whole count",
+                                 ctx=ctx, param=param)
+    return value
+
+
 @click.command("hetero")
 @graph_options
-@click.option("-o", "--out", "prefix", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--out", "prefix", required=True, type=OutputPath(),
               help="Output prefix: writes PREFIX.scores.tsv, PREFIX.accept.tsv, "
                    "PREFIX.inviters.txt and PREFIX.observed.tsv.")
 @click.option("--inviters", "inviters", type=click.FloatRange(min=0, min_open=True),
-              default=0.25, show_default=True,
+              default=0.25, show_default=True, callback=_fraction_or_count,
               help="Inviters: a fraction (< 1) of eligible users, or a count.")
 @click.option("--min-friends", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--mean-prob", type=click.FloatRange(0.0, 2 / 3, min_open=True, max_open=True),

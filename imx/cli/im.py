@@ -11,9 +11,8 @@ import time
 
 import click
 
-from ..errors import InputError
-from ..io.labels import ids_of_tokens
-from .options import (Progress, emit, graph_options, json_option, load_cli_graph,
+from ..io.labels import read_label_file
+from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
                       max_memory_option, seed_option, threads_option)
 
 __all__ = ["im", "spread", "read_seeds", "write_seeds"]
@@ -29,24 +28,9 @@ def write_seeds(path: str, labels) -> None:
     atomic_write_text(path, "".join(f"{label}\n" for label in labels))
 
 
-def _seed_tokens(path: str):
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            if len(text.split()) > 1:
-                raise InputError(f"expected one node label per line, got {text!r}", path=path,
-                                 line=number)
-            yield text, number
-
-
 def read_seeds(path: str, graph) -> list[int]:
     """Internal ids of the labels in a seed file; InputError with file:line if unknown."""
-    ids = ids_of_tokens(graph, _seed_tokens(path), what="seed", path=path).tolist()
-    if not ids:
-        raise InputError("no seeds in the file", path=path)
-    return ids
+    return read_label_file(path, graph, what="seed").tolist()
 
 
 class _LateProgress(Progress):
@@ -115,7 +99,7 @@ def _human_im(d: dict) -> str:
 @seed_option
 @threads_option
 @json_option
-@click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+@click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the seed labels, one per line, in selection order.")
 def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
        max_rr_sets, max_memory, mc_runs, seed, threads, as_json, out):

@@ -43,9 +43,13 @@ class ImxCommandError(click.ClickException):
 def _as_click_error(exc: BaseException) -> click.ClickException | None:
     if isinstance(exc, ImxError):
         return ImxCommandError(str(exc))
-    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+    if isinstance(exc, OSError):
+        # a file that cannot be read or written (missing, a folder, no permission, disk full)
         where = f"{exc.filename}: " if exc.filename else ""
         return ImxCommandError(f"{where}{exc.strerror or exc}")
+    if isinstance(exc, EOFError):
+        # click would turn it into "Aborted!"; it means compressed input ended early
+        return ImxCommandError(f"unexpected end of input data ({exc or 'truncated file'})")
     return None
 
 
@@ -77,7 +81,7 @@ class LazyGroup(click.Group):
         # (rather than in main()) gives CliRunner and embedding callers exit 2 too.
         try:
             return super().invoke(ctx)
-        except (ImxError, OSError) as exc:
+        except (ImxError, OSError, EOFError) as exc:
             converted = _as_click_error(exc)
             if converted is None:
                 raise
@@ -112,14 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except ImxError as exc:
-        click.echo(f"imx: error: {exc}", err=True)
-        sys.exit(2)
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        where = exc.filename if exc.filename else ""
-        click.echo(f"imx: error: {where}: {exc.strerror}" if where else f"imx: error: {exc}",
-                   err=True)
-        sys.exit(2)
+    except (ImxError, OSError) as exc:
+        converted = _as_click_error(exc)
+        converted.show()
+        sys.exit(converted.exit_code)
     except KeyboardInterrupt:
         click.echo("imx: interrupted", err=True)
         sys.exit(130)

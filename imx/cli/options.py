@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Callable
 
@@ -10,7 +11,7 @@ import click
 from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
 
-__all__ = ["graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
+__all__ = ["OutputPath", "graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
            "parse_size", "load_cli_graph", "emit", "Progress", "check_scheme"]
 
 _SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -66,6 +67,25 @@ def graph_options(func: Callable) -> Callable:
                         help="Treat each line as an undirected edge (two arcs).")(func)
     func = click.argument("graph", type=click.Path(exists=True, dir_okay=False))(func)
     return func
+
+
+class OutputPath(click.Path):
+    """A path to write: its folder must exist and be writable, checked before any work.
+
+    The file itself is written atomically later, so a failed run leaves nothing.
+    """
+
+    def __init__(self, dir_okay: bool = False):
+        super().__init__(dir_okay=dir_okay)
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        folder = os.path.dirname(os.path.abspath(os.fspath(value)))
+        if not os.path.isdir(folder):
+            self.fail(f"the folder {folder!r} does not exist", param, ctx)
+        if not os.access(folder, os.W_OK):
+            self.fail(f"the folder {folder!r} is not writable", param, ctx)
+        return value
 
 
 def json_option(func: Callable) -> Callable:

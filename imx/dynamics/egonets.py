@@ -48,6 +48,7 @@ import numpy as np
 from ..errors import InputError, ParameterError
 from ..graph.core import Graph
 from ..io.atomic import atomic_open
+from ..io.text import open_text
 from .state import _data_rows, check_dims, parse_header, parse_score
 
 __all__ = ["EgoNetwork", "EgoNetworks", "load_egos", "save_egos"]
@@ -321,7 +322,7 @@ class _Builder:
 
 
 def _read_ego_file(path: str, builder: _Builder | None, seen_egos: dict) -> _Builder:
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, newline="") as fh:
         rows = _data_rows(path, csv.reader(fh))
         try:
             _, header = next(rows)
@@ -386,7 +387,7 @@ def _read_ego_file(path: str, builder: _Builder | None, seen_egos: dict) -> _Bui
 
 
 def _read_edges(path: str, builder: _Builder, egos: set[str]) -> None:
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, newline="") as fh:
         rows = _data_rows(path, csv.reader(fh))
         try:
             _, header = next(rows)

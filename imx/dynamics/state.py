@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import InputError, MemoryBudgetError, ParameterError
 from ..io.atomic import atomic_open
+from ..io.text import open_text
 
 __all__ = ["SCHWARTZ_VALUES", "ValueTable", "read_values", "write_values", "write_trajectory",
            "align_values", "default_dims", "check_state", "memory_budget", "check_memory"]
@@ -188,7 +189,7 @@ def read_values(path: str | os.PathLike, *, dims: Sequence[str] | None = None) -
         or dimension, a non-numeric cell, a duplicate node or an empty file.
     """
     path = os.fspath(path)
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, newline="") as fh:
         reader = csv.reader(fh)
         rows_iter = _data_rows(path, reader)
         try:

@@ -25,8 +25,12 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as exc:
+        # name the file the user asked for, not the hidden temporary one
+        raise _naming(exc, path) from None
     try:
         os.fchmod(fd, _file_mode())
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
@@ -35,10 +39,19 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            raise _naming(exc, path) from None  # e.g. a full disk while writing
         raise
+
+
+def _naming(exc: OSError, path: str) -> OSError:
+    """The same error, reported against ``path``."""
+    if exc.errno is None:
+        return OSError(f"{path}: {exc}")
+    return type(exc)(exc.errno, exc.strerror, path)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

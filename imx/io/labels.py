@@ -7,8 +7,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..graph.core import Graph
+from .text import open_text
 
-__all__ = ["ids_of_tokens"]
+__all__ = ["ids_of_tokens", "read_label_file"]
 
 
 def ids_of_tokens(graph: Graph, tokens: Iterable[tuple[str, int]], *, what: str,
@@ -33,3 +34,28 @@ def ids_of_tokens(graph: Graph, tokens: Iterable[tuple[str, int]], *, what: str,
         seen[node] = number
         ids.append(node)
     return np.asarray(ids, dtype=np.int32)
+
+
+def _line_tokens(path: str, what: str):
+    with open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if len(text.split()) > 1:
+                raise InputError(f"expected one node label per line, got {text!r}", path=path,
+                                 line=number)
+            yield text, number
+
+
+def read_label_file(path: str, graph: Graph, *, what: str) -> np.ndarray:
+    """Internal ids (int32, file order) of a file of node labels, one per line.
+
+    Blank lines and ``#`` lines are skipped.  Raises InputError naming the
+    file (and line) for an unknown or repeated label, a line with two labels,
+    undecodable bytes, or a file without labels.
+    """
+    ids = ids_of_tokens(graph, _line_tokens(path, what), what=what, path=path)
+    if not ids.size:
+        raise InputError(f"no {what}s in the file", path=path)
+    return ids

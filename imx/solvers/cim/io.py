@@ -73,7 +73,12 @@ def read_ap_tokens(path: str | os.PathLike, *, ap_line: int | None = None
     elif nested and len(lines) > 1:
         raise ParameterError(f"{path} holds {len(lines)} AP lists (one per line); choose one with "
                              "ap_line / --ap-line N")
-    return [(tok, number) for number, text in lines for tok in _tokens(text)]
+    tokens = [(tok, number) for number, text in lines for tok in _tokens(text)]
+    if not tokens:
+        raise InputError("no AP labels " + ("on this line" if ap_line is not None else
+                                            "in the file"),
+                         path=path, line=lines[0][0] if ap_line is not None else None)
+    return tokens
 
 
 def load_aps(path: str | os.PathLike, graph: Graph, *, ap_line: int | None = None) -> np.ndarray:
@@ -118,6 +123,7 @@ def read_assignment(path: str | os.PathLike, graph: Graph, aps: np.ndarray
     position = {int(v): i for i, v in enumerate(np.asarray(aps).tolist())}
     ap_pos: list[int] = []
     seeds: list[int] = []
+    first_row: dict[tuple[int, int], int] = {}
     for number, text in lines[1:]:
         fields = text.split("\t") if "\t" in text else text.split()
         if len(fields) != 2:
@@ -139,6 +145,10 @@ def read_assignment(path: str | os.PathLike, graph: Graph, aps: np.ndarray
         if seed in position:
             raise InputError(f"seed {seed_label!r} is an AP; APs are not part of the passive "
                              "graph", path=path, line=number)
+        if (ap, seed) in first_row:
+            raise InputError(f"row {ap_label!r} -> {seed_label!r} repeats line "
+                             f"{first_row[ap, seed]}", path=path, line=number)
+        first_row[ap, seed] = number
         ap_pos.append(position[ap])
         seeds.append(seed)
     return np.asarray(ap_pos, dtype=np.int64), np.asarray(seeds, dtype=np.int64)

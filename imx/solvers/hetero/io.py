@@ -18,6 +18,7 @@ import bz2
 import gzip
 import lzma
 import os
+import zlib
 from typing import Any, Iterator
 
 import numpy as np
@@ -39,16 +40,24 @@ def _read_text(path: str) -> str:
     """
     with open(path, "rb") as fh:
         data = fh.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    elif data[:3] == b"BZh":
-        data = bz2.decompress(data)
-    elif data[:6] == b"\xfd7zXZ\x00":
-        data = lzma.decompress(data)
     try:
-        return data.decode("utf-8")
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        elif data[:3] == b"BZh":
+            data = bz2.decompress(data)
+        elif data[:6] == b"\xfd7zXZ\x00":
+            data = lzma.decompress(data)
+    except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        raise InputError(f"corrupt or truncated compressed data ({exc})", path=path) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not a UTF-8 text file ({exc.reason})", path=path) from None
+        raise InputError(f"not a UTF-8 text file ({exc.reason})", path=path,
+                         line=data.count(b"\n", 0, exc.start) + 1) from None
+    if "\0" in text:
+        raise InputError("not a text file (contains NUL bytes)", path=path,
+                         line=text.count("\n", 0, text.index("\0")) + 1)
+    return text
 
 
 def _rows(path: str) -> Iterator[tuple[int, list[str]]]:
@@ -78,6 +87,8 @@ def _table(path: str, ncols: int, what: str, header: tuple[str, ...] | None = No
             if found != ncols:
                 raise InputError(f"expected {ncols} columns ({what}), found {found}",
                                  path=path, line=i + 1)
+    if not keep:
+        raise InputError(f"no data lines ({what}) in the file", path=path)
     columns = [tokens[j::ncols] for j in range(ncols)]
     return [i + 1 for i in keep], columns
 
@@ -201,6 +212,8 @@ def read_inviters(path: str | os.PathLike, graph: Graph) -> np.ndarray:
     for lineno, parts in _rows(path):
         tokens.extend(parts)
         linenos.extend([lineno] * len(parts))
+    if not tokens:
+        raise InputError("no inviters in the file", path=path)
     ids = _LabelMap(graph).ids(tokens, linenos, path, "inviter")
     _, first = np.unique(ids, return_index=True)
     return ids[np.sort(first)].astype(np.int32)
@@ -209,9 +222,12 @@ def read_inviters(path: str | os.PathLike, graph: Graph) -> np.ndarray:
 def read_label_list(path: str | os.PathLike) -> list[str]:
     """Labels listed in a file, as strings, duplicates dropped, order kept."""
     seen: dict[str, None] = {}
-    for _, parts in _rows(os.fspath(path)):
+    path = os.fspath(path)
+    for _, parts in _rows(path):
         for p in parts:
             seen.setdefault(p, None)
+    if not seen:
+        raise InputError("no labels in the file", path=path)
     return list(seen)
 
 
@@ -227,6 +243,7 @@ def read_ranked(path: str | os.PathLike) -> dict[str, list[str]]:
     path = os.fspath(path)
     linenos, columns = _table(path, 4, "inviter invitee score rank", header=RANKED_HEADER)
     lists: dict[str, list[tuple[int, str]]] = {}
+    first_line: dict[tuple, int] = {}
     for ln, u, v, score, rank in zip(linenos, *columns):
         try:
             r = int(rank)
@@ -235,6 +252,12 @@ def read_ranked(path: str | os.PathLike) -> dict[str, list[str]]:
             raise InputError("score and rank must be numbers", path=path, line=ln) from None
         if r < 1:
             raise InputError(f"rank {r} is below 1", path=path, line=ln)
+        # a repeated invitee or rank would count a hit twice or make the order arbitrary
+        for key, what in (((u, "v", v), f"invitee {v}"), ((u, "r", r), f"rank {r}")):
+            if key in first_line:
+                raise InputError(f"{what} of inviter {u} repeats line {first_line[key]}",
+                                 path=path, line=ln)
+            first_line[key] = ln
         lists.setdefault(u, []).append((r, v))
     return {u: [v for _, v in sorted(items)] for u, items in lists.items()}
 
