@@ -22,8 +22,9 @@ from typing import Callable
 
 import numpy as np
 
-from .kernels import (augment_kernel, build_node_index, mg_greedy_kernel, rr_greedy_kernel,
+from .kernels import (augment_kernel, mg_greedy_kernel, rr_greedy_kernel,
                       threads_for)
+from ...sampling.collection import build_node_index
 from .problem import CIMProblem
 from .worlds import LiveEdgeWorlds
 
@@ -73,7 +74,7 @@ class SetArrays:
 
     def node_index(self):
         if self._index is None:
-            self._index = build_node_index(self.n, self.nodes, self.offsets)
+            self._index = build_node_index(self.nodes, self.offsets, self.n)
         return self._index
 
 

@@ -17,9 +17,9 @@ from typing import Iterator
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["work_blocks", "threads_for", "aps_of_candidates", "rr_greedy_kernel", "mg_greedy_kernel",
+__all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "mg_greedy_kernel",
            "augment_kernel", "local_greedy_kernel", "set_hits", "covered_count",
-           "group_coverage", "partition_bound", "build_node_index"]
+           "group_coverage", "partition_bound"]
 
 
 def work_blocks() -> int:
@@ -184,7 +184,7 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
     is its inverse): with few RR sets most marginal coverages tie, and a good
     prior then decides.  ``cand_by_rank`` holds each AP's candidates by
     decreasing rank (``cand_rank`` their ranks); ``owner_offsets``/``owner_aps``
-    list the APs of each candidate (:func:`aps_of_candidates`).
+    list the APs of each candidate.
 
     Most candidates are in no RR set.  Those that are ("hot") sit in a
     max-heap per AP keyed by (coverage, rank) as last seen; coverages only
@@ -369,25 +369,6 @@ def _heap_pop(heap, size):
         heap[pos], heap[child] = heap[child], heap[pos]
         pos = child
     return top, size
-
-
-@njit(cache=True, nogil=True)
-def aps_of_candidates(n, cand_offsets, cand_nodes):
-    """Reverse CSR: for each node, the APs (positions) having it as a candidate."""
-    num_aps = cand_offsets.shape[0] - 1
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for e in range(cand_nodes.shape[0]):
-        offsets[cand_nodes[e] + 1] += 1
-    for v in range(n):
-        offsets[v + 1] += offsets[v]
-    fill = offsets[:-1].copy()
-    aps = np.empty(cand_nodes.shape[0], dtype=np.int32)
-    for a in range(num_aps):
-        for e in range(cand_offsets[a], cand_offsets[a + 1]):
-            c = cand_nodes[e]
-            aps[fill[c]] = a
-            fill[c] += 1
-    return offsets, aps
 
 
 @njit(cache=True, nogil=True)
@@ -700,19 +681,3 @@ def group_coverage(num_sets, idx_offsets, idx_sets, picked, blocks):
     return out
 
 
-@njit(cache=True, nogil=True)
-def build_node_index(n, nodes, offsets):
-    """The node index of a collection: for each node, the ascending ids of its sets."""
-    idx_offsets = np.zeros(n + 1, dtype=np.int64)
-    for e in range(nodes.shape[0]):
-        idx_offsets[nodes[e] + 1] += 1
-    for v in range(n):
-        idx_offsets[v + 1] += idx_offsets[v]
-    fill = idx_offsets[:-1].copy()
-    idx_sets = np.empty(nodes.shape[0], dtype=np.int64)
-    for s in range(offsets.shape[0] - 1):
-        for e in range(offsets[s], offsets[s + 1]):
-            v = nodes[e]
-            idx_sets[fill[v]] = s
-            fill[v] += 1
-    return idx_offsets, idx_sets

@@ -21,7 +21,7 @@ from numba import njit
 
 from ...errors import ParameterError
 from ...graph.core import Graph
-from .kernels import aps_of_candidates
+from ...sampling.collection import build_node_index
 
 __all__ = ["CIMProblem", "build_problem", "passive_graph", "check_assignment"]
 
@@ -221,7 +221,8 @@ def build_problem(graph: Graph, aps: Sequence[int] | np.ndarray, k: int) -> CIMP
     rank, order = tie_ranks(passive)
     entry_ap = np.repeat(np.arange(aps.size), np.diff(cand_offsets))
     cand_by_rank = cand_nodes[np.lexsort((-rank[cand_nodes], entry_ap))]
-    owner_offsets, owner_aps = aps_of_candidates(passive.n, cand_offsets, cand_nodes)
+    # the APs of each candidate: the transpose of the candidate lists
+    owner_offsets, owner_aps = build_node_index(cand_nodes, cand_offsets, passive.n, np.int32)
     return CIMProblem(graph=graph, aps=aps, k=k, passive=passive, passive_of=passive_of,
                       original_of=original_of, cand_offsets=cand_offsets, cand_nodes=cand_nodes,
                       tie_rank=rank, rank_order=order, cand_by_rank=cand_by_rank,
