@@ -10,6 +10,11 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+from ._cache import configure_kernel_cache  # noqa: E402
+
+configure_kernel_cache()  # before any kernel module imports numba
+
+
 from .errors import ImxError, InputError, MemoryBudgetError, ParameterError  # noqa: E402
 from .graph import Graph, save_graph  # noqa: E402
 from .io import load_graph  # noqa: E402

@@ -31,6 +31,22 @@ COMMANDS = {
 }
 
 
+# commands that run numba kernels: the first one after an install compiles them
+KERNEL_COMMANDS = frozenset({"im", "spread", "cim", "cim-eval", "hetero", "bcm", "generate", "bench"})
+
+
+def _announce_first_compile(name: str) -> None:
+    """Say why the first kernel-using run after an install is slow (stderr, once per install)."""
+    if name not in KERNEL_COMMANDS:
+        return
+    from .._cache import kernel_cache_dir, kernels_cached
+
+    if not kernels_cached():
+        click.echo("imx: compiling native kernels once for this installation "
+                   "(seconds to a minute); "
+                   f"later runs load them from {kernel_cache_dir()}", err=True)
+
+
 class ImxCommandError(click.ClickException):
     """An :class:`ImxError` raised inside a command: one line, exit code 2."""
 
@@ -75,6 +91,12 @@ class LazyGroup(click.Group):
                 raise
             return getattr(module, attr)
         return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not ctx.resilient_parsing and not {"-h", "--help"} & set(rest):
+            _announce_first_compile(name)
+        return name, command, rest
 
     def invoke(self, ctx):
         # Commands raise library errors; turning them into click errors here
