@@ -11,7 +11,7 @@ import tempfile
 
 import numpy as np
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 
 def _compiler_has_openmp() -> bool:
@@ -66,4 +66,10 @@ def _extensions():
     )
 
 
-setup(ext_modules=_extensions())
+# graphs/ (the sample graph and the dataset registry) is the one copy of those files; the build
+# ships it inside the package as ``imx.data``.
+setup(
+    ext_modules=_extensions(),
+    packages=find_packages(include=["imx", "imx.*"]) + ["imx.data"],
+    package_dir={"imx.data": "graphs"},
+)

@@ -56,10 +56,9 @@ def test_registry_lookup_aliases_and_unknown_names():
         dsets.get_dataset("wiki-vot")
 
 
-def test_package_copies_match_the_documented_copies():
-    pkg = Path(imx.__file__).parent / "data"
-    assert (pkg / "registry.toml").read_bytes() == (ROOT / "graphs" / "registry.toml").read_bytes()
-    assert (pkg / "karate.txt").read_bytes() == (ROOT / "graphs" / "karate.txt").read_bytes()
+def test_sample_graph_and_registry_come_from_the_one_copy_in_graphs():
+    assert dsets.data_folder() == ROOT / "graphs"
+    assert dsets.package_file(dsets.get_dataset("karate")) == ROOT / "graphs" / "karate.txt"
 
 
 def test_bad_registry_text_is_a_clear_error():

@@ -12,6 +12,7 @@ import imx
 from imx.errors import MemoryBudgetError, ParameterError
 from imx.graph.generate import chung_lu
 from imx.sampling import RRCollection, exact_spread, sample_rr_sets
+from imx.sampling.spread import stopping_rule_threshold
 from imx.solvers import bounds, imm, maximize_influence, opim_c
 from imx.solvers.baselines import pagerank_scores, top_k
 from imx.solvers.coverage import greedy_max_coverage
@@ -80,7 +81,7 @@ def test_imm_and_stopping_rule_formulas():
     lp = bounds.imm_lambda_prime(n, k, ep, ell)
     assert lp == pytest.approx((2 + 2 / 3 * ep) * (bounds.log_comb(n, k) + ell * math.log(n)
                                                    + math.log(math.log2(n))) * n / ep**2)
-    assert bounds.stopping_rule_threshold(0.1, 0.05) == pytest.approx(
+    assert stopping_rule_threshold(0.1, 0.05) == pytest.approx(
         1 + 1.1 * 4 * (math.e - 2) * math.log(40) / 0.01)
 
 

@@ -19,85 +19,15 @@ records the run as skipped with that reason instead of failing.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Unavailable", "Outcome", "ADAPTERS", "get_adapter", "resolve_threads", "tiny_graph"]
+from .common import Outcome, require, resolve_threads, tiny_graph
 
-
-class Unavailable(Exception):
-    """A solver or peer this run needs is not installed or not built yet."""
-
-
-def require(module: str, attr: str | None = None) -> Any:
-    """Import ``module`` (and fetch ``attr``), or raise :class:`Unavailable`."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise Unavailable(f"{module} is not available ({exc})") from None
-    if attr is None:
-        return mod
-    try:
-        return getattr(mod, attr)
-    except (AttributeError, ImportError) as exc:
-        raise Unavailable(f"{module}.{attr} is not available yet ({exc})") from None
-
-
-@dataclass
-class Outcome:
-    """What a solve produced, in a form every task shares."""
-
-    eval_graph: Any = None              # graph the spread evaluator runs on (None: no spread)
-    seed_ids: np.ndarray | None = None  # seeds as internal ids of eval_graph
-    model: str = "ic"
-    result: dict = field(default_factory=dict)    # seeds, solver's own estimates, certificate
-    rr_sets: int | None = None
-    record: dict = field(default_factory=dict)    # the solver's execution record
-    metrics: dict = field(default_factory=dict)   # task-specific figures
-
-
-def resolve_threads(value: Any) -> int | None:
-    """``"all"``/None -> None (all cores); an int -> that many threads."""
-    if value in (None, "all", "N", 0):
-        return None
-    return int(value)
-
-
-_GRAPH_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
-                 "in_probs")
-
-
-def _unaligned_copy(a: np.ndarray) -> np.ndarray:
-    raw = np.empty(a.nbytes + 1, dtype=np.uint8)
-    view = raw[1:].view(a.dtype) if a.itemsize == 1 else np.frombuffer(
-        raw.data, dtype=a.dtype, count=a.size, offset=1)
-    view[...] = a
-    return view
-
-
-def tiny_graph(probs: str = "wc", directed: bool = True, seed: int = 0, like=None):
-    """The small random graph that warm-ups run on.
-
-    With ``like`` (the benchmark graph), each array gets the same memory
-    alignment as ``like``'s: numba compiles one specialisation per array type,
-    and arrays memory-mapped from an ``.imxg`` file may be unaligned, so a
-    warm-up on aligned arrays would leave the real compilation inside ``solve``.
-    """
-    from ..graph.core import Graph
-    from ..graph.generate import erdos_renyi
-
-    g = erdos_renyi(64, 256, seed=seed, directed=directed, probs=probs)
-    if like is None or all(getattr(like, a).flags.aligned for a in _GRAPH_ARRAYS):
-        return g
-    arrays = {a: (getattr(g, a) if getattr(like, a).flags.aligned
-                  else _unaligned_copy(getattr(g, a))) for a in _GRAPH_ARRAYS}
-    return Graph(n=g.n, labels=g.labels, directed=g.directed, scheme=g.scheme,
-                 source="warm-up", edges_read=g.edges_read, **arrays)
+__all__ = ["ADAPTERS", "get_adapter"]
 
 
 def _record_dict(record: Any) -> dict:

@@ -72,7 +72,7 @@ def _git_commit() -> str | None:
 @functools.lru_cache(maxsize=1)
 def versions() -> dict:
     """imx (and its git commit when run from a checkout) and the relevant packages."""
-    from .. import __version__
+    from .._version import __version__
 
     found = {"imx": __version__, "imx_commit": _git_commit()}
     for name in _PACKAGES:

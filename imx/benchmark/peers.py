@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from .adapters import Outcome, require, resolve_threads, tiny_graph
+from .common import Outcome, require, resolve_threads, tiny_graph
 
 __all__ = ["PeerAdapter", "PEERS", "alternate"]
 

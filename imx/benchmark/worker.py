@@ -93,7 +93,8 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
             import numpy  # noqa: F401
 
             from .. import io as imx_io
-            from .adapters import Unavailable, get_adapter
+            from .adapters import get_adapter
+            from .common import Unavailable
             from .evaluator import Evaluator
 
             adapter = get_adapter(run["task"])
@@ -117,7 +118,7 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
         with clock("warmup"):
             adapter.warmup(params, seed, graph, ctx, warmup)
             if run["task"] in ("im", "cim"):
-                from .adapters import tiny_graph
+                from .common import tiny_graph
 
                 evaluator(tiny_graph(params.get("probs", "wc"), like=graph), [0, 1],
                           params.get("model", "ic"))

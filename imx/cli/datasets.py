@@ -18,13 +18,13 @@ def _folder_options(func):
 
 
 def _status(ds, data_dir, cache_dir) -> str:
-    from ..io.datasets import _package_file, cache_entry, find_local
+    from ..io.datasets import package_file, cache_entry, find_local
 
     if cache_entry(ds, cache_dir)[0].is_file():
         return "cached"
     if data_dir is not None and find_local(ds, data_dir) is not None:
         return "local"
-    if _package_file(ds) is not None:
+    if package_file(ds) is not None:
         return "bundled"
     return "remote" if ds.url else "manual"
 

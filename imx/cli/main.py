@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ImxError
 
 # command name -> "module:attribute"; each module owns its commands.

@@ -32,7 +32,6 @@ import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -40,7 +39,8 @@ from ..errors import ImxError, InputError, ParameterError
 from .atomic import atomic_write_text
 
 __all__ = ["Dataset", "DownloadError", "registry", "get_dataset", "data_home", "find_local",
-           "download", "fetch", "dataset_path", "load_dataset", "sha256_file", "cache_entry"]
+           "download", "fetch", "dataset_path", "load_dataset", "sha256_file", "cache_entry",
+           "data_folder", "package_file"]
 
 ProgressFn = Callable[[float, "float | None", str], None]
 
@@ -143,8 +143,8 @@ def registry() -> dict[str, Dataset]:
     """All registry entries, keyed by lower-case name, in file order."""
     global _REGISTRY  # read-only after the first call; parsing is idempotent
     if _REGISTRY is None:
-        text = (resources.files("imx") / "data" / "registry.toml").read_text("utf-8")
-        _REGISTRY = _parse_registry(text, "imx/data/registry.toml")
+        path = data_folder() / "registry.toml"
+        _REGISTRY = _parse_registry(path.read_text("utf-8"), str(path))
     return _REGISTRY
 
 
@@ -189,11 +189,23 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _package_file(ds: Dataset) -> Path | None:
+def data_folder() -> Path:
+    """The folder of the sample graph and the registry.
+
+    The repository's ``graphs/`` is the one copy; a built package carries it as
+    ``imx/data`` (setup.py maps it), a source or editable checkout reads it in place.
+    """
+    package = Path(__file__).resolve().parent.parent
+    shipped = package / "data"
+    return shipped if shipped.is_dir() else package.parent / "graphs"
+
+
+def package_file(ds: Dataset) -> Path | None:
+    """The copy of ``ds`` that ships with imx (the sample graph), or None."""
     if not ds.package_file:
         return None
-    ref = resources.files("imx") / "data" / ds.package_file
-    return Path(str(ref)) if ref.is_file() else None
+    path = data_folder() / ds.package_file
+    return path if path.is_file() else None
 
 
 def find_local(name: str | Dataset, data_dir: str | os.PathLike) -> Path | None:
@@ -362,7 +374,7 @@ def _convert(ds: Dataset, raw: Path, imxg: Path, note: Path, *, raw_sha256: str 
     _check_counts(ds, graph, raw)
     imxg.parent.mkdir(parents=True, exist_ok=True)
     save_graph(graph, imxg)
-    from .. import __version__
+    from .._version import __version__
 
     info = {"dataset": ds.name, "source_file": str(raw), "source_size": raw.stat().st_size,
             "source_sha256": raw_sha256, "sha256_verified": verified_sha,
@@ -408,7 +420,7 @@ def fetch(name: str | Dataset, *, data_dir: str | os.PathLike | None = None,
     imxg, note = cache_entry(ds, cache_dir)
     raw = find_local(ds, data_dir) if data_dir is not None else None
     if raw is None:
-        raw = _package_file(ds)
+        raw = package_file(ds)
     if not force and imxg.is_file():
         info = _read_note(note)
         if info is not None and (raw is None or (info.get("source_size") == raw.stat().st_size
@@ -445,7 +457,7 @@ def dataset_path(name: str | Dataset, *, data_dir: str | os.PathLike | None = No
         return imxg
     candidates: Iterator[Path | None] = iter([
         find_local(ds, data_dir) if data_dir is not None else None,
-        _package_file(ds),
+        package_file(ds),
         data_home(cache_dir) / "raw" / ds.download_name if ds.download_name else None,
     ])
     for path in candidates:

@@ -16,18 +16,33 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import ParameterError
-from ..solvers.bounds import stopping_rule_threshold
 from ._pool import parallel_for, resolve_threads
 from .montecarlo import SpreadEstimate
 from .plan import MODELS, get_plan, model_code
 from .rr import hit_block
 from .sampler import _graph_arrays
 
-__all__ = ["rr_spread", "DEFAULT_MAX_RR_SETS"]
+__all__ = ["rr_spread", "stopping_rule_threshold", "DEFAULT_MAX_RR_SETS"]
 
 #: Default cap on the RR sets one estimate may draw.
 DEFAULT_MAX_RR_SETS = 50_000_000
 _Z95 = 1.959963984540054
+
+
+def stopping_rule_threshold(eps: float, delta: float) -> float:
+    """Hits needed by the stopping-rule estimator (Dagum, Karp, Luby, Ross 2000):
+    ``1 + (1 + eps) * 4 (e - 2) ln(2/delta) / eps**2``.
+
+    Drawing Bernoulli samples until this many successes, after N draws the
+    estimate ``threshold / N`` is within a factor (1 +- eps) of the mean with
+    probability at least 1 - delta.
+    """
+    if not (0.0 < eps < 1.0):
+        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
+    if not (0.0 < delta < 1.0):
+        raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
+    upsilon = 4.0 * (math.e - 2.0) * math.log(2.0 / delta) / (eps * eps)
+    return 1.0 + (1.0 + eps) * upsilon
 
 
 def rr_spread(graph, seeds: Iterable[int], *, eps: float = 0.01, delta: float = 0.01,

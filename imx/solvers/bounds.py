@@ -12,8 +12,6 @@ References
    A Martingale Approach", SIGMOD 2015 (Equations 6, 8, 9; Algorithm 2), with
    the fix of W. Chen, "An Issue in the Martingale Analysis of the Influence
    Maximization Algorithm IMM", 2018 (resample after estimating theta).
-.. [SRA] P. Dagum, R. Karp, M. Luby, S. Ross, "An Optimal Algorithm for Monte
-   Carlo Estimation", SIAM J. Computing 2000 (the stopping-rule algorithm).
 """
 from __future__ import annotations
 
@@ -23,7 +21,6 @@ __all__ = [
     "APPROX_GREEDY", "log_comb",
     "opim_lower", "opim_upper", "opim_theta_zero", "opim_theta_max", "opim_iterations",
     "opim_confidence", "imm_epsilon_prime", "imm_ell", "imm_lambda_prime", "imm_lambda_star",
-    "stopping_rule_threshold",
 ]
 
 #: The greedy approximation factor of maximum coverage, 1 - 1/e.
@@ -165,18 +162,3 @@ def imm_lambda_star(n: int, k: int, eps: float, ell: float) -> float:
     alpha = math.sqrt(ell * logn + math.log(2.0))
     beta = math.sqrt(APPROX_GREEDY * (log_comb(n, k) + ell * logn + math.log(2.0)))
     return 2.0 * n * (APPROX_GREEDY * alpha + beta) ** 2 / (eps * eps)
-
-
-def stopping_rule_threshold(eps: float, delta: float) -> float:
-    """Hits needed by the stopping-rule estimator ([SRA]_):
-    ``1 + (1 + eps) * 4 (e - 2) ln(2/delta) / eps**2``.
-
-    Drawing Bernoulli samples until this many successes, after N draws the
-    estimate ``threshold / N`` is within a factor (1 +- eps) of the mean with
-    probability at least 1 - delta.
-    """
-    if not (0.0 < eps < 1.0):
-        raise ValueError(f"eps must be in (0, 1), got {eps!r}")
-    _check_delta(delta)
-    upsilon = 4.0 * (math.e - 2.0) * math.log(2.0 / delta) / (eps * eps)
-    return 1.0 + (1.0 + eps) * upsilon

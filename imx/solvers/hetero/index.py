@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ... import __version__
+from ..._version import __version__
 from ..._npz import load_npz_members, save_npz_aligned
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
