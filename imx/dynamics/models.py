@@ -20,7 +20,8 @@ from ..graph.core import Graph
 from ..record import RunRecord
 from .deffuant import PAIRINGS, arc_tails, dw_steps
 from .hegselmann_krause import SERIAL_WORK, sync_steps, sync_steps_serial
-from .state import ValueTable, align_values, check_memory, check_state, default_dims
+from ..sampling.memory import check_budget, resolve_budget
+from .state import ValueTable, align_values, check_state, default_dims
 
 __all__ = ["simulate", "SimulationResult", "MODELS", "DISTANCES", "param_vector",
            "numba_threads"]
@@ -218,7 +219,7 @@ def simulate(graph: Graph, values: np.ndarray | ValueTable, *, model: str = "dw"
     rec = RunRecord()
     trajectory = None
     if record == "all":
-        check_memory((steps + 1) * state.nbytes, "recording every step", max_memory)
+        check_budget((steps + 1) * state.nbytes, resolve_budget(max_memory), "recording every step")
         trajectory = np.empty((steps + 1, n, d))
         trajectory[0] = state
     chunk = 1 if record == "all" else (steps if progress is None else max(1, steps // 100))

@@ -36,12 +36,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import InputError, MemoryBudgetError, ParameterError
+from ..errors import InputError, ParameterError
 from ..io.atomic import atomic_open
 from ..io.text import open_text
 
 __all__ = ["SCHWARTZ_VALUES", "ValueTable", "read_values", "write_values", "write_trajectory",
-           "align_values", "default_dims", "check_state", "memory_budget", "check_memory"]
+           "align_values", "default_dims", "check_state"]
 
 SCHWARTZ_VALUES: tuple[str, ...] = ("openness_to_change", "self_transcendence", "conservation",
                                     "self_enhancement", "hedonism")
@@ -338,26 +338,4 @@ def check_state(values: np.ndarray, n: int | None = None, what: str = "values") 
         i, k = (int(v) for v in np.argwhere(bad)[0])
         raise ParameterError(f"{what}[{i}, {k}] = {float(arr[i, k])!r} is not in [0, 1]")
     return arr
-
-
-def memory_budget(max_memory: int | None = None) -> int:
-    """Bytes allowed: ``max_memory`` or 80% of MemAvailable (Linux), else 8 GiB."""
-    if max_memory is not None:
-        return int(max_memory)
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(int(line.split()[1]) * 1024 * 0.8)
-    except OSError:
-        pass
-    return 8 * 2**30
-
-
-def check_memory(nbytes: float, what: str, max_memory: int | None = None) -> None:
-    """MemoryBudgetError when ``nbytes`` exceeds the budget."""
-    budget = memory_budget(max_memory)
-    if nbytes > budget:
-        raise MemoryBudgetError(f"{what} needs about {nbytes / 2**20:,.0f} MiB, over the budget of "
-                                f"{budget / 2**20:,.0f} MiB (set max_memory to allow more)")
 

@@ -37,10 +37,6 @@ class Scheme:
             return self.name
         return f"{self.name}:{self.param:g}"
 
-    @property
-    def is_random(self) -> bool:
-        return self.name in ("trivalency", "exp", "weibull")
-
 
 def parse_scheme(text: str) -> Scheme:
     """Parse a scheme string such as ``"uniform:0.01"``; raise ParameterError if invalid."""

@@ -146,12 +146,6 @@ class CIMProblem:
         """Positions (in ``aps``) of the APs that have no candidate."""
         return np.flatnonzero(self.candidate_counts == 0)
 
-    @property
-    def max_seeds(self) -> int:
-        """An upper bound on the number of seeds of any feasible assignment."""
-        distinct = np.unique(self.cand_nodes).size
-        return int(min(distinct, np.minimum(self.candidate_counts, self.k).sum()))
-
     def log_num_choices(self) -> float:
         """ln of the number of ways to pick ``S_u`` within ``C_u``, ``|S_u| <= k``, for all APs.
 
