@@ -1,7 +1,9 @@
-"""RRCollection: RR sets as one flat int32 array of node ids plus int64 offsets."""
+"""RRCollection: RR sets as one flat int32 array of node ids plus int64 offsets,
+and :class:`RRSets`, the few operations the solvers' drivers need of any
+collection (this local one, or one sharded over a cluster)."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Protocol, runtime_checkable
 
 import numpy as np
 from numba import njit
@@ -9,7 +11,7 @@ from numba import njit
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
 
-__all__ = ["RRCollection"]
+__all__ = ["RRCollection", "RRSets"]
 
 _GROWTH = 1.25
 
@@ -119,6 +121,52 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
                  lambda w, t: _sort_buckets(bucket_base, t * step, min(buckets, (t + 1) * step),
                                             shift, n, low, idx_sets, idx_offsets), workers)
     return idx_offsets, idx_sets
+
+
+@runtime_checkable
+class RRSets(Protocol):
+    """The interface of an RR collection behind the certified-doubling driver.
+
+    Set ``j`` of a collection is always RR set number ``start + j`` of stream
+    family ``seed`` under ``model``: its content depends on nothing else, so a
+    shard is an index range and any split gives the same sets.  Nothing here
+    assumes that the sets live in this process.
+
+    The driver (:func:`imx.solvers.doubling.run_doubling`) uses ``n``,
+    ``count``, ``mean_size()``, ``nbytes``, ``grow`` and ``drop_index``;
+    classic IM (OPIM-C) also uses ``coverage`` and greedy max-coverage
+    (:func:`imx.solvers.doubling.max_coverage`: an implementation may provide
+    ``max_coverage(k, *, bounds, threads) -> GreedyCoverage`` itself, else the
+    local kernels run on its node index).  CIM, local OPIM and HeteroIM select
+    and validate with their own kernels on local arrays (``nodes``,
+    ``offsets``, ``node_index()``), so they need an :class:`RRCollection`.
+    """
+
+    n: int
+    model: str | None
+    seed: int | None
+    start: int
+
+    @property
+    def count(self) -> int:
+        """Number of sets."""
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held, indexes included."""
+
+    def mean_size(self) -> float:
+        """Mean number of nodes per set (0 when empty)."""
+
+    def grow(self, graph, count: int, *, threads: int | None = None,
+             max_memory: int | None = None, method: str = "auto") -> None:
+        """Draw ``count`` more sets of ``graph``, continuing the numbering."""
+
+    def coverage(self, seeds: Iterable[int], threads: int | None = None) -> int:
+        """Number of sets holding at least one of ``seeds``."""
+
+    def drop_index(self) -> None:
+        """Free any cached index (rebuilt on demand)."""
 
 
 class RRCollection:
@@ -262,6 +310,15 @@ class RRCollection:
         self._reserve(k, other.total_size)
         self._nodes[self._total:self._total + other.total_size] = other.nodes
         self._append_sizes(other.sizes())
+
+    def grow(self, graph, count: int, *, threads: int | None = None,
+             max_memory: int | None = None, method: str = "auto") -> None:
+        """Draw ``count`` more RR sets of ``graph`` into this collection
+        (:func:`imx.sampling.append_rr_sets`; :class:`RRSets`)."""
+        from .sampler import append_rr_sets  # the sampler builds on this module
+
+        append_rr_sets(self, graph, count, threads=threads, max_memory=max_memory,
+                       method=method)
 
     def shrink(self) -> None:
         """Release spare capacity (copies the buffers if any is spare)."""

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 
+from ..errors import ParameterError
+
 __all__ = [
-    "APPROX_GREEDY", "log_comb",
+    "APPROX_GREEDY", "log_comb", "sample_core", "theta_max",
     "opim_lower", "opim_upper", "opim_theta_zero", "opim_theta_max", "opim_iterations",
     "opim_confidence", "imm_epsilon_prime", "imm_ell", "imm_lambda_prime", "imm_lambda_star",
 ]
@@ -27,10 +29,22 @@ __all__ = [
 APPROX_GREEDY = 1.0 - 1.0 / math.e
 
 
+#: Largest sample size a bound may ask for: set counts are int64 everywhere.
+MAX_SETS = 2 ** 62
+
+
 def _check_delta(delta: float) -> float:
     if not (0.0 < delta < 1.0):
-        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
-    return math.log(1.0 / delta)
+        raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
+    a = math.log(1.0 / delta)
+    if not math.isfinite(a):
+        raise ParameterError(f"delta={delta!r} is too small: ln(1/delta) is not finite")
+    return a
+
+
+def _check_eps(eps: float) -> None:
+    if not (0.0 < eps < 1.0):
+        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
 
 
 def log_comb(n: int, k: int) -> float:
@@ -42,7 +56,7 @@ def log_comb(n: int, k: int) -> float:
     True
     """
     if k < 0 or k > n:
-        raise ValueError(f"log_comb needs 0 <= k <= n, got n={n}, k={k}")
+        raise ParameterError(f"log_comb needs 0 <= k <= n, got n={n}, k={k}")
     return math.lgamma(n + 1.0) - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0)
 
 
@@ -60,7 +74,7 @@ def opim_lower(coverage: float, delta: float) -> float:
     """
     a = _check_delta(delta)
     if coverage < 0:
-        raise ValueError(f"coverage must be non-negative, got {coverage!r}")
+        raise ParameterError(f"coverage must be non-negative, got {coverage!r}")
     root = math.sqrt(coverage + 2.0 * a / 9.0) - math.sqrt(a / 2.0)
     if root <= 0.0:
         return 0.0
@@ -81,17 +95,60 @@ def opim_upper(coverage_upper: float, delta: float) -> float:
     """
     a = _check_delta(delta)
     if coverage_upper < 0:
-        raise ValueError(f"coverage_upper must be non-negative, got {coverage_upper!r}")
+        raise ParameterError(f"coverage_upper must be non-negative, got {coverage_upper!r}")
     root = math.sqrt(coverage_upper + a / 2.0) + math.sqrt(a / 2.0)
     return root * root
 
 
+def sample_core(log_choices: float, delta: float, approx: float) -> float:
+    """``(approx * alpha + beta)**2`` of OPIM-style sample sizes.
+
+    alpha = sqrt(ln(6/delta)), beta = sqrt(approx (ln N + ln(6/delta))), with
+    ``log_choices = ln N`` the log of the number of possible answers and
+    ``approx`` the approximation factor of the greedy (1 - 1/e for plain IM,
+    1/2 on a partition matroid).  ``2 * sample_core`` sets suffice for the
+    first check ([OPIM]_ Algorithm 2, theta_0).
+    """
+    _check_delta(delta)
+    log6 = math.log(6.0 / delta)
+    if not (0.0 < approx <= 1.0):
+        raise ParameterError(f"approx must be in (0, 1], got {approx!r}")
+    return (approx * math.sqrt(log6) + math.sqrt(approx * (log_choices + log6))) ** 2
+
+
+def theta_max(n: int, eps: float, delta: float, *, log_choices: float, opt_lower: float,
+              approx: float = APPROX_GREEDY) -> float:
+    """Worst-case sample size of OPIM-style doubling: past this many RR sets in R1
+    the greedy answer is (approx - eps)-approximate with probability 1 - delta/3
+    whatever the bounds say::
+
+        2 n (approx alpha + beta)**2 / (eps**2 opt_lower)     (see :func:`sample_core`)
+
+    ``opt_lower`` is any lower bound on the optimum's spread (k for plain IM:
+    every seed reaches itself).  One formula for OPIM-C ([OPIM]_), CIM's
+    RR-OPIM (Zhang et al. 2023, Eq. 1), local OPIM and HeteroIM.  A float; the
+    solvers round it their way.  ParameterError, never an arithmetic error,
+    when eps or delta is so small that the size is not a usable count.
+
+    >>> round(theta_max(100, 0.5, 0.01, log_choices=0.0, opt_lower=1.0, approx=0.5), 3)
+    7456.808
+    """
+    _check_eps(eps)
+    if not opt_lower > 0:
+        raise ParameterError(f"opt_lower must be positive, got {opt_lower!r}")
+    core = sample_core(log_choices, delta, approx)
+    denominator = eps * eps * opt_lower
+    value = 2.0 * n * core / denominator if denominator > 0 else math.inf
+    if not value < MAX_SETS:
+        raise ParameterError(
+            f"eps={eps!r} (delta={delta!r}) is too small: the worst-case sample size would be "
+            f"{value:.3g} RR sets, past the {MAX_SETS:.3g} that can be counted")
+    return value
+
+
 def _opim_core(n: int, k: int, delta: float) -> float:
     """((1 - 1/e) * alpha + beta)**2 of OPIM-C, alpha/beta with ln(6/delta)."""
-    log6 = math.log(6.0 / delta)
-    alpha = math.sqrt(log6)
-    beta = math.sqrt(APPROX_GREEDY * (log_comb(n, k) + log6))
-    return (APPROX_GREEDY * alpha + beta) ** 2
+    return sample_core(log_comb(n, k), delta, APPROX_GREEDY)
 
 
 def opim_theta_zero(n: int, k: int, delta: float) -> int:
@@ -104,16 +161,13 @@ def opim_theta_zero(n: int, k: int, delta: float) -> int:
 
 
 def opim_theta_max(n: int, k: int, eps: float, delta: float) -> int:
-    """OPIM-C's cap on |R1|: ``2 n ((1-1/e) alpha + beta)**2 / (k eps**2)``, plus 1.
+    """OPIM-C's cap on |R1|: :func:`theta_max` with opt_lower = k, plus 1.
 
     alpha = sqrt(ln(6/delta)), beta = sqrt((1-1/e)(ln C(n,k) + ln(6/delta))).
     Past this many sets the greedy answer is a (1-1/e-eps)-approximation with
     probability 1 - delta/3 whatever the bounds say ([OPIM]_ Algorithm 2).
     """
-    _check_delta(delta)
-    if not (0.0 < eps < 1.0):
-        raise ValueError(f"eps must be in (0, 1), got {eps!r}")
-    return int(2.0 * n * _opim_core(n, k, delta) / (k * eps * eps)) + 1
+    return int(theta_max(n, eps, delta, log_choices=log_comb(n, k), opt_lower=k)) + 1
 
 
 def opim_iterations(theta_zero: int, theta_max: int) -> int:

@@ -23,74 +23,20 @@ background thread while R2 is drawn; the record's phases then overlap and
 """
 from __future__ import annotations
 
-import threading
 import time
 from typing import Callable
 
 from ..errors import ParameterError
 from ..record import RunRecord
-from ..sampling.collection import RRCollection
-from ..sampling.memory import check_budget, format_bytes, resolve_budget
+from ..sampling.memory import format_bytes, resolve_budget
 from ..sampling.plan import get_plan, model_code
 from ..sampling._pool import resolve_threads
-from ..sampling.sampler import append_rr_sets, derive_seed, estimate_bytes
 from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
                      opim_theta_zero, opim_upper)
-from .coverage import greedy_max_coverage
+from .doubling import Certificate, max_coverage, rr_pair, run_doubling
 from .result import IMResult, validate_common
 
 __all__ = ["opim_c"]
-
-_ROLE_SELECT, _ROLE_VALIDATE = 1, 2
-
-
-class _Selection(threading.Thread):
-    """Index and greedy on R1, in the background or (``result`` without
-    ``start``) in the caller's thread; times go to the record's phases."""
-
-    def __init__(self, collection: RRCollection, k: int, threads: int):
-        super().__init__(daemon=True)
-        self.collection, self.k, self.threads = collection, k, threads
-        self.greedy = None
-        self.error: BaseException | None = None
-        self.times: dict[str, tuple[float, float]] = {}
-
-    def run(self) -> None:
-        try:
-            background = self.threads > 1
-            workers = 1 if background else self.threads
-            for phase in ("index", "greedy"):
-                wall, cpu = time.perf_counter(), time.thread_time()
-                if phase == "index":
-                    self.collection.node_index32(threads=workers)
-                else:
-                    self.greedy = greedy_max_coverage(self.collection, self.k, threads=workers)
-                self.times[phase] = (time.perf_counter() - wall, time.thread_time() - cpu)
-        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
-            self.error = exc
-
-    def result(self, record: RunRecord):
-        if self.is_alive() or self.ident is not None:
-            self.join()
-        else:
-            self.run()
-        if self.error is not None:
-            raise self.error
-        for phase, (wall, cpu) in self.times.items():
-            record.phases[phase] = record.phases.get(phase, 0.0) + wall
-            record.cpu[phase] = record.cpu.get(phase, 0.0) + cpu
-        return self.greedy
-
-
-def _round_size(it: int, theta0: int, have: int, per_set_seconds: float | None,
-                time_left: float | None, set_cap: int | None) -> int:
-    """RR sets per collection for round ``it``: theta0 * 2**it, cut to fit the budgets."""
-    size = theta0 << it
-    if set_cap is not None:
-        size = min(size, set_cap)
-    if time_left is not None and per_set_seconds is not None and have > 0:
-        size = min(size, have + int(max(0.0, time_left) / max(per_set_seconds, 1e-12)))
-    return max(size, 1)
 
 
 def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
@@ -153,83 +99,40 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     i_max = opim_iterations(theta0, theta_max)
     confidence = opim_confidence(delta, i_max)
     target = APPROX_GREEDY - eps
-    budget = resolve_budget(max_memory)
-    set_cap = None if max_rr_sets is None else int(max_rr_sets) // 2
-    select = RRCollection(n, model=model, seed=derive_seed(seed, _ROLE_SELECT))
-    validate = RRCollection(n, model=model, seed=derive_seed(seed, _ROLE_VALIDATE))
+    nthreads = resolve_threads(threads)
     record.counters.update({"k": k, "eps": eps, "delta": delta, "model": model,
                             "theta_zero": theta0, "theta_max": theta_max, "i_max": i_max,
-                            "target_ratio": target})
+                            "target_ratio": target, "threads": nthreads})
     with record.phase("plan"):
         get_plan(graph, model, method)
-    result = None
-    stop = "theta_max"
-    per_set_seconds = None
-    peak_bytes = 0
-    rounds = 0
-    nthreads = resolve_threads(threads)
-    record.counters["threads"] = nthreads
-    for it in range(i_max):
-        elapsed = time.perf_counter() - started
-        time_left = None if time_budget is None else time_budget - elapsed
-        size = _round_size(it, theta0, select.count, per_set_seconds, time_left, set_cap)
-        if it > 0 and size <= select.count:
-            stop = "budget"
-            break
-        round_started = time.perf_counter()
-        previous = select.count
-        select.drop_index()
-        if select.count:
-            mean = 0.5 * (select.mean_size() + validate.mean_size())
-            need = 3.0 * estimate_bytes(size, mean) + 16.0 * n
-            check_budget(need, budget, f"OPIM-C round {it + 1} ({size:,} RR sets in each "
-                         f"of R1 and R2, mean size {mean:,.1f})")
-            part = None  # checked above for the whole round
-        else:
-            part = None if budget is None else budget // 3
-        with record.phase("sampling"):
-            append_rr_sets(select, graph, size - select.count, threads=nthreads,
-                           max_memory=part, method=method)
-        # The greedy pass is sequential: with several threads it runs on R1
-        # while R2 is being drawn (both release the GIL), hiding its time.
-        choose = _Selection(select, k, nthreads)
-        if nthreads > 1:
-            choose.start()
-        with record.phase("sampling"):
-            append_rr_sets(validate, graph, size - validate.count, threads=nthreads,
-                           max_memory=part, method=method)
-        greedy = choose.result(record)
-        peak_bytes = max(peak_bytes, select.nbytes + validate.nbytes)
-        with record.phase("validation"):
-            covered = validate.coverage(greedy.seeds, threads=nthreads)
-        lower = opim_lower(covered, confidence) * n / validate.count
-        upper = opim_upper(greedy.upper_bound, confidence) * n / select.count
+
+    def certify(greedy, covered, r1, r2) -> Certificate:
+        lower = opim_lower(covered, confidence) * n / r2.count
+        upper = opim_upper(greedy.upper_bound, confidence) * n / r1.count
         ratio = lower / upper if upper > 0 else 0.0
-        result = (greedy, covered, lower, upper, ratio)
-        rounds = it + 1
-        # seconds per new R1 set (sampling both collections, index, greedy)
-        per_set_seconds = (time.perf_counter() - round_started) / max(1, size - previous)
-        if progress is not None:
-            progress(it + 1, i_max, f"OPIM-C ratio {ratio:.3f}")
-        if ratio >= target:
-            stop = "certified"
-            break
-        if set_cap is not None and select.count >= set_cap:
-            stop = "budget"
-            break
-        if time_budget is not None and time.perf_counter() - started >= time_budget:
-            stop = "budget"
-            break
+        return Certificate(lower, upper, ratio, ratio >= target)
+
+    # The greedy pass is sequential: with several threads it runs on R1 while
+    # R2 is being drawn (both release the GIL), hiding its time.
+    select, validate = rr_pair(n, model, seed)
+    run = run_doubling(
+        graph, select, validate, theta_zero=theta0, theta_max=theta_max, rounds=i_max,
+        select=lambda r1, workers, timer: max_coverage(r1, k, threads=workers, timer=timer),
+        validate=lambda r2, greedy, workers: r2.coverage(greedy.seeds, threads=workers),
+        certify=certify, record=record, threads=nthreads, budget=resolve_budget(max_memory),
+        what="OPIM-C", set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
+        time_budget=time_budget, overlap=True, method=method, progress=progress,
+        label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}")
     select.drop_index()
-    greedy, covered, lower, upper, ratio = result
+    greedy, covered = run.selection, run.validation
+    lower, upper, ratio = run.certificate.lower, run.certificate.upper, run.certificate.ratio
     record.counters.update({
-        "rounds": rounds,
-        "stop": stop, "r1_sets": select.count, "r2_sets": validate.count,
+        "r1_sets": select.count, "r2_sets": validate.count,
         "rr_sets": select.count + validate.count,
         "mean_rr_size": 0.5 * (select.mean_size() + validate.mean_size()),
         "coverage_r1": int(greedy.coverage), "coverage_r2": int(covered),
         "upper_coverage_r1": float(greedy.upper_bound), "approx_ratio": ratio,
-        "collection_bytes": int(peak_bytes), "collection_memory": format_bytes(peak_bytes),
+        "collection_bytes": run.peak_bytes, "collection_memory": format_bytes(run.peak_bytes),
         # phases overlap (index and greedy run while R2 is drawn): the elapsed time
         "seconds": time.perf_counter() - started,
     })
