@@ -224,6 +224,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                  what: str, should_stop: Callable[[RoundState], str | None] | None = None,
                  set_cap: int | None = None, time_budget: float | None = None,
                  overlap: bool = False, indexed: int = 1, method: str = "auto",
+                 validation_phase: str = "validation",
                  progress: Callable | None = None,
                  label: Callable[[RoundState], str] | str = "") -> DoublingOutcome:
     """Sample R1 and R2, select on R1, validate on R2, bound; double until stopped.
@@ -236,7 +237,8 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
     theta_zero, theta_max, rounds : first size, cap on each collection, and
         the number of rounds the union bound of the certificate pays for.
     select : ``select(r1, threads, timer) -> selection``; times its phases on ``timer``.
-    validate : ``validate(r2, selection, threads) -> validation`` (phase ``validation``).
+    validate : ``validate(r2, selection, threads) -> validation``, timed as
+        phase ``validation_phase``.
     certify : ``certify(selection, validation, r1, r2) -> Certificate``.
     should_stop : ``should_stop(state) -> reason | None`` after each round
         (default :func:`stop_when_certified`).  Returning None past
@@ -301,7 +303,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
             selection = select(r1, threads, timer)
         timer.add_to(record)
         peak = max(peak, int(r1.nbytes + r2.nbytes))
-        with record.phase("validation"):
+        with record.phase(validation_phase):
             validation = validate(r2, selection, threads)
         certificate = certify(selection, validation, r1, r2)
         done = i + 1

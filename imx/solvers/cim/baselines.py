@@ -8,7 +8,6 @@ its own candidates (the per-AP answers are then made distinct the same way).
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -16,10 +15,12 @@ from numba import njit
 
 from ...errors import ParameterError
 from ...record import RunRecord
+from ...sampling._pool import resolve_threads
+from ...sampling.memory import resolve_budget
 from .. import bounds
+from ..doubling import Certificate, rr_pair, run_doubling
 from .greedy import Selection
 from .kernels import group_coverage, local_greedy_kernel, work_blocks
-from .opim import R1_ROLE, R2_ROLE
 from .problem import CIMProblem
 
 __all__ = ["score_assignment", "degree_scores", "pagerank_scores", "local_opim"]
@@ -104,8 +105,6 @@ def local_opim(problem: CIMProblem, *, model: str = "ic", eps: float = 0.1,
     certificate reaches 1 - 1/e - eps or its sample cap.  Returns the
     selection and the number of sets in each collection.
     """
-    from ...sampling.sampler import derive_seed, sample_rr_sets
-
     record = record if record is not None else RunRecord()
     graph = problem.passive
     n = graph.n
@@ -116,60 +115,56 @@ def local_opim(problem: CIMProblem, *, model: str = "ic", eps: float = 0.1,
     which = np.flatnonzero(counts > 0).astype(np.int64)
     if which.size == 0:
         return Selection(np.zeros(0, np.int32), np.zeros(0, np.int32), 0.0), 0
-    log6 = math.log(6.0 / delta)
     theta_max = theta_0 = 1
     for c in np.unique(counts[which]).tolist():
         size = min(problem.k, int(c))
-        core = (bounds.APPROX_GREEDY * math.sqrt(log6) + math.sqrt(
-            bounds.APPROX_GREEDY * (bounds.log_comb(int(c), size) + log6))) ** 2
+        log_choices = bounds.log_comb(int(c), size)
+        core = bounds.sample_core(log_choices, delta, bounds.APPROX_GREEDY)
         theta_0 = max(theta_0, int(2.0 * core))
         # every seed reaches itself: OPT of an AP is at least its number of seeds
-        theta_max = max(theta_max, int(2.0 * n * core / (eps * eps * size)) + 1)
+        theta_max = max(theta_max, int(bounds.theta_max(n, eps, delta, log_choices=log_choices,
+                                                        opt_lower=size)) + 1)
     iterations = bounds.opim_iterations(theta_0, theta_max)
     confidence = bounds.opim_confidence(delta, iterations)
+    target = bounds.APPROX_GREEDY - eps
     picked = np.full((problem.num_aps, problem.k), -1, dtype=np.int32)
-    pending = which
-    theta = min(theta_0, theta_max)
-    r1 = r2 = None
-    for i in range(1, iterations + 1):
-        with record.phase("sampling"):
-            have = 0 if r1 is None else int(r1.count)
-            more1 = sample_rr_sets(graph, theta - have, model=model,
-                                   seed=derive_seed(seed, R1_ROLE), start=have, threads=threads,
-                                   max_memory=max_memory)
-            more2 = sample_rr_sets(graph, theta - have, model=model,
-                                   seed=derive_seed(seed, R2_ROLE), start=have, threads=threads,
-                                   max_memory=max_memory)
-            if r1 is None:
-                r1, r2 = more1, more2
-            else:
-                r1.extend(more1)
-                r2.extend(more2)
-        with record.phase("selection"):
+    state = {"pending": which}
+
+    def select(r1, threads, timer):
+        with timer.phase("selection"):
             idx1 = r1.node_index()
             rows, _, upper = local_greedy_kernel(int(r1.count), idx1[0], idx1[1],
                                                  problem.cand_offsets, problem.cand_nodes,
-                                                 problem.k, pending, work_blocks())
-        with record.phase("bounds"):
-            idx2 = r2.node_index()
-            cov2 = group_coverage(int(r2.count), idx2[0], idx2[1], rows, work_blocks())
-            done = np.zeros(pending.size, dtype=bool)
-            for j in range(pending.size):
-                lower = bounds.opim_lower(float(cov2[j]), confidence)
-                top = bounds.opim_upper(float(upper[j]), confidence)
-                done[j] = lower / top >= bounds.APPROX_GREEDY - eps
+                                                 problem.k, state["pending"], work_blocks())
+        return rows, upper
+
+    def validate(r2, chosen, threads):
+        idx2 = r2.node_index()
+        return group_coverage(int(r2.count), idx2[0], idx2[1], chosen[0], work_blocks())
+
+    def certify(chosen, cov2, r1, r2) -> Certificate:
+        """Certify every pending AP on its own; done once none is left."""
+        rows, upper = chosen
+        pending = state["pending"]
+        done = np.zeros(pending.size, dtype=bool)
+        for j in range(pending.size):
+            lower = bounds.opim_lower(float(cov2[j]), confidence)
+            top = bounds.opim_upper(float(upper[j]), confidence)
+            done[j] = lower / top >= target
         picked[pending] = rows
-        if progress is not None:
-            progress(i, iterations, "LOCAL-OPIM")
-        if i == iterations or theta >= theta_max:
-            break
         # an AP with at most k candidates took them all: nothing left to certify
         done |= counts[pending] <= problem.k
-        pending = pending[~done]
-        if pending.size == 0:
-            break
-        theta = min(2 * theta, theta_max)
-    record.counters.update(iterations=i, rr_sets=2 * theta, theta_max=theta_max)
+        state["pending"] = pending[~done]
+        return Certificate(None, None, None, state["pending"].size == 0)
+
+    r1, r2 = rr_pair(n, model, seed)
+    run = run_doubling(graph, r1, r2, theta_zero=min(theta_0, theta_max), theta_max=theta_max,
+                       rounds=iterations, select=select, validate=validate, certify=certify,
+                       record=record, threads=resolve_threads(threads),
+                       budget=resolve_budget(max_memory), what="CIM LOCAL-OPIM", indexed=2,
+                       progress=progress, label="LOCAL-OPIM", validation_phase="bounds")
+    theta = run.r1.count
+    record.counters.update(iterations=run.rounds, rr_sets=2 * theta, theta_max=theta_max)
     taken = np.zeros(n, dtype=bool)
     seed_aps: list[int] = []
     seed_nodes: list[int] = []

@@ -28,27 +28,22 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-import numba
 import numpy as np
 from numba import njit
 
 from ..._rng import next_below, stream_start
 from ...errors import ParameterError
 from ...record import RunRecord
+from ...sampling._pool import resolve_threads
+from ...sampling.memory import resolve_budget
 from .. import bounds
+from ..doubling import R1_ROLE, R2_ROLE, Certificate, rr_pair, run_doubling
 from .greedy import Selection, mg_greedy_coverage, rr_greedy_coverage
 from .greedy import augment as augment_selection
-from .kernels import covered_count, threads_for
 from .problem import CIMProblem
 
 __all__ = ["CertifiedSelection", "VARIANTS", "opim_cim", "fixed_sample_cim",
            "random_feasible_seed_count", "sample_sizes"]
-
-#: Role numbers of the stream families of R1 and R2 (see :func:`imx.sampling.sampler.derive_seed`).
-R1_ROLE, R2_ROLE = 1, 2
-
-#: Mean RR-set size assumed before any set is drawn (to size the first batch's work).
-GUESS_RR_SIZE = 16
 
 #: Graphs up to this many nodes start with at least 4 n RR sets (see :func:`sample_sizes`).
 SMALL_GRAPH = 1024
@@ -126,66 +121,16 @@ def sample_sizes(problem: CIMProblem, eps: float, delta: float, chi: int) -> tup
     marginal coverages meaningful (the seeds of a few APs overlap a lot).
     Any theta_0 keeps the guarantee; it only moves the first check.
     """
-    log6 = math.log(6.0 / delta)
-    core = (APPROX_MATROID * math.sqrt(log6)
-            + math.sqrt(APPROX_MATROID * (problem.log_num_choices() + log6))) ** 2
     n = problem.passive.n
-    theta_max = int(2.0 * n * core / (eps * eps * max(chi, 1))) + 1
+    log_choices = problem.log_num_choices()
+    core = bounds.sample_core(log_choices, delta, APPROX_MATROID)
+    theta_max = int(bounds.theta_max(n, eps, delta, log_choices=log_choices,
+                                     opt_lower=max(chi, 1), approx=APPROX_MATROID)) + 1
     theta_0 = int(2.0 * core / math.sqrt(max(chi, 1)))
     if n <= SMALL_GRAPH:
         theta_0 = max(theta_0, 4 * n)
     theta_0 = max(1, min(theta_max, theta_0))
     return theta_0, theta_max
-
-
-class _Collections:
-    """R1 and R2 on the passive graph, grown together."""
-
-    def __init__(self, problem: CIMProblem, model: str, seed: int, threads: int | None,
-                 max_memory: int | None, record: RunRecord):
-        self.graph = problem.passive
-        self.model = model
-        self.seed = seed
-        self.threads = threads
-        self.max_memory = max_memory
-        self.record = record
-        self.r1 = None
-        self.r2 = None
-
-    def _sample(self, count: int, start: int, role: int):
-        from ...sampling.sampler import derive_seed, sample_rr_sets
-
-        mean = self.r1.mean_size() if self.r1 is not None else GUESS_RR_SIZE
-        # small batches run on one thread
-        with threads_for(count * mean):
-            threads = numba.get_num_threads()
-            if self.threads is not None:
-                threads = min(threads, self.threads)
-            return sample_rr_sets(self.graph, count, model=self.model,
-                                  seed=derive_seed(self.seed, role), start=start,
-                                  threads=threads, max_memory=self.max_memory)
-
-    @property
-    def size(self) -> int:
-        return 0 if self.r1 is None else int(self.r1.count)
-
-    def grow_to(self, theta: int) -> None:
-        have = self.size
-        if theta <= have:
-            return
-        with self.record.phase("sampling"):
-            more1 = self._sample(theta - have, have, R1_ROLE)
-            more2 = self._sample(theta - have, have, R2_ROLE)
-            if self.r1 is None:
-                self.r1, self.r2 = more1, more2
-            else:
-                self.r1.extend(more1)
-                self.r2.extend(more2)
-
-    def coverage_r2(self, seeds: np.ndarray) -> int:
-        mask = np.zeros(self.graph.n, dtype=np.bool_)
-        mask[seeds] = True
-        return covered_count(np.asarray(self.r2.nodes), np.asarray(self.r2.offsets), mask)
 
 
 def _select(problem: CIMProblem, variant: str, collection, augment: bool
@@ -207,16 +152,43 @@ def _select(problem: CIMProblem, variant: str, collection, augment: bool
     return sel, upper
 
 
-def _certify(problem: CIMProblem, variant: str, pools: _Collections, confidence: float,
-             record: RunRecord, augment: bool) -> tuple[Selection, int, float, float]:
-    with record.phase("selection"):
-        sel, upper_cov = _select(problem, variant, pools.r1, augment)
-    with record.phase("bounds"):
-        cov2 = pools.coverage_r2(sel.seed_nodes)
-        scale = problem.passive.n / pools.size
+def _doubling(problem: CIMProblem, variant: str, *, model: str, seed: int, augment: bool,
+              theta_0: int, theta_max: int, rounds: int, confidence: float, target: float,
+              threads: int | None, max_memory: int | None, record: RunRecord,
+              progress: Callable | None = None, should_stop=None):
+    """R1/R2 doubling of the CIM certificate on the driver: greedy (and
+    augmentation) on R1, coverage of its seeds on R2, OPIM's bounds."""
+    n = problem.passive.n
+
+    def select(r1, threads, timer):
+        with timer.phase("selection"):
+            return _select(problem, variant, r1, augment)
+
+    def certify(chosen, cov2, r1, r2) -> Certificate:
+        scale = n / r1.count
         lower = bounds.opim_lower(cov2, confidence) * scale
-        upper = bounds.opim_upper(upper_cov, confidence) * scale
-    return sel, cov2, lower, upper
+        upper = bounds.opim_upper(chosen[1], confidence) * scale
+        ratio = lower / upper if upper > 0 else 1.0
+        return Certificate(lower, upper, ratio, ratio >= target)
+
+    r1, r2 = rr_pair(n, model, seed)
+    return run_doubling(
+        problem.passive, r1, r2, theta_zero=theta_0, theta_max=theta_max, rounds=rounds,
+        select=select, validate=lambda r2, chosen, workers: r2.coverage(chosen[0].seed_nodes),
+        certify=certify, record=record, threads=resolve_threads(threads),
+        budget=resolve_budget(max_memory), what=f"CIM {variant.upper()}",
+        should_stop=should_stop, progress=progress, label=variant.upper(),
+        validation_phase="bounds")
+
+
+def _answer(run, theta_max: int, chi: int, record: RunRecord) -> CertifiedSelection:
+    (sel, _), cov2, cert = run.selection, run.validation, run.certificate
+    theta = run.r1.count
+    record.counters.update(iterations=run.rounds, rr_sets=2 * theta, seeds_added=sel.added,
+                           rr_total_size=int(run.r1.total_size + run.r2.total_size))
+    n = run.r1.n
+    return CertifiedSelection(sel, theta, cov2, n * cov2 / theta, cert.lower, cert.upper,
+                              run.rounds, theta_max, chi)
 
 
 def _empty_answer(problem: CIMProblem) -> CertifiedSelection:
@@ -256,21 +228,11 @@ def opim_cim(problem: CIMProblem, *, variant: str = "rr-opim+", model: str = "ic
     confidence = bounds.opim_confidence(delta, iterations)
     record.counters.update(theta_0=theta_0, theta_max=theta_max, chi=chi,
                            max_iterations=iterations)
-    pools = _Collections(problem, model, seed, threads, max_memory, record)
-    theta = theta_0
-    for i in range(1, iterations + 1):
-        pools.grow_to(min(theta, theta_max))
-        sel, cov2, lower, upper = _certify(problem, variant, pools, confidence, record, augment)
-        ratio = lower / upper if upper > 0 else 1.0
-        if progress is not None:
-            progress(i, iterations, variant.upper())
-        if ratio >= APPROX_MATROID - eps or pools.size >= theta_max or i == iterations:
-            break
-        theta = 2 * pools.size
-    theta = pools.size
-    record.counters.update(iterations=i, rr_sets=2 * theta, seeds_added=sel.added,
-                           rr_total_size=int(pools.r1.offsets[-1] + pools.r2.offsets[-1]))
-    return CertifiedSelection(sel, theta, cov2, n * cov2 / theta, lower, upper, i, theta_max, chi)
+    run = _doubling(problem, variant, model=model, seed=seed, augment=augment, theta_0=theta_0,
+                    theta_max=theta_max, rounds=iterations, confidence=confidence,
+                    target=APPROX_MATROID - eps, threads=threads, max_memory=max_memory,
+                    record=record, progress=progress)
+    return _answer(run, theta_max, chi, record)
 
 
 def fixed_sample_cim(problem: CIMProblem, *, greedy: str = "rr", rr_sets: int = 100_000,
@@ -292,11 +254,10 @@ def fixed_sample_cim(problem: CIMProblem, *, greedy: str = "rr", rr_sets: int = 
     delta = 1.0 / max(n, 2) if delta is None else float(delta)
     if problem.cand_nodes.size == 0:
         return _empty_answer(problem)
-    pools = _Collections(problem, model, seed, threads, max_memory, record)
-    pools.grow_to(int(rr_sets))
     variant = "rr-opim+" if greedy == "rr" else "mg-opim"
-    sel, cov2, lower, upper = _certify(problem, variant, pools, delta, record, augment)
-    record.counters.update(iterations=1, rr_sets=2 * pools.size,
-                           rr_total_size=int(pools.r1.offsets[-1] + pools.r2.offsets[-1]))
-    return CertifiedSelection(sel, pools.size, cov2, n * cov2 / pools.size, lower, upper, 1,
-                              pools.size, 0)
+    size = int(rr_sets)
+    run = _doubling(problem, variant, model=model, seed=seed, augment=augment, theta_0=size,
+                    theta_max=size, rounds=1, confidence=delta, target=APPROX_MATROID,
+                    threads=threads, max_memory=max_memory, record=record,
+                    should_stop=lambda state: "fixed sample")
+    return _answer(run, size, 0, record)
