@@ -49,19 +49,20 @@ from numba import njit, prange
 
 from ...errors import ParameterError
 from ...record import RunRecord
+from ...sampling._pool import resolve_threads
+from ...sampling.memory import resolve_budget
+from ..bounds import opim_confidence, opim_iterations, opim_lower, opim_upper, theta_max
+from ..doubling import OFFSET, Certificate, rr_pair, run_doubling
 from .model import HeteroInstance, Ranking, check_list_length
 
 __all__ = ["hetero_im", "hetero_theta_max", "select_invitees", "SelectionResult",
            "root_weights"]
 
-# R2 (validation) sets come from the same stream family, far past any R1 index.
-_R2_START = 1 << 40
-
-
 # ------------------------------------------------------------------ pure maths
 def hetero_theta_max(n: int, eps: float, delta: float, log_choices: float,
                      opt_lower: float, approx: float = 0.5) -> float:
-    """OPIM-C's theta_max with approximation ratio ``approx`` (1/2 here).
+    """OPIM-C's theta_max with approximation ratio ``approx`` (1/2 here):
+    :func:`imx.solvers.bounds.theta_max`, 0 when there is nothing to cover.
 
     ``log_choices`` is the log of the number of feasible answers (the sum over
     inviters of ln C(|C_u|, K)) and ``opt_lower`` a lower bound on the optimal
@@ -69,9 +70,7 @@ def hetero_theta_max(n: int, eps: float, delta: float, log_choices: float,
     """
     if n <= 0 or opt_lower <= 0:
         return 0.0
-    a = math.log(6.0 / delta)
-    root = approx * math.sqrt(a) + math.sqrt(approx * (log_choices + a))
-    return 2.0 * n * root * root / (eps * eps * opt_lower)
+    return theta_max(n, eps, delta, log_choices=log_choices, opt_lower=opt_lower, approx=approx)
 
 
 def _log_binomial(n: np.ndarray, k: np.ndarray) -> float:
@@ -635,37 +634,34 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
         theta = r1.count
         info.update(rr_sets=theta, spread=n * sel.covered / theta)
     else:
-        from ..bounds import opim_confidence, opim_iterations, opim_lower, opim_upper
-
         chi = problem.opt_lower()
-        theta_max = hetero_theta_max(n, eps, delta, problem.log_choices(), chi)
-        theta0 = max(1, int(math.ceil(theta_max * eps * eps * chi / n)))
-        i_max = opim_iterations(theta0, int(math.ceil(theta_max)))
+        cap = hetero_theta_max(n, eps, delta, problem.log_choices(), chi)
+        theta0 = max(1, int(math.ceil(cap * eps * eps * chi / n)))
+        i_max = opim_iterations(theta0, int(math.ceil(cap)))
         d_round = opim_confidence(delta, i_max)
-        with rec.phase("sampling"):
-            r1 = _sample(g2, theta0, seed, 0, threads, max_memory)
-            r2 = _sample(g2, theta0, seed, _R2_START, threads, max_memory)
         target = 0.5 - eps
-        rounds = 0
-        for i in range(1, i_max + 1):
-            rounds = i
-            with rec.phase("selection"):
-                sel = problem.select(r1, want_bound=True)
-            theta = r1.count
-            with rec.phase("bounds"):
-                cov2 = problem.coverage(r2, sel)
-                lower = opim_lower(float(cov2), d_round) * n / r2.count
-                upper = opim_upper(float(sel.upper), d_round) * n / theta
-                ratio = lower / upper if upper > 0 else 1.0
-            info.update(rr_sets=theta, ratio=ratio, spread=n * cov2 / r2.count,
+
+        def select(r1, threads, timer):
+            with timer.phase("selection"):
+                return problem.select(r1, want_bound=True)
+
+        def certify(sel, cov2, r1, r2) -> Certificate:
+            lower = opim_lower(float(cov2), d_round) * n / r2.count
+            upper = opim_upper(float(sel.upper), d_round) * n / r1.count
+            ratio = lower / upper if upper > 0 else 1.0
+            info.update(rr_sets=r1.count, ratio=ratio, spread=n * cov2 / r2.count,
                         spread_lower=lower, opt_upper=upper)
-            if progress is not None:
-                progress(i, i_max, "heteroim")
-            if ratio >= target or i == i_max:
-                break
-            with rec.phase("sampling"):
-                r1.extend(_sample(g2, theta, seed, theta, threads, max_memory))
-                r2.extend(_sample(g2, theta, seed, _R2_START + theta, threads, max_memory))
-        rec.counters.update(rounds=rounds, theta_max=float(theta_max), opt_lower_bound=chi)
+            return Certificate(lower, upper, ratio, ratio >= target)
+
+        # R1 and R2 share the seed's family, R2 far past any R1 index
+        r1, r2 = rr_pair(n, "ic", seed, OFFSET)
+        run = run_doubling(g2, r1, r2, theta_zero=theta0, theta_max=int(math.ceil(cap)),
+                           rounds=i_max, select=select,
+                           validate=lambda r2, sel, workers: problem.coverage(r2, sel),
+                           certify=certify, record=rec, threads=resolve_threads(threads),
+                           budget=resolve_budget(max_memory), what="HeteroIM",
+                           progress=progress, label="heteroim", validation_phase="bounds")
+        sel, theta = run.selection, r1.count
+        rec.counters.update(rounds=run.rounds, theta_max=float(cap), opt_lower_bound=chi)
     info["invitees"] = int(np.unique(np.asarray(problem.graph.out_targets)[sel.arcs]).shape[0])
     return sel, theta, info, r1
