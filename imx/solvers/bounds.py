@@ -47,6 +47,23 @@ def _check_eps(eps: float) -> None:
         raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
 
 
+def _sample_size(numerator: float, eps: float, per: float = 1.0) -> float:
+    """``numerator / eps**2``, refused (ParameterError, not ZeroDivisionError or
+    an overflow later) when eps is so small that ``value / per`` RR sets could
+    not be counted."""
+    square = eps * eps
+    value = numerator / square if square > 0 else math.inf
+    _countable(value / max(per, 1.0), eps)
+    return value
+
+
+def _countable(sets: float, eps: float) -> None:
+    if not sets < MAX_SETS:
+        raise ParameterError(
+            f"eps={eps!r} is too small: the worst-case sample size would be {sets:.3g} RR "
+            f"sets, past the {MAX_SETS:.3g} that can be counted")
+
+
 def log_comb(n: int, k: int) -> float:
     """Natural logarithm of the binomial coefficient C(n, k).
 
@@ -139,10 +156,7 @@ def theta_max(n: int, eps: float, delta: float, *, log_choices: float, opt_lower
     core = sample_core(log_choices, delta, approx)
     denominator = eps * eps * opt_lower
     value = 2.0 * n * core / denominator if denominator > 0 else math.inf
-    if not value < MAX_SETS:
-        raise ParameterError(
-            f"eps={eps!r} (delta={delta!r}) is too small: the worst-case sample size would be "
-            f"{value:.3g} RR sets, past the {MAX_SETS:.3g} that can be counted")
+    _countable(value, eps)
     return value
 
 
@@ -205,8 +219,8 @@ def imm_lambda_prime(n: int, k: int, eps_prime: float, ell: float) -> float:
     """lambda' = (2 + 2/3 eps')(ln C(n,k) + ell ln n + ln log2 n) n / eps'**2  ([IMM]_ Eq. 9)."""
     logn = math.log(max(n, 2))
     loglog = math.log(max(math.log2(max(n, 2)), 1.0))
-    return ((2.0 + 2.0 / 3.0 * eps_prime) * (log_comb(n, k) + ell * logn + loglog) * n
-            / (eps_prime * eps_prime))
+    return _sample_size((2.0 + 2.0 / 3.0 * eps_prime) * (log_comb(n, k) + ell * logn + loglog)
+                        * n, eps_prime, n)
 
 
 def imm_lambda_star(n: int, k: int, eps: float, ell: float) -> float:
@@ -215,4 +229,3 @@ def imm_lambda_star(n: int, k: int, eps: float, ell: float) -> float:
     logn = math.log(max(n, 2))
     alpha = math.sqrt(ell * logn + math.log(2.0))
     beta = math.sqrt(APPROX_GREEDY * (log_comb(n, k) + ell * logn + math.log(2.0)))
-    return 2.0 * n * (APPROX_GREEDY * alpha + beta) ** 2 / (eps * eps)

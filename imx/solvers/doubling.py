@@ -45,7 +45,7 @@ from ..sampling.sampler import derive_seed, estimate_bytes
 from .coverage import GreedyCoverage, greedy_max_coverage
 
 __all__ = ["Certificate", "RoundState", "DoublingOutcome", "PhaseTimer", "StreamLayout",
-           "ROLES", "OFFSET", "rr_pair", "max_coverage", "round_bytes", "stop_when_certified",
+           "ROLES", "OFFSET", "rr_pair", "max_coverage", "index_bytes", "round_bytes", "stop_when_certified",
            "run_doubling", "PILOT_SETS"]
 
 #: Sets of R1 drawn before the first round's memory check, to learn the mean size.
@@ -104,12 +104,17 @@ def max_coverage(sets: RRSets, k: int, *, bounds: bool = True, threads: int | No
         return greedy_max_coverage(sets, k, bounds=bounds, threads=threads)
 
 
+def index_bytes(sets: int, mean: float, n: int) -> float:
+    """Bytes of the inverted index of ``sets`` sets of mean size ``mean``: int32
+    and int64 set ids (both may be cached), offsets, and the build's 2 bytes
+    per entry."""
+    return 14.0 * sets * max(mean, 1.0) + 16.0 * (n + 1)
+
+
 def round_bytes(sets: int, mean: float, n: int, indexed: int = 1) -> float:
     """Bytes of R1 and R2 at ``sets`` sets each of mean size ``mean``, plus
-    ``indexed`` inverted indexes (int32 and int64 set ids, offsets, and the
-    build's 2 bytes per entry)."""
-    entries = sets * max(mean, 1.0)
-    return 2.0 * estimate_bytes(sets, mean) + indexed * (14.0 * entries + 16.0 * (n + 1))
+    ``indexed`` inverted indexes (:func:`index_bytes`)."""
+    return 2.0 * estimate_bytes(sets, mean) + indexed * index_bytes(sets, mean, n)
 
 
 class PhaseTimer:

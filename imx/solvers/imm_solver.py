@@ -20,13 +20,14 @@ from typing import Callable
 from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.collection import RRCollection
-from ..sampling.memory import resolve_budget
+from ..sampling.memory import check_budget, resolve_budget
 from ..sampling.plan import get_plan, model_code
 from ..sampling._pool import resolve_threads
-from ..sampling.sampler import append_rr_sets, derive_seed
+from ..sampling.sampler import append_rr_sets, derive_seed, estimate_bytes
 from .bounds import (APPROX_GREEDY, imm_ell, imm_epsilon_prime, imm_lambda_prime,
                      imm_lambda_star, opim_upper)
 from .coverage import greedy_max_coverage
+from .doubling import index_bytes
 from .result import IMResult, validate_common
 
 __all__ = ["imm"]
@@ -71,8 +72,8 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
     budget = resolve_budget(max_memory)
     ell = imm_ell(n, delta)
     eps_prime = imm_epsilon_prime(eps)
+    lam_star = imm_lambda_star(n, k, eps, ell)  # first: its refusal names the user's eps
     lam_prime = imm_lambda_prime(n, k, eps_prime, ell)
-    lam_star = imm_lambda_star(n, k, eps, ell)
     record.counters.update({"k": k, "eps": eps, "delta": delta, "model": model, "ell": ell,
                             "lambda_prime": lam_prime, "lambda_star": lam_star})
     with record.phase("plan"):
@@ -98,11 +99,15 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
             break
     record.counters["estimate_sets"] = estimate.count
     record.counters["estimate_rounds"] = i
+    mean = estimate.mean_size()
     del estimate, found
     theta = int(math.ceil(lam_star / lower))
     capped = max_rr_sets is not None and theta > int(max_rr_sets)
     if capped:
         theta = int(max_rr_sets)
+    # the final collection and its index, refused before any of it is drawn
+    check_budget(estimate_bytes(theta, mean) + index_bytes(theta, mean, n), budget,
+                 f"IMM final sample ({theta:,} RR sets, mean size {mean:,.1f})")
     record.counters.update({"lower_bound_opt": lower, "theta": theta,
                             "guarantee_holds": not capped})
     final = RRCollection(n, model=model, seed=derive_seed(seed, _ROLE_FINAL))
