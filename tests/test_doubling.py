@@ -122,8 +122,8 @@ def test_memory_guard_refuses_opim_c_before_sampling(graph, monkeypatch):
     # a budget that holds round 1 but not round 2: refused before round 2 draws a set
     spy.drawn = 0
     with pytest.raises(MemoryBudgetError, match="round 2") as excinfo:
-        opim_c(graph, 10, eps=0.05, max_memory=4 * BUDGET)
-    assert format_bytes(4 * BUDGET) in str(excinfo.value)
+        opim_c(graph, 10, eps=0.05, max_memory=330_000, threads=1)
+    assert format_bytes(330_000) in str(excinfo.value)
     assert spy.drawn == 2 * bounds.opim_theta_zero(graph.n, 10, 1 / graph.n)
 
 

@@ -111,10 +111,13 @@ def index_bytes(sets: int, mean: float, n: int) -> float:
     return 14.0 * sets * max(mean, 1.0) + 16.0 * (n + 1)
 
 
-def round_bytes(sets: int, mean: float, n: int, indexed: int = 1) -> float:
+def round_bytes(sets: int, mean: float, n: int, indexed: int = 1, threads: int = 1) -> float:
     """Bytes of R1 and R2 at ``sets`` sets each of mean size ``mean``, plus
-    ``indexed`` inverted indexes (:func:`index_bytes`)."""
-    return 2.0 * estimate_bytes(sets, mean) + indexed * index_bytes(sets, mean, n)
+    ``indexed`` inverted indexes (:func:`index_bytes`) and the samplers'
+    scratch (per thread: visited flags and a 256 KiB block buffer; a round's
+    blocks before they are copied in, at most 64 MiB)."""
+    scratch = threads * (n + 4.0 * (1 << 16)) + min(4.0 * (1 << 24), 4.0 * sets * max(mean, 1.0))
+    return 2.0 * estimate_bytes(sets, mean) + indexed * index_bytes(sets, mean, n) + scratch
 
 
 class PhaseTimer:
@@ -289,7 +292,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                 r1.grow(graph, min(size, PILOT_SETS), threads=threads, max_memory=budget,
                         method=method)
             mean = 0.5 * (r1.mean_size() + r2.mean_size()) if r2.count else r1.mean_size()
-            check_budget(round_bytes(size, mean, graph.n, indexed), budget,
+            check_budget(round_bytes(size, mean, graph.n, indexed, threads), budget,
                          f"{what} round {i + 1} ({size:,} RR sets in each of R1 and R2, "
                          f"mean size {mean:,.1f})")
             r1.grow(graph, size - r1.count, threads=threads, max_memory=budget, method=method)
