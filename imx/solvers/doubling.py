@@ -298,7 +298,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
             r1.grow(graph, size - r1.count, threads=threads, max_memory=budget, method=method)
         timer = PhaseTimer()
         if overlap and threads > 1:
-            background = _Background(lambda: select(r1, 1, timer))
+            background = _Background(lambda timer=timer: select(r1, 1, timer))
             background.start()
             with record.phase("sampling"):
                 r2.grow(graph, size - r2.count, threads=threads, max_memory=budget,

@@ -37,7 +37,7 @@ from ...record import RunRecord
 from ...sampling._pool import resolve_threads
 from ...sampling.memory import resolve_budget
 from .. import bounds
-from ..doubling import R1_ROLE, R2_ROLE, Certificate, rr_pair, run_doubling
+from ..doubling import Certificate, rr_pair, run_doubling
 from .greedy import Selection, mg_greedy_coverage, rr_greedy_coverage
 from .greedy import augment as augment_selection
 from .problem import CIMProblem
