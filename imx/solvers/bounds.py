@@ -229,3 +229,4 @@ def imm_lambda_star(n: int, k: int, eps: float, ell: float) -> float:
     logn = math.log(max(n, 2))
     alpha = math.sqrt(ell * logn + math.log(2.0))
     beta = math.sqrt(APPROX_GREEDY * (log_comb(n, k) + ell * logn + math.log(2.0)))
+    return _sample_size(2.0 * n * (APPROX_GREEDY * alpha + beta) ** 2, eps, n)
