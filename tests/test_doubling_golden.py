@@ -328,7 +328,7 @@ def _same(got, want, where="") -> None:
         assert got == pytest.approx(want, rel=1e-12, abs=1e-12), where
     elif isinstance(want, (list, tuple)):
         assert isinstance(got, (list, tuple)) and len(got) == len(want), (where, got, want)
-        for i, (a, b) in enumerate(zip(got, want)):
+        for i, (a, b) in enumerate(zip(got, want, strict=True)):
             _same(a, b, f"{where}[{i}]")
     elif isinstance(want, dict):
         assert set(got) == set(want), where
