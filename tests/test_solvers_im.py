@@ -83,6 +83,8 @@ def test_imm_and_stopping_rule_formulas():
                                                    + math.log(math.log2(n))) * n / ep**2)
     assert stopping_rule_threshold(0.1, 0.05) == pytest.approx(
         1 + 1.1 * 4 * (math.e - 2) * math.log(40) / 0.01)
+    with pytest.raises(ParameterError, match="too small"):
+        stopping_rule_threshold(1e-300, 0.05)
 
 
 # ---------------------------------------------------------------- greedy coverage

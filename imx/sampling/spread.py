@@ -41,6 +41,8 @@ def stopping_rule_threshold(eps: float, delta: float) -> float:
         raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
     if not (0.0 < delta < 1.0):
         raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
+    if eps * eps == 0.0:
+        raise ParameterError(f"eps = {eps!r} is too small: its square underflows")
     upsilon = 4.0 * (math.e - 2.0) * math.log(2.0 / delta) / (eps * eps)
     return 1.0 + (1.0 + eps) * upsilon
 
