@@ -111,11 +111,11 @@ def bench_graph(name, solvers, threads, repeat, log):
         label = solver if nthreads == threads else f"{solver} ({nthreads} thread)"
         row = dict(solver=label, threads=nthreads, seeds=res.num_seeds, spread=ev.spread, spread_low=ev.low,
                    spread_high=ev.high, eval_sets=ev.samples, core_seconds=seconds,
-                   ratio=res.ratio, rr_sets=res.rr_sets, phases=res.times,
+                   ratio=res.approx_ratio, rr_sets=res.rr_sets, phases=res.times,
                    own_estimate=res.spread)
         rows.append(row)
         log(f"  {label:<14} seeds {res.num_seeds:>8,}  spread {ev.spread:>11,.1f}  "
-            f"core {seconds:8.3f} s  ratio {res.ratio if res.ratio is not None else '-'}")
+            f"core {seconds:8.3f} s  ratio {res.approx_ratio if res.approx_ratio is not None else '-'}")
     return dict(graph=name, nodes=graph.n, arcs=graph.m, aps=problem.num_aps,
                 passive_seconds=t2 - t1, rows=rows)
 

@@ -4,7 +4,7 @@
    willingness, acceptance and held-out observed invitations on the graph.
 2. Index: build time of ``HeteroIndex`` (methods heteroim and heteroir, after a
    JIT warm-up on a tiny graph, reported apart), save/load time, file size.
-3. Serving: latency of ``idx.rerank(u, K=3)`` over 10,000 queries for users
+3. Serving: latency of ``idx.rerank(u, k=3)`` over 10,000 queries for users
    drawn uniformly among those with friends (100 warm-up queries first, so page
    faults of the memory-mapped file are not counted), p50/p99/max; the same
    with a candidate list (every other friend of the 1% highest-degree users).
@@ -46,22 +46,22 @@ def warm_up() -> float:
     t = time.perf_counter()
     tiny = imx.Graph.from_arrays([0, 0, 1, 2], [1, 2, 2, 0], [0.5] * 4)
     for method in ("heteroim", "heteroir"):
-        HeteroIndex.build(tiny, method=method, rr_sets=64)
-        rerank(tiny, [0], 2, method=method, rr_sets=64)
-    rerank(tiny, [0], 2, method="heteroim")
+        HeteroIndex.build(tiny, solver=method, rr_sets=64)
+        rerank(tiny, [0], 2, solver=method, rr_sets=64)
+    rerank(tiny, [0], 2, solver="heteroim")
     return time.perf_counter() - t
 
 
 def latency(idx: HeteroIndex, users: list, candidates: list | None = None) -> dict:
     for u in users[:100]:
-        idx.rerank(u, K=3)
+        idx.rerank(u, k=3)
     wall = np.empty(len(users))
     cpu = np.empty(len(users))
     for i, u in enumerate(users):
         cand = None if candidates is None else candidates[i]
         c0 = time.thread_time_ns()
         t0 = time.perf_counter_ns()
-        idx.rerank(u, candidates=cand, K=3)
+        idx.rerank(u, candidates=cand, k=3)
         wall[i] = time.perf_counter_ns() - t0
         cpu[i] = time.thread_time_ns() - c0
     us, cpu_us = wall / 1e3, cpu / 1e3
@@ -82,7 +82,7 @@ def index_bench(g, data, queries: int, seed: int) -> dict:
     for method in ("heteroim", "heteroir"):
         rec = RunRecord()
         t = time.perf_counter()
-        idx = HeteroIndex.build(g, method=method, willingness=data.willingness,
+        idx = HeteroIndex.build(g, solver=method, willingness=data.willingness,
                                 accept=data.accept, seed=seed, record=rec)
         build = time.perf_counter() - t
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,15 +96,15 @@ def index_bench(g, data, queries: int, seed: int) -> dict:
             load = time.perf_counter() - t
             plain = latency(served, users)
             hub_users = [g.labels[h].item() for h in hubs]
-            cands = [[v for v, _ in served.rerank(u, K=10**9)][::2] for u in hub_users]
+            cands = [[v for v, _ in served.rerank(u, k=10**9)][::2] for u in hub_users]
             reps = max(1, queries // len(hub_users))
             filtered = latency(served, hub_users * reps, cands * reps)
             t = time.perf_counter()
-            served.rerank_many(users, K=3)
+            served.rerank_many(users, k=3)
             batch = (time.perf_counter() - t) / len(users) * 1e6
             del served
         rows[method] = {"build_s": build, "phases": rec.to_dict()["phases"],
-                        "rr_sets": idx.meta.get("rr_sets"), "ratio": idx.meta.get("ratio"),
+                        "rr_sets": idx.meta.get("rr_sets"), "ratio": idx.meta.get("approx_ratio"),
                         "save_s": save, "load_s": load, "file_bytes": size, "latency": plain,
                         "latency_candidates": filtered, "rerank_many_us_per_query": batch}
     return rows
@@ -120,7 +120,7 @@ def quality_bench(g, seeds: list[int]) -> list[dict]:
                "observed": len(observed), "methods": {}}
         for method in METHODS:
             t = time.perf_counter()
-            ranking = rerank(g, data.inviters, 3, method=method, willingness=data.willingness,
+            ranking = rerank(g, data.inviters, 3, solver=method, willingness=data.willingness,
                              accept=data.accept, seed=seed, labels=False)
             seconds = time.perf_counter() - t
             ranked: dict = {}
@@ -128,7 +128,7 @@ def quality_bench(g, seeds: list[int]) -> list[dict]:
                 ranked.setdefault(str(u), []).append(str(v))
             res = evaluate_ranking(ranked, observed, max_k=3)
             res.update(seconds=seconds, rr_sets=ranking.info.get("rr_sets"),
-                       ratio=ranking.info.get("ratio"))
+                       ratio=ranking.approx_ratio)
             row["methods"][method] = res
         out.append(row)
     return out
@@ -164,7 +164,7 @@ def write_table(res: dict, path: Path) -> None:
             f"{fmt_us(fl['p50_us'])} | {fmt_us(fl['p99_us'])} | {fmt_us(fl['cpu_p99_us'])} | "
             f"{r['rerank_many_us_per_query']:.1f} |")
     q = res["index"]["heteroim"]["latency"]["queries"]
-    lines += ["", f"Latency: {q:,} queries `idx.rerank(u, K=3)` for users drawn uniformly among "
+    lines += ["", f"Latency: {q:,} queries `idx.rerank(u, k=3)` for users drawn uniformly among "
               "those with friends, on the memory-mapped file, after 100 warm-up queries; "
               "'with candidates': the 1% highest-degree users, candidates = every other friend. "
               "Wall-clock columns, then 'CPU': the calling thread's CPU time per query "

@@ -91,12 +91,12 @@ def run_case(name: str, repeat: int) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out = {}
     for threads, (seconds, result) in best.items():
-        counters = result.record["counters"]
+        counters = result.record.counters
         out[threads] = {"case": name, "threads": threads, "seconds": seconds,
                         "warmup_seconds": warmup, "peak_bytes": peak, "spread": result.spread,
                         "approx_ratio": result.approx_ratio, "r1_sets": counters["r1_sets"],
                         "rr_sets": result.rr_sets, "rounds": counters["rounds"],
-                        "phases": result.record["phases"]}
+                        "phases": result.record.phases}
     return out
 
 

@@ -1,49 +1,71 @@
 """imx: influence maximization with reverse-reachable sets.
 
-Heavy modules (numba kernels) are imported on first use, so ``import imx`` and
-``imx --help`` stay fast.  Public names are listed in ``__all__``.
+The public names are those in ``__all__`` (``dir(imx)`` lists exactly them);
+docs/api.md describes the vocabulary they share.  Heavy modules (numba
+kernels) are imported on first use, so ``import imx`` and ``imx --help`` stay
+fast.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib as _importlib
+import typing as _typing
 
 from ._version import __version__
 
-from ._cache import configure_kernel_cache  # noqa: E402
+from ._cache import configure_kernel_cache as _configure_kernel_cache  # noqa: E402
 
-configure_kernel_cache()  # before any kernel module imports numba
-
+_configure_kernel_cache()  # before any kernel module imports numba
 
 from .errors import ImxError, InputError, MemoryBudgetError, ParameterError  # noqa: E402
 from .graph import Graph, save_graph  # noqa: E402
 from .io import load_graph  # noqa: E402
+from .record import RunRecord  # noqa: E402
+
+if _typing.TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers
+    from . import dynamics
+    from .sampling import (RRCollection, SpreadEstimate, exact_spread, mc_spread, rr_spread,
+                           sample_rr_sets)
+    from .solvers.api import maximize_influence
+    from .solvers.cim import CIMResult, cim
+    from .solvers.hetero import HeteroIndex, Ranking, rerank
+    from .solvers.imm_solver import imm
+    from .solvers.opim import opim_c
+    from .solvers.result import IMResult
 
 # name -> "module:attribute" (an empty attribute means the module itself).
 _LAZY = {
-    "RRCollection": "imx.sampling:RRCollection",
-    "sample_rr_sets": "imx.sampling:sample_rr_sets",
-    "exact_spread": "imx.sampling:exact_spread",
+    "maximize_influence": "imx.solvers.api:maximize_influence",
+    "opim_c": "imx.solvers.opim:opim_c",
+    "imm": "imx.solvers.imm_solver:imm",
+    "IMResult": "imx.solvers.result:IMResult",
     "mc_spread": "imx.sampling:mc_spread",
     "rr_spread": "imx.sampling:rr_spread",
-    "maximize_influence": "imx.solvers:maximize_influence",
-    "opim_c": "imx.solvers:opim_c",
-    "imm": "imx.solvers:imm",
+    "exact_spread": "imx.sampling:exact_spread",
+    "SpreadEstimate": "imx.sampling:SpreadEstimate",
+    "sample_rr_sets": "imx.sampling:sample_rr_sets",
+    "RRCollection": "imx.sampling:RRCollection",
     "cim": "imx.solvers.cim:cim",
+    "CIMResult": "imx.solvers.cim:CIMResult",
+    "rerank": "imx.solvers.hetero:rerank",
     "HeteroIndex": "imx.solvers.hetero:HeteroIndex",
+    "Ranking": "imx.solvers.hetero:Ranking",
     "dynamics": "imx.dynamics:",
 }
 
 __all__ = ["__version__", "ImxError", "InputError", "MemoryBudgetError", "ParameterError",
-           "Graph", "load_graph", "save_graph", *_LAZY]
+           "Graph", "load_graph", "save_graph", "RunRecord", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'imx' has no attribute {name!r}")
     module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
+    module = _importlib.import_module(module_name)
     value = getattr(module, attr) if attr else module
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

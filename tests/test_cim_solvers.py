@@ -40,7 +40,7 @@ def brute_force_opt(problem, model="ic"):
     for combo in feasible_assignments(problem):
         key = frozenset(v for part in combo for v in part)
         if key not in cache:
-            cache[key] = exact_spread(problem.passive, sorted(key), model=model)
+            cache[key] = exact_spread(problem.passive, sorted(key), model=model, labels=False)
         best = max(best, cache[key])
     return best
 
@@ -98,16 +98,16 @@ def test_every_solver_feasible_and_half_optimal_ic(case):
         res = cim(problem, None, solver=solver, seed=3, mc_runs=2000, rr_sets=20000)
         assert_feasible(problem, res)
         seeds = [s for _, s in assignment_ids(problem, res)]
-        value = exact_spread(problem.passive, seeds)
+        value = exact_spread(problem.passive, seeds, labels=False)
         assert value <= opt + 1e-9
         if solver not in ("degree", "pagerank", "local-opim"):
             assert value >= 0.5 * opt - 1e-9, (solver, value, opt)
-        if res.spread_lower is not None:
-            assert res.spread_lower <= value + 1e-9, (solver, res.spread_lower, value)
-        if res.opt_upper is not None:
-            assert res.opt_upper >= opt - 1e-9, (solver, res.opt_upper, opt)
-        if res.ratio is not None:
-            assert res.ratio == pytest.approx(res.spread_lower / res.opt_upper)
+        if res.lower_bound is not None:
+            assert res.lower_bound <= value + 1e-9, (solver, res.lower_bound, value)
+        if res.upper_bound is not None:
+            assert res.upper_bound >= opt - 1e-9, (solver, res.upper_bound, opt)
+        if res.approx_ratio is not None:
+            assert res.approx_ratio == pytest.approx(res.lower_bound / res.upper_bound)
 
 
 def test_certified_solvers_on_lt_bracket_exact_values():
@@ -117,10 +117,10 @@ def test_certified_solvers_on_lt_bracket_exact_values():
         res = cim(problem, None, solver=solver, model="lt", seed=5, mc_runs=2000)
         assert_feasible(problem, res)
         seeds = [s for _, s in assignment_ids(problem, res)]
-        value = exact_spread(problem.passive, seeds, model="lt")
+        value = exact_spread(problem.passive, seeds, model="lt", labels=False)
         assert 0.5 * opt - 1e-9 <= value <= opt + 1e-9
-        if res.opt_upper is not None:
-            assert res.spread_lower <= value <= opt <= res.opt_upper
+        if res.upper_bound is not None:
+            assert res.lower_bound <= value <= opt <= res.upper_bound
 
 
 def test_greedy_reaches_optimum_when_capacity_is_never_binding():
@@ -131,7 +131,7 @@ def test_greedy_reaches_optimum_when_capacity_is_never_binding():
     for solver in ("rr-opim+", "mg-opim", "rr-greedy", "mg-greedy", "degree"):
         res = cim(problem, None, solver=solver, seed=1, mc_runs=500)
         seeds = [s for _, s in assignment_ids(problem, res)]
-        assert exact_spread(problem.passive, seeds) == pytest.approx(opt)
+        assert exact_spread(problem.passive, seeds, labels=False) == pytest.approx(opt)
 
 
 def test_greedy_beats_a_bad_local_choice():
@@ -340,7 +340,7 @@ def test_same_seed_same_answer_any_thread_count():
     for threads in (1, 2):
         for solver in ("rr-opim+", "mg-opim", "local-opim", "pagerank"):
             res = cim(g, aps, 3, solver=solver, seed=9, threads=threads)
-            key = (tuple(res.pairs), res.spread, res.spread_lower, res.opt_upper, res.rr_sets)
+            key = (tuple(res.pairs), res.spread, res.lower_bound, res.upper_bound, res.rr_sets)
             assert ref.setdefault(solver, key) == key, solver
     other = cim(g, aps, 3, seed=10)
     assert other.spread != ref["rr-opim+"][1]

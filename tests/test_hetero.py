@@ -45,7 +45,7 @@ def test_hetero_inf_and_beta_by_hand():
     assert beta[arc_id(g, 0, 1)] == pytest.approx(0.9 * 0.5 * (1 + 0.8))
     assert beta[arc_id(g, 0, 2)] == pytest.approx(0.6 * 1.0 * (1 + 0.8))
     assert beta[arc_id(g, 0, 3)] == pytest.approx(0.3 * 1.0 * (1 + 0.0))
-    r = hetero_ir(inst, [0], K=3, c=2)
+    r = hetero_ir(inst, [0], k=3, c=2)
     assert [v for v, _ in r.as_dict()[0]] == [2, 1, 3]
     # c = 1 changes node 1's HeteroInf to 0.4
     assert hetero_inf(inst, c=1)[1] == pytest.approx(0.4)
@@ -53,31 +53,31 @@ def test_hetero_inf_and_beta_by_hand():
 
 def test_heteroir_subtree_beats_leaf_and_ties_by_willingness():
     g = subtree_graph()
-    assert [v for v, _ in hetero_ir(HeteroInstance(g), [0], K=2).as_dict()[0]] == [1, 2]
+    assert [v for v, _ in hetero_ir(HeteroInstance(g), [0], k=2).as_dict()[0]] == [1, 2]
     # two leaves with equal beta: the more willing one first, then the smaller id
     g2 = Graph.from_arrays([0, 0, 0], [1, 2, 3], [0.25, 0.25, 0.5])
     w = np.array([0.25, 0.25, 0.5])
     inst = HeteroInstance(g2, willingness=w, accept=np.array([1, 1, 1, 0.5]))
-    assert [v for v, _ in hetero_ir(inst, [0], K=3).as_dict()[0]] == [3, 1, 2]
+    assert [v for v, _ in hetero_ir(inst, [0], k=3).as_dict()[0]] == [3, 1, 2]
 
 
 def test_bad_parameters_and_inputs():
     g = subtree_graph()
     inst = HeteroInstance(g)
     with pytest.raises(ParameterError):
-        hetero_ir(inst, [0], K=0)
+        hetero_ir(inst, [0], k=0)
     with pytest.raises(ParameterError):
         hetero_ir(inst, [0], c=0)
     with pytest.raises(InputError, match="inviter 99"):
         hetero_ir(inst, [99])
     with pytest.raises(ParameterError):
-        rerank(g, [0], method="pagerank")
+        rerank(g, [0], solver="pagerank")
     with pytest.raises(ParameterError):
         HeteroInstance(g, accept=np.full(g.n, 1.5))
     with pytest.raises(ParameterError):
         HeteroInstance(g, willingness=np.zeros(3))
     with pytest.raises(ParameterError):
-        hetero_im(inst, [0], K=0)
+        hetero_im(inst, [0], k=0)
     with pytest.raises(ParameterError):
         hetero_im(inst, [0], eps=0.7)
 
@@ -85,22 +85,22 @@ def test_bad_parameters_and_inputs():
 def test_inviter_without_friends_gets_empty_list():
     g = subtree_graph()
     for method in ("heteroir", "willingness", "degree"):
-        r = rerank(g, [3, 0], K=2, method=method)
+        r = rerank(g, [3, 0], k=2, solver=method)
         assert r.as_dict()[3] == [] and len(r.as_dict()[0]) == 2
-    r = rerank(g, [3, 4], K=2, method="heteroim")
+    r = rerank(g, [3, 4], k=2, solver="heteroim")
     assert r.as_dict() == {3: [], 4: []}
 
 
 # ------------------------------------------------------------------ HeteroIM
 def test_heteroim_subtree_beats_equally_willing_leaf():
     g = subtree_graph()
-    r = hetero_im(HeteroInstance(g), [0], K=2, seed=3)
+    r = hetero_im(HeteroInstance(g), [0], k=2, seed=3)
     (first, s1), (second, s2) = r.as_dict()[0]
     assert (first, second) == (1, 2) and s1 > s2 > 0
     # with K = 1 the greedy must pick the subtree root
-    r1 = hetero_im(HeteroInstance(g), [0], K=1, seed=5)
+    r1 = hetero_im(HeteroInstance(g), [0], k=1, seed=5)
     assert [v for v, _ in r1.as_dict()[0]] == [1]
-    assert r1.info["ratio"] is not None and r1.info["rr_sets"] > 0
+    assert r1.approx_ratio is not None and r1.info["rr_sets"] > 0
 
 
 def _worlds(g: Graph, live_p: np.ndarray):
@@ -150,7 +150,7 @@ def test_pair_score_matches_exact_expectation():
     inst = HeteroInstance(g, accept=U)
     exact = pair_objective(g, inst.live_probs(), [(0, 1)])
     theta = 200_000
-    r = hetero_im(inst, [0], K=1, rr_sets=theta, seed=11)
+    r = hetero_im(inst, [0], k=1, rr_sets=theta, seed=11)
     (v, score), = r.as_dict()[0]
     assert v == 1
     # score = n * X / theta, X ~ Binomial(theta, exact / n): 5 standard deviations
@@ -174,7 +174,7 @@ def test_capacity_respected_and_diminishing_returns():
     p += [1.0] * 6
     g = Graph.from_arrays(src, dst, p)
     for K in (1, 2, 3):
-        r = hetero_im(HeteroInstance(g), range(4), K=K, rr_sets=30_000, seed=2)
+        r = hetero_im(HeteroInstance(g), range(4), k=K, rr_sets=30_000, seed=2)
         lists = {u: [v for v, _ in lst] for u, lst in r.as_dict().items()}
         for u in range(3):
             assert lists[u][0] == 10 and set(lists[u][1:]) <= {20 + u, 30 + u, 40 + u}
@@ -185,11 +185,11 @@ def test_capacity_respected_and_diminishing_returns():
 
 
 def test_capacity_per_inviter_limits_selection():
-    # inviter 0 (K=1) can take only one of its two strong friends; inviter 1 shares friend 3
+    # inviter 0 (k=1) can take only one of its two strong friends; inviter 1 shares friend 3
     src = [0, 0, 1, 1, 2, 2, 2, 3, 3]
     dst = [2, 3, 3, 4, 5, 6, 7, 8, 9]
     g = Graph.from_arrays(src, dst, [1.0] * len(src))
-    r = hetero_im(HeteroInstance(g), [0, 1], K=1, rr_sets=5_000, seed=1)
+    r = hetero_im(HeteroInstance(g), [0, 1], k=1, rr_sets=5_000, seed=1)
     lists = r.as_dict()
     assert [v for v, _ in lists[0]] == [2]   # 2 reaches 3 nodes beyond itself
     assert [v for v, _ in lists[1]] == [3]
@@ -203,9 +203,9 @@ def test_heteroim_deterministic_across_threads():
     w = rng.uniform(0, 0.3, base.m)
     inst = HeteroInstance(base, willingness=w, accept=rng.uniform(0.5, 1, base.n))
     inviters = np.arange(0, 300, 7)
-    a = hetero_im(inst, inviters, K=3, seed=9, labels=False, threads=1)
-    b = hetero_im(inst, inviters, K=3, seed=9, labels=False, threads=2)
-    c = hetero_im(inst, inviters, K=3, seed=10, labels=False, threads=2)
+    a = hetero_im(inst, inviters, k=3, seed=9, labels=False, threads=1)
+    b = hetero_im(inst, inviters, k=3, seed=9, labels=False, threads=2)
+    c = hetero_im(inst, inviters, k=3, seed=10, labels=False, threads=2)
     assert np.array_equal(a.invitees, b.invitees) and np.array_equal(a.scores, b.scores)
     assert a.info == b.info
     assert not (np.array_equal(a.invitees, c.invitees) and np.array_equal(a.scores, c.scores))
@@ -220,14 +220,14 @@ def test_certificate_brackets_exact_values():
     g = Graph.from_arrays(src, dst, p)
     inst = HeteroInstance(g, accept=np.array([1, 1, 1, 0.5, 1, 0.8, 1, 1]))
     live = inst.live_probs()
-    r = hetero_im(inst, [0, 1], K=1, eps=0.05, seed=7)
+    r = hetero_im(inst, [0, 1], k=1, eps=0.05, seed=7)
     chosen = [(u, v) for u, lst in r.as_dict().items() for v, _ in lst]
     best = max(pair_objective(g, live, [(0, a), (1, b)]) for a in (2, 3, 4) for b in (4, 5))
     got = pair_objective(g, live, chosen)
-    assert r.info["spread_lower"] <= got <= best <= r.info["opt_upper"]
+    assert r.lower_bound <= got <= best <= r.upper_bound
     assert got >= 0.5 * best
     assert r.info["spread"] == pytest.approx(got, rel=0.1)
-    assert r.info["ratio"] >= 0.45
+    assert r.approx_ratio >= 0.45
 
 
 def test_theta_max_formula():
@@ -242,17 +242,17 @@ def test_theta_max_formula():
 @pytest.mark.parametrize("method", ["heteroim", "heteroir", "willingness", "degree"])
 def test_index_round_trip(tmp_path, method):
     g = subtree_graph()
-    idx = HeteroIndex.build(g, method=method, rr_sets=5000, seed=1)
+    idx = HeteroIndex.build(g, solver=method, rr_sets=5000, seed=1)
     path = tmp_path / "h.idx"
     idx.save(path)
     for mmap in (True, False):
         back = HeteroIndex.load(path, mmap=mmap)
-        assert back.method == method and back.meta == idx.meta
+        assert back.solver == method and back.meta == idx.meta
         for u in range(g.n):
-            assert back.rerank(u, K=3) == idx.rerank(u, K=3)
-    assert len(idx.rerank(0, K=1)) == 1 and idx.rerank(5) == []
+            assert back.rerank(u, k=3) == idx.rerank(u, k=3)
+    assert len(idx.rerank(0, k=1)) == 1 and idx.rerank(5) == []
     if method in ("heteroim", "heteroir", "degree"):
-        assert [v for v, _ in idx.rerank(0, K=2)] == [1, 2]
+        assert [v for v, _ in idx.rerank(0, k=2)] == [1, 2]
 
 
 def test_index_matches_rankers_and_candidates():
@@ -262,22 +262,22 @@ def test_index_matches_rankers_and_candidates():
     rng = np.random.default_rng(1)
     w = rng.uniform(0, 1, g.m)
     U = rng.uniform(0.2, 1, g.n)
-    idx = HeteroIndex.build(g, method="heteroir", willingness=w, accept=U, c=2)
-    ranking = hetero_ir(HeteroInstance(g, w, U), range(g.n), K=4, c=2)
+    idx = HeteroIndex.build(g, solver="heteroir", willingness=w, accept=U, c=2)
+    ranking = hetero_ir(HeteroInstance(g, w, U), range(g.n), k=4, c=2)
     for u in range(g.n):
         ids, scores = ranking.list_of(u)
-        got = idx.rerank(u, K=4)
+        got = idx.rerank(u, k=4)
         assert [v for v, _ in got] == ids.tolist()
         assert np.allclose([s for _, s in got], scores)
-    friends = [v for v, _ in idx.rerank(5, K=100)]
+    friends = [v for v, _ in idx.rerank(5, k=100)]
     subset = friends[::2] + [999 % g.n]          # a non-friend is ignored
-    got = idx.rerank(5, candidates=subset, K=2)
+    got = idx.rerank(5, candidates=subset, k=2)
     assert [v for v, _ in got] == [v for v in friends if v in subset][:2]
-    assert idx.rerank_many([5, 6], K=2) == [idx.rerank(5, K=2), idx.rerank(6, K=2)]
+    assert idx.rerank_many([5, 6], k=2) == [idx.rerank(5, k=2), idx.rerank(6, k=2)]
     with pytest.raises(InputError):
         idx.rerank(10_000)
     with pytest.raises(ParameterError):
-        idx.rerank(5, K=0)
+        idx.rerank(5, k=0)
 
 
 def test_index_string_labels_and_threads(tmp_path):
@@ -287,19 +287,19 @@ def test_index_string_labels_and_threads(tmp_path):
     G.add_weighted_edges_from([("ann", "bob", 0.5), ("ann", "cat", 0.5), ("bob", "dan", 0.9),
                                ("bob", "eve", 0.9), ("cat", "fay", 0.1)], weight="p")
     g = Graph.from_networkx(G)
-    idx = HeteroIndex.build(g, method="heteroir")
+    idx = HeteroIndex.build(g, solver="heteroir")
     idx.save(tmp_path / "s.idx")
     back = HeteroIndex.load(tmp_path / "s.idx")
-    assert back.rerank("ann", K=2)[0][0] == "bob"
+    assert back.rerank("ann", k=2)[0][0] == "bob"
     with pytest.raises(InputError, match="zed"):
         back.rerank("zed")
-    want = {u: back.rerank(u, K=2) for u in ("ann", "bob", "cat", "dan")}
+    want = {u: back.rerank(u, k=2) for u in ("ann", "bob", "cat", "dan")}
     errors = []
 
     def reader():
         for _ in range(2000):
             for u, exp in want.items():
-                if back.rerank(u, K=2) != exp:
+                if back.rerank(u, k=2) != exp:
                     errors.append(u)
 
     threads = [threading.Thread(target=reader) for _ in range(4)]
@@ -328,18 +328,18 @@ def test_index_equals_single_inviter_heteroim():
     w = rng.uniform(0, 0.4, g.m)
     U = rng.uniform(0.3, 1, g.n)
     theta = 20_000
-    idx = HeteroIndex.build(g, method="heteroim", willingness=w, accept=U, rr_sets=theta, seed=4)
+    idx = HeteroIndex.build(g, solver="heteroim", willingness=w, accept=U, rr_sets=theta, seed=4)
     inst = HeteroInstance(g, w, U)
     users = np.argsort(-g.out_degree)[:6]
     for u in users.tolist():
         for K in (1, 4):
-            want = hetero_im(inst, [u], K=K, rr_sets=theta, seed=4).as_dict()[u]
-            got = idx.rerank(u, K=K)
+            want = hetero_im(inst, [u], k=K, rr_sets=theta, seed=4).as_dict()[u]
+            got = idx.rerank(u, k=K)
             assert [v for v, _ in got] == [v for v, _ in want]
             assert np.allclose([s for _, s in got], [s for _, s in want])
     # scores are the greedy marginals: non-increasing down a list
     for u in users.tolist():
-        scores = [s for _, s in idx.rerank(u, K=50)]
+        scores = [s for _, s in idx.rerank(u, k=50)]
         assert all(a >= b for a, b in zip(scores, scores[1:]))
 
 
@@ -363,6 +363,6 @@ def test_inviter_order_does_not_change_lists():
     rng = np.random.default_rng(5)
     inst = HeteroInstance(g, rng.uniform(0, 0.5, g.m), rng.uniform(0.5, 1, g.n))
     inviters = rng.choice(np.flatnonzero(g.out_degree >= 2), 40, replace=False)
-    a = hetero_im(inst, np.sort(inviters), K=2, rr_sets=20_000, seed=1).as_dict()
-    b = hetero_im(inst, inviters[::-1], K=2, rr_sets=20_000, seed=1).as_dict()
+    a = hetero_im(inst, np.sort(inviters), k=2, rr_sets=20_000, seed=1).as_dict()
+    b = hetero_im(inst, inviters[::-1], k=2, rr_sets=20_000, seed=1).as_dict()
     assert a == b and list(b) == inviters[::-1].tolist()

@@ -162,14 +162,14 @@ def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
         res = opim_c(g, k, model=model, eps=eps, delta=delta, seed=3)
         opt = brute_optimum(g, k, model)
         achieved = exact_spread(g, res.seeds, model=model)
-        assert len(set(res.seeds.tolist())) == k
+        assert len(set(res.seeds)) == k
         assert achieved >= (APPROX - eps) * opt - 1e-9
         assert res.lower_bound <= achieved + 1e-9
         assert res.upper_bound >= opt - 1e-9
         assert res.approx_ratio == pytest.approx(res.lower_bound / res.upper_bound)
         assert res.approx_ratio >= APPROX - eps
-        assert res.record["counters"]["stop"] == "certified"
-        assert res.rr_sets == res.record["counters"]["r1_sets"] * 2
+        assert res.record.counters["stop"] == "certified"
+        assert res.rr_sets == res.record.counters["r1_sets"] * 2
 
 
 @pytest.mark.parametrize("model", ["ic", "lt"])
@@ -189,11 +189,11 @@ def test_celf_and_baselines_on_tiny_graphs():
     res = maximize_influence(g, 2, solver="celf", mc_runs=3000, seed=1)
     assert exact_spread(g, res.seeds) >= 0.9 * opt
     star = imx.Graph.from_arrays([0, 0, 0, 0, 5], [1, 2, 3, 4, 6], probs="uniform:0.5")
-    assert maximize_influence(star, 1, solver="degree").seed_labels == [0]
-    assert maximize_influence(star, 1, solver="pagerank").seed_labels == [0]
+    assert maximize_influence(star, 1, solver="degree").seeds == [0]
+    assert maximize_influence(star, 1, solver="pagerank").seeds == [0]
     r1 = maximize_influence(star, 3, solver="random", seed=4)
     r2 = maximize_influence(star, 3, solver="random", seed=4)
-    assert r1.seed_labels == r2.seed_labels and len(set(r1.seed_labels)) == 3
+    assert r1.seeds == r2.seeds and len(set(r1.seeds)) == 3
     assert r1.spread is not None and r1.spread >= 3
 
 
@@ -212,7 +212,7 @@ def test_solvers_are_identical_for_any_thread_count():
     for solver in ("opim-c", "imm"):
         one = maximize_influence(g, 10, solver=solver, seed=7, threads=1)
         two = maximize_influence(g, 10, solver=solver, seed=7, threads=2)
-        assert one.seeds.tolist() == two.seeds.tolist()
+        assert one.seeds == two.seeds
         assert one.spread == two.spread and one.rr_sets == two.rr_sets
         assert one.upper_bound == two.upper_bound
 
@@ -220,14 +220,14 @@ def test_solvers_are_identical_for_any_thread_count():
 def test_opim_c_online_mode_reports_the_ratio_reached():
     g = chung_lu(3000, 30000, seed=2, probs="wc")
     res = opim_c(g, 20, eps=0.001, max_rr_sets=3000, seed=1)
-    counters = res.record["counters"]
+    counters = res.record.counters
     assert res.rr_sets <= 3000 and counters["stop"] == "budget"
     assert 0 < res.approx_ratio < APPROX - 0.001
     assert res.lower_bound <= res.spread <= res.upper_bound
     # a budget spent during the first round: that round completes, then it stops
     timed = opim_c(g, 20, eps=0.001, time_budget=1e-6, seed=1)
-    assert timed.record["counters"]["stop"] == "budget"
-    assert timed.record["counters"]["rounds"] == 1
+    assert timed.record.counters["stop"] == "budget"
+    assert timed.record.counters["rounds"] == 1
     assert timed.approx_ratio == pytest.approx(timed.lower_bound / timed.upper_bound)
 
 
@@ -254,8 +254,7 @@ def test_result_to_dict_is_json_ready():
     g = tiny(2)
     res = maximize_influence(g, 2, seed=1)
     data = json.loads(json.dumps(res.to_dict()))
-    assert data["seeds"] == res.seeds.tolist()
-    assert data["seed_labels"] == res.seed_labels
+    assert data["seeds"] == res.seeds and data["seed_ids"] == res.seed_ids.tolist()
     assert set(data["record"]["phases"]) >= {"sampling", "greedy", "validation"}
     assert data["rr_sets"] == res.rr_sets
     rr = sample_rr_sets(g, 100)

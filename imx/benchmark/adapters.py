@@ -47,16 +47,13 @@ def _plain(value: Any) -> Any:
 
 
 def _seeds_of(graph, res) -> tuple[np.ndarray, list]:
-    """(internal ids, labels) of a result's seeds, whichever form the result holds."""
-    ids = getattr(res, "seed_ids", None)
-    labels = getattr(res, "seed_labels", None)
-    if ids is None and labels is not None:  # IMResult: seeds are ids, seed_labels labels
-        ids = res.seeds
-    if ids is not None:
-        ids = np.asarray(ids, dtype=np.int64)
-        return ids, list(labels) if labels is not None else graph.label_list(ids)
+    """(internal ids, labels) of a result's seeds: every result holds ``seeds`` as labels
+    and, where the solver knows them, ``seed_ids``."""
     labels = list(res.seeds)
-    return graph.indices_of(labels).astype(np.int64), labels
+    ids = getattr(res, "seed_ids", None)
+    if ids is None:
+        ids = graph.indices_of(labels)
+    return np.asarray(ids, dtype=np.int64), labels
 
 
 # ------------------------------------------------------------------ im
@@ -184,8 +181,8 @@ class CIMAdapter:
         problem = res.problem
         result = {"aps": len(ctx["aps"]), "num_seeds": res.num_seeds,
                   "solver_spread": float(res.spread),
-                  "lower_bound": res.spread_lower, "upper_bound": res.opt_upper,
-                  "approx_ratio": res.ratio,
+                  "lower_bound": res.lower_bound, "upper_bound": res.upper_bound,
+                  "approx_ratio": res.approx_ratio,
                   "aps_without_candidates": len(res.aps_without_candidates)}
         return Outcome(eval_graph=problem.passive, seed_ids=np.asarray(res.seed_ids),
                        model=params.get("model", "ic"), result=result, rr_sets=int(res.rr_sets),
@@ -213,7 +210,7 @@ class HeteroAdapter:
         return {"data": data}
 
     def _rerank(self, hetero, graph, data, params: dict, seed: int, rr_sets=None):
-        kwargs = {"method": params.get("method", "heteroim"), "willingness": data.willingness,
+        kwargs = {"solver": params.get("method", "heteroim"), "willingness": data.willingness,
                   "accept": data.accept, "seed": seed, "labels": False}
         if rr_sets is not None or "rr_sets" in params:
             kwargs["rr_sets"] = rr_sets if rr_sets is not None else int(params["rr_sets"])
@@ -235,9 +232,9 @@ class HeteroAdapter:
             cases.append((graph, ctx["data"], 2000))
         for gg, data, rr_sets in cases:
             if params.get("mode", "rerank") == "index":
-                idx = hetero.HeteroIndex.build(gg, method=params.get("method", "heteroim"),
+                idx = hetero.HeteroIndex.build(gg, solver=params.get("method", "heteroim"),
                                                willingness=data.willingness, accept=data.accept,
-                                               K=K, seed=seed, rr_sets=rr_sets)
+                                               k=K, seed=seed, rr_sets=rr_sets)
                 idx.rerank_ids(0, K)
             else:
                 self._rerank(hetero, gg, data, params, seed, rr_sets=rr_sets)
@@ -263,8 +260,8 @@ class HeteroAdapter:
 
     def _index(self, hetero, graph, data, params, seed, K) -> Outcome:
         t0 = time.perf_counter()
-        idx = hetero.HeteroIndex.build(graph, method=params.get("method", "heteroim"),
-                                       willingness=data.willingness, accept=data.accept, K=K,
+        idx = hetero.HeteroIndex.build(graph, solver=params.get("method", "heteroim"),
+                                       willingness=data.willingness, accept=data.accept, k=K,
                                        seed=seed)
         build = time.perf_counter() - t0
         queries = int(params.get("queries", 10_000))

@@ -55,14 +55,14 @@ class Evaluator:
 
         seeds = np.asarray(seed_ids, dtype=np.int64)
         if self.method == "rr":
-            kwargs = {"eps": self.eps, "model": model, "seed": self.seed}
+            kwargs = {"eps": self.eps, "model": model, "seed": self.seed, "labels": False}
             if self.delta is not None:
                 kwargs["delta"] = self.delta
             if threads is not None:
                 kwargs["threads"] = threads
             estimate = sampling.rr_spread(graph, seeds, **kwargs)
         else:
-            kwargs = {"model": model, "seed": self.seed}
+            kwargs = {"model": model, "seed": self.seed, "labels": False}
             if threads is not None:
                 kwargs["threads"] = threads
             estimate = sampling.mc_spread(graph, seeds, runs=self.runs, **kwargs)

@@ -122,9 +122,10 @@ def _cynetdiff(graph, params: dict, seed: int, evaluator) -> Outcome:
 
     def run_imx():
         return sampling.mc_spread(graph, seeds, runs=runs, model=model_name, seed=seed,
-                                  threads=threads).mean
+                                  threads=threads, labels=False).mean
 
-    sampling.mc_spread(tiny_graph(like=graph), [0], runs=10, model=model_name, threads=threads)
+    sampling.mc_spread(tiny_graph(like=graph), [0], runs=10, model=model_name, threads=threads,
+                       labels=False)
     run_imx()  # warm both on the real input
     run_peer()
     t_imx, t_peer, v_imx, v_peer = alternate(run_imx, run_peer, rounds)
@@ -295,7 +296,7 @@ def _networkx(graph, params: dict, seed: int, evaluator) -> Outcome:
         t0 = time.perf_counter()
         res = maximize(graph, k, model=model_name, seed=seed, **kwargs)
         wall = time.perf_counter() - t0
-        phases = (res.record or {}).get("phases", {})
+        phases = res.record.phases
         # compare the selection only: imx's baselines also estimate their answer's spread
         select = sum(v for name, v in phases.items() if name in ("select", "selection"))
         return Timed(np.asarray(res.seeds, dtype=np.int64), select if select > 0 else wall)

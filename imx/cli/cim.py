@@ -50,10 +50,10 @@ def _human(d: dict) -> str:
            if d["aps_without_candidates"] else ""),
         f"seeds       {d['num_seeds']:,}",
         f"spread      {d['spread']:,.1f}"
-        + (f"  (lower bound {d['spread_lower']:,.1f})" if d["spread_lower"] is not None else ""),
+        + (f"  (lower bound {d['lower_bound']:,.1f})" if d["lower_bound"] is not None else ""),
     ]
-    if d["ratio"] is not None:
-        lines.append(f"certified   ratio {d['ratio']:.3f}; optimum <= {d['opt_upper']:,.1f}")
+    if d["approx_ratio"] is not None:
+        lines.append(f"certified   ratio {d['approx_ratio']:.3f}; optimum <= {d['upper_bound']:,.1f}")
     if d["rr_sets"]:
         lines.append(f"RR sets     {d['rr_sets']:,}")
     lines.append(f"time        {sum(times.values()):.3f} s  ("

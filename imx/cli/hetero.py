@@ -15,7 +15,7 @@ def _human_run(d: dict) -> str:
              f"inviters     {d['inviters']:,}  ({d['empty_lists']:,} without friends)",
              f"rows         {d['rows']:,}  (K = {d['K']})"]
     if d.get("rr_sets"):
-        ratio = d.get("ratio")
+        ratio = d.get("approx_ratio")
         lines.append(f"rr sets      {d['rr_sets']:,}" +
                      (f"  (certified ratio {ratio:.3f})" if ratio is not None else ""))
         lines.append(f"spread       {d['spread']:.1f} users reached by the {d['invitees']:,} "
@@ -69,7 +69,7 @@ def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file
     accept = read_accept(accept_file, g) if accept_file else None
     inviters = read_inviters(inviters_file, g)
     with Progress(enabled=not as_json, label=method) as progress:
-        ranking = rerank(g, inviters, K, method=method, willingness=willingness, accept=accept,
+        ranking = rerank(g, inviters, K, solver=method, willingness=willingness, accept=accept,
                          c=c, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed, threads=threads,
                          labels=False, progress=progress)
     counts = ranking.offsets[1:] - ranking.offsets[:-1]

@@ -51,7 +51,7 @@ def _fmt(value, spec=",.1f"):
 
 
 def _human_im(d: dict) -> str:
-    labels = d["seed_labels"]
+    labels = d["seeds"]
     shown = " ".join(map(str, labels[:_SHOWN_SEEDS]))
     if len(labels) > _SHOWN_SEEDS:
         shown += f" ... ({len(labels) - _SHOWN_SEEDS} more; --out or --json for all)"
@@ -120,7 +120,7 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
                                     max_rr_sets=max_rr_sets, max_memory=max_memory,
                                     progress=progress, **extra)
     if out is not None:
-        write_seeds(out, result.seed_labels)
+        write_seeds(out, result.seeds)
     data = result.to_dict()
     data["graph"] = graph
     data["eps"] = eps if solver in ("opim-c", "imm") else None
@@ -160,10 +160,10 @@ def spread(graph, undirected, probs, keep_self_loops, seeds_path, runs, rr_eps, 
     with _LateProgress(enabled=not as_json, label="spread") as progress:
         if rr_eps is None:
             est = mc_spread(g, ids, runs, model=model, seed=seed, threads=threads,
-                            progress=progress)
+                            labels=False, progress=progress)
         else:
             est = rr_spread(g, ids, eps=rr_eps, model=model, seed=seed, threads=threads,
-                            progress=progress)
+                            labels=False, progress=progress)
     data = est.to_dict()
     data.update({"graph": graph, "seeds": len(ids), "model": model})
     emit(data, as_json, _human_spread)

@@ -104,7 +104,7 @@ def predict_egos(eps_all, mu_all, steps_all, node_offsets, ego_rows, in_offsets,
 
 def predict_many(egos, eps_all: np.ndarray, mu_all: np.ndarray, steps_all: np.ndarray, *,
                  model: str = "ego", distance: str = "dimension", weighted: bool = False,
-                 seed: int = 0, clip: bool = True) -> np.ndarray:
+                 seed: int = 1, clip: bool = True) -> np.ndarray:
     """``P x E x d`` predicted t1 values of the egos for P parameter sets.
 
     ``eps_all`` is ``P x d`` (``P x 1`` for the vector distance), ``mu_all``
@@ -123,7 +123,7 @@ def predict_many(egos, eps_all: np.ndarray, mu_all: np.ndarray, steps_all: np.nd
 
 def predict(egos, epsilon: float | Sequence[float], mu: float | Sequence[float], *,
             steps: int = 1, model: str = "ego", distance: str = "dimension",
-            weighted: bool = False, seed: int = 0, clip: bool = True,
+            weighted: bool = False, seed: int = 1, clip: bool = True,
             threads: int | None = None) -> np.ndarray:
     """``E x d`` predicted t1 values of the egos of ``egos`` (an :class:`EgoNetworks`).
 

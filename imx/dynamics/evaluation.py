@@ -20,11 +20,12 @@ to avoid leakage into the cross-validation).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import ParameterError
+from ..record import Result
 from .ego import predict
 from .egonets import EgoNetworks
 
@@ -44,8 +45,8 @@ def error_metrics(pred: np.ndarray, truth: np.ndarray, dims: Sequence[str]) -> d
                               for name, m, a in zip(dims, mse_d, mae_d)}}
 
 
-@dataclass
-class Evaluation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Evaluation(Result):
     """Metrics of the BCM prediction and of the baselines.
 
     Attributes
@@ -63,16 +64,16 @@ class Evaluation:
     egos: int
     dims: tuple
     second_stage: dict | None = None
-    prediction: np.ndarray | None = field(default=None, repr=False)
+    prediction: np.ndarray | None = field(default=None, repr=False,
+                                          metadata={"to_dict": False})
 
     @property
     def best(self) -> str:
         """Name of the predictor with the lowest MSE."""
         return min(self.metrics, key=lambda k: self.metrics[k]["mse"])
 
-    def to_dict(self) -> dict:
-        return {"egos": self.egos, "dims": list(self.dims), "params": self.params,
-                "metrics": self.metrics, "second_stage": self.second_stage, "best": self.best}
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "best": self.best}
 
 
 def have_sklearn() -> bool:
@@ -131,7 +132,7 @@ def _second_stage(features: np.ndarray, target: np.ndarray, kind: str, folds: in
 
 def evaluate(egos: EgoNetworks, epsilon: float | Sequence[float] | None = None,
              mu: float | Sequence[float] | None = None, *, steps: int = 1, model: str = "ego",
-             distance: str = "dimension", weighted: bool = False, seed: int = 0,
+             distance: str = "dimension", weighted: bool = False, seed: int = 1,
              clip: bool = True, params=None, second_stage: str | None = None, folds: int = 5,
              alpha: float = 1.0, svr_kernel: str = "linear",
              threads: int | None = None) -> Evaluation:

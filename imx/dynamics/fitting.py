@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..errors import ParameterError
-from ..record import RunRecord
+from ..record import Result, RunRecord
 from .ego import predict_many
 from .egonets import EgoNetworks
 from .models import DISTANCES, MODELS, check_choice, numba_threads
@@ -49,8 +49,8 @@ __all__ = ["fit", "FitResult", "pso", "pso_swarms", "Objective", "SeparableObjec
 Progress = Callable[[float, float | None, str | None], None]
 
 
-@dataclass
-class FitResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class FitResult(Result):
     """Fitted parameters and the search that found them.
 
     Attributes
@@ -87,12 +87,8 @@ class FitResult:
         return {"epsilon": self.epsilon, "mu": self.mu, "steps": self.steps, "model": self.model,
                 "distance": self.distance, "weighted": self.weighted, "seed": self.seed}
 
-    def to_dict(self) -> dict:
-        return {"epsilon": self.epsilon, "mu": self.mu, "steps": self.steps, "mse": self.mse,
-                "method": self.method, "model": self.model, "distance": self.distance,
-                "weighted": self.weighted, "seed": self.seed, "evaluations": self.evaluations,
-                "dims": list(self.dims), "profile": self.profile, "history": self.history,
-                "record": self.record.to_dict()}
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict()
 
 
 class Objective:
@@ -361,7 +357,7 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
         steps: int = 1, fit_steps: bool = False, max_steps: int = 10, max_epsilon: float = 1.0,
         particles: int = 24, iterations: int = 60, inertia: float = 0.7298,
         cognitive: float = 1.49618, social: float = 1.49618, patience: int | None = None,
-        seed: int = 0, clip: bool = True, threads: int | None = None,
+        seed: int = 1, clip: bool = True, threads: int | None = None,
         progress: Progress | None = None) -> FitResult:
     """Find the epsilon and mu (and optionally steps) minimising the egos' t1 MSE.
 

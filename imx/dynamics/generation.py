@@ -109,7 +109,7 @@ def generate_egos(graph: Graph, count: int = 275, size: int = 200, *,
                   distance: str = "dimension", weighted: bool = False, noise: float = 0.01,
                   clusters: int = 3, spread: float = 0.07,
                   dims: Sequence[str] = SCHWARTZ_VALUES, min_friends: int | None = None,
-                  seed: int = 0) -> EgoNetworks:
+                  seed: int = 1) -> EgoNetworks:
     """Ego networks of ``graph`` with t0 values and planted t1 dynamics (module docstring).
 
     Parameters

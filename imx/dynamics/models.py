@@ -9,7 +9,7 @@ a convergence stop and the recording of every step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numba
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from .._threads import numba_threads
 from ..errors import ParameterError
 from ..graph.core import Graph
-from ..record import RunRecord
+from ..record import Result, RunRecord
 from .deffuant import PAIRINGS, arc_tails, dw_steps
 from .hegselmann_krause import SERIAL_WORK, sync_steps, sync_steps_serial
 from ..sampling.memory import check_budget, resolve_budget
@@ -33,8 +33,8 @@ DEFAULT_MU = {"dw": 0.5, "hk": 1.0, "ego": 0.5}
 Progress = Callable[[float, float | None, str | None], None]
 
 
-@dataclass
-class SimulationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SimulationResult(Result):
     """The outcome of :func:`simulate`.
 
     Attributes
@@ -50,8 +50,8 @@ class SimulationResult:
     record : execution record (time per phase, counters).
     """
 
-    state: np.ndarray
-    trajectory: np.ndarray | None
+    state: np.ndarray = field(repr=False, metadata={"to_dict": False})
+    trajectory: np.ndarray | None = field(repr=False, metadata={"to_dict": False})
     steps: int
     converged: bool
     max_change: float | None
@@ -59,11 +59,9 @@ class SimulationResult:
     params: dict
     record: RunRecord = field(default_factory=RunRecord)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (without the arrays)."""
-        return {"steps": self.steps, "converged": self.converged, "max_change": self.max_change,
-                "dims": list(self.dims), "params": dict(self.params),
-                "record": self.record.to_dict()}
+        return super().to_dict()
 
 
 def param_vector(value: float | Sequence[float] | np.ndarray, d: int, name: str,
@@ -133,7 +131,7 @@ def _arc_weights(graph: Graph, weights) -> tuple[np.ndarray, bool]:
 
 def simulate(graph: Graph, values: np.ndarray | ValueTable, *, model: str = "dw",
              epsilon: float | Sequence[float] = 0.2, mu: float | Sequence[float] | None = None,
-             steps: int = 100, seed: int = 0, distance: str = "dimension",
+             steps: int = 100, seed: int = 1, distance: str = "dimension",
              weights: str | np.ndarray | None = None, stubborn=None, clip: bool = True,
              tol: float | None = None, record: str = "last", pairing: str = "arc",
              interactions: int | None = None, threads: int | None = None,

@@ -158,6 +158,26 @@ class Graph:
                 raise InputError(f"{what} {lab!r} is not in the graph", path=path) from None
         return np.asarray(out, dtype=np.int32)
 
+    def node_ids(self, nodes: Iterable[Any] | np.ndarray, *, labels: bool = True,
+                 what: str = "node", path: str | None = None) -> np.ndarray:
+        """Internal ids (int32, input order) of ``nodes``: the one resolver of the public API.
+
+        Every function that takes nodes (seeds, APs, inviters) passes them
+        through here: labels (the ids the nodes had in the input) by default,
+        internal ids ``0..n-1`` with ``labels=False``.  Raises InputError naming
+        the first node not in the graph (``what`` names its role).
+        """
+        if labels:
+            return self.indices_of(nodes, what=what, path=path)
+        ids = np.asarray(list(nodes) if not isinstance(nodes, np.ndarray) else nodes).ravel()
+        if ids.size and ids.dtype.kind not in "iu":
+            raise InputError(f"{what} ids must be integers, got {ids.dtype} values", path=path)
+        ids = ids.astype(np.int64, copy=False)
+        bad = (ids < 0) | (ids >= self.n)
+        if bad.any():
+            raise InputError(f"{what} id {int(ids[bad][0])} is not in 0..{self.n - 1}", path=path)
+        return ids.astype(np.int32)
+
     def _labels_are_range(self) -> bool:
         lab = self.labels
         return lab.shape[0] == self.n and (self.n == 0 or (int(lab[0]) == 0 and int(lab[-1]) == self.n - 1
@@ -171,7 +191,7 @@ class Graph:
     @classmethod
     def from_arrays(cls, src: Sequence[int] | np.ndarray, dst: Sequence[int] | np.ndarray,
                     prob: Sequence[float] | np.ndarray | None = None, n: int | None = None, *,
-                    directed: bool = True, probs: str | Scheme | None = None, seed: int = 0,
+                    directed: bool = True, probs: str | Scheme | None = None, seed: int = 1,
                     keep_self_loops: bool = False, merge: str = "ic",
                     labels: np.ndarray | None = None, source: str | None = None,
                     edges_read: int | None = None) -> "Graph":
@@ -282,7 +302,7 @@ class Graph:
 
     @classmethod
     def from_edgelist(cls, path: str | os.PathLike, *, directed: bool = True,
-                      probs: str | Scheme | None = None, seed: int = 0,
+                      probs: str | Scheme | None = None, seed: int = 1,
                       keep_self_loops: bool = False, merge: str = "ic",
                       delimiter: str | None = None, comment: str = "#") -> "Graph":
         """Read an edge-list file (see :func:`imx.io.read_edgelist` for the formats).
@@ -307,7 +327,7 @@ class Graph:
 
     @classmethod
     def from_scipy(cls, matrix: Any, *, directed: bool = True, probs: str | Scheme | None = None,
-                   seed: int = 0, keep_self_loops: bool = False) -> "Graph":
+                   seed: int = 1, keep_self_loops: bool = False) -> "Graph":
         """Build from a square SciPy sparse matrix; entry (u, v) is arc u -> v.
 
         With ``probs='given'`` (the default) the stored values are the probabilities.
@@ -324,7 +344,7 @@ class Graph:
 
     @classmethod
     def from_networkx(cls, G: Any, *, weight: str | None = "p", probs: str | Scheme | None = None,
-                      seed: int = 0, keep_self_loops: bool = False) -> "Graph":
+                      seed: int = 1, keep_self_loops: bool = False) -> "Graph":
         """Build from a NetworkX graph; node objects become the labels.
 
         Arc probabilities come from the edge attribute ``weight`` when every edge
@@ -376,7 +396,7 @@ class Graph:
             weight="p")
         return G
 
-    def with_probabilities(self, scheme: str | Scheme, seed: int = 0) -> "Graph":
+    def with_probabilities(self, scheme: str | Scheme, seed: int = 1) -> "Graph":
         """The same structure with probabilities from ``scheme`` (``given`` keeps them)."""
         scheme = parse_scheme(scheme)
         if scheme.name == "given":

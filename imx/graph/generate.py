@@ -47,7 +47,7 @@ def _distinct_arcs(n: int, m: int, draw, directed: bool) -> tuple[np.ndarray, np
     return chosen // n, chosen % n
 
 
-def erdos_renyi(n: int, m: int, *, seed: int = 0, directed: bool = True,
+def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
                 probs: str | Scheme = "wc") -> Graph:
     """G(n, m): ``m`` distinct arcs (edges if undirected) chosen uniformly at random."""
     if n < 2 or m < 1:
@@ -93,7 +93,7 @@ def _ba_edges(n, k, seed):
     return src, dst
 
 
-def barabasi_albert(n: int, k: int, *, seed: int = 0, probs: str | Scheme = "wc") -> Graph:
+def barabasi_albert(n: int, k: int, *, seed: int = 1, probs: str | Scheme = "wc") -> Graph:
     """Preferential attachment: each new node links to ``k`` distinct earlier nodes (undirected)."""
     if k < 1 or n <= k:
         raise ParameterError("barabasi_albert needs 1 <= k < n")
@@ -101,7 +101,7 @@ def barabasi_albert(n: int, k: int, *, seed: int = 0, probs: str | Scheme = "wc"
     return Graph.from_arrays(src, dst, n=n, directed=False, probs=probs, seed=seed)
 
 
-def chung_lu(n: int, m: int, *, exponent: float = 2.5, seed: int = 0, directed: bool = True,
+def chung_lu(n: int, m: int, *, exponent: float = 2.5, seed: int = 1, directed: bool = True,
              probs: str | Scheme = "wc") -> Graph:
     """Chung-Lu graph with heavy-tailed expected degrees.
 

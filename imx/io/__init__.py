@@ -27,7 +27,7 @@ def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
 
 
 def load_graph(path: str | os.PathLike, *, directed: bool = True,
-               probs: str | Scheme | None = None, seed: int = 0,
+               probs: str | Scheme | None = None, seed: int = 1,
                keep_self_loops: bool = False, mmap: bool = True) -> Graph:
     """Load a graph from an edge list or an ``.imxg`` binary file.
 

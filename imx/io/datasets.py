@@ -469,7 +469,7 @@ def dataset_path(name: str | Dataset, *, data_dir: str | os.PathLike | None = No
 
 def load_dataset(name: str | Dataset, *, data_dir: str | os.PathLike | None = None,
                  cache_dir: str | os.PathLike | None = None, probs: str | None = None,
-                 seed: int = 0, progress: ProgressFn | None = None):
+                 seed: int = 1, progress: ProgressFn | None = None):
     """Fetch (if needed) and load dataset ``name`` as an :class:`imx.Graph`."""
     from . import load_graph
 

@@ -9,13 +9,16 @@ tests as ground truth.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 from numba import njit
 
 from ..errors import ParameterError
 from .plan import model_code
+
+if TYPE_CHECKING:
+    from ..graph.core import Graph
 
 __all__ = ["exact_spread", "MAX_WORLDS"]
 
@@ -117,8 +120,11 @@ def _exact_lt(n, out_offsets, out_targets, in_offsets, in_sources, in_probs, see
     return total
 
 
-def exact_spread(graph, seeds: Iterable[int], model: str = "ic") -> float:
-    """Expected number of nodes activated by ``seeds`` (internal ids), exactly.
+def exact_spread(graph: Graph, seeds: Iterable[Any], model: str = "ic", *,
+                 labels: bool = True) -> float:
+    """Expected number of nodes activated by ``seeds`` exactly.
+
+    ``seeds`` are labels, or internal ids with ``labels=False``.
 
     Enumerates all live-edge worlds: for graphs with at most 20 arcs (up to
     2**22 worlds are accepted).
@@ -126,7 +132,9 @@ def exact_spread(graph, seeds: Iterable[int], model: str = "ic") -> float:
     Raises
     ------
     ParameterError
-        If the graph has too many worlds, or a seed id is out of range.
+        If the graph has too many worlds.
+    InputError
+        A seed not in the graph.
 
     Examples
     --------
@@ -136,9 +144,7 @@ def exact_spread(graph, seeds: Iterable[int], model: str = "ic") -> float:
     1.75
     """
     code = model_code(model)
-    ids = np.unique(np.asarray(list(seeds), dtype=np.int64))
-    if ids.size and (ids[0] < 0 or ids[-1] >= graph.n):
-        raise ParameterError(f"seed ids must be in 0..{graph.n - 1}")
+    ids = np.unique(graph.node_ids(seeds, labels=labels, what="seed")).astype(np.int64)
     if ids.size == 0:
         return 0.0
     out_offsets = np.asarray(graph.out_offsets)

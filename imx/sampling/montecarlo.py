@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 from numba import njit
@@ -17,6 +17,9 @@ from .._rng import next_double, stream_start
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
 from .plan import model_code
+
+if TYPE_CHECKING:
+    from ..graph.core import Graph
 
 __all__ = ["SpreadEstimate", "mc_spread", "simulate_block"]
 
@@ -97,29 +100,28 @@ def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, f
             weight_in[touched[i]] = 0.0
 
 
-def _seed_ids(graph, seeds: Iterable[int]) -> np.ndarray:
-    ids = np.unique(np.asarray(list(seeds) if not isinstance(seeds, np.ndarray) else seeds,
-                               dtype=np.int64).ravel())
-    if ids.size and (ids[0] < 0 or ids[-1] >= graph.n):
-        raise ParameterError(f"seed ids must be in 0..{graph.n - 1}")
-    return ids
+def _seed_ids(graph, seeds: Iterable[Any], labels: bool) -> np.ndarray:
+    return np.unique(graph.node_ids(seeds, labels=labels, what="seed")).astype(np.int64)
 
 
-def mc_spread(graph, seeds: Iterable[int], runs: int = 10000, *, model: str = "ic",
-              seed: int = 0, threads: int | None = None,
+def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: str = "ic",
+              seed: int = 1, threads: int | None = None, labels: bool = True,
               progress: Callable | None = None) -> SpreadEstimate:
-    """Expected spread of ``seeds`` (internal ids) by forward Monte-Carlo simulation.
+    """Expected spread of ``seeds`` by forward Monte-Carlo simulation.
 
     Parameters
     ----------
     graph : imx.Graph
-    seeds : iterable of int
+    seeds : iterable
+        Seed nodes: labels, or internal ids with ``labels=False``.
     runs : int
         Number of simulations (default 10000).
     model : {'ic', 'lt'}
     seed : int
         Run ``r`` uses stream ``(seed, r)``: same seed, same answer, any thread count.
     threads : int, optional
+    labels : bool
+        False when ``seeds`` are internal ids ``0..n-1``.
     progress : callable, optional
         ``progress(done, total, label)``.
 
@@ -144,7 +146,7 @@ def mc_spread(graph, seeds: Iterable[int], runs: int = 10000, *, model: str = "i
         raise ParameterError("seed must be non-negative")
     if code == 1:
         graph.check_lt()
-    ids = _seed_ids(graph, seeds)
+    ids = _seed_ids(graph, seeds, labels)
     out_offsets = np.asarray(graph.out_offsets)
     out_targets = np.asarray(graph.out_targets)
     out_probs = np.asarray(graph.out_probs)

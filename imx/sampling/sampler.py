@@ -157,7 +157,7 @@ def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int 
             progress(done, count, "RR sets")
 
 
-def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 0, start: int = 0,
+def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 1, start: int = 0,
                    threads: int | None = None, max_memory: int | None = None,
                    method: str = "auto", progress: Callable | None = None) -> RRCollection:
     """Draw ``count`` reverse-reachable sets of ``graph``.

@@ -11,7 +11,7 @@ depend on the thread count or on the batch sizes.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from .montecarlo import SpreadEstimate
 from .plan import MODELS, get_plan, model_code
 from .rr import hit_block
 from .sampler import _graph_arrays
+
+if TYPE_CHECKING:
+    from ..graph.core import Graph
 
 __all__ = ["rr_spread", "stopping_rule_threshold", "DEFAULT_MAX_RR_SETS"]
 
@@ -47,16 +50,17 @@ def stopping_rule_threshold(eps: float, delta: float) -> float:
     return 1.0 + (1.0 + eps) * upsilon
 
 
-def rr_spread(graph, seeds: Iterable[int], *, eps: float = 0.01, delta: float = 0.01,
-              model: str = "ic", seed: int = 0, threads: int | None = None,
-              max_rr_sets: int | None = None, method: str = "auto",
+def rr_spread(graph: Graph, seeds: Iterable[Any], *, eps: float = 0.01, delta: float = 0.01,
+              model: str = "ic", seed: int = 1, threads: int | None = None,
+              max_rr_sets: int | None = None, method: str = "auto", labels: bool = True,
               progress: Callable | None = None) -> SpreadEstimate:
-    """Expected spread of ``seeds`` (internal ids) from RR sets, with a stopping rule.
+    """Expected spread of ``seeds`` from RR sets, with a stopping rule.
 
     Parameters
     ----------
     graph : imx.Graph
-    seeds : iterable of int
+    seeds : iterable
+        Seed nodes: labels, or internal ids with ``labels=False``.
     eps, delta : float
         Relative error and failure probability of the stopping rule (the
         estimate is within (1 +- eps) of the spread with probability 1 - delta).
@@ -68,6 +72,9 @@ def rr_spread(graph, seeds: Iterable[int], *, eps: float = 0.01, delta: float = 
         Cap on the RR sets drawn (default 50 million).  If reached first, the
         plain estimate ``n * hits / N`` is returned; its interval says how good.
     method : {'auto', 'coin', 'skip'}
+        How RR sets are sampled (not which estimator: that is the function).
+    labels : bool
+        False when ``seeds`` are internal ids ``0..n-1``.
     progress : callable, optional
 
     Returns
@@ -83,10 +90,7 @@ def rr_spread(graph, seeds: Iterable[int], *, eps: float = 0.01, delta: float = 
         raise ParameterError(f"max_rr_sets must be at least 1, got {max_rr_sets!r}")
     if int(seed) < 0:
         raise ParameterError("seed must be non-negative")
-    ids = np.asarray(list(seeds) if not isinstance(seeds, np.ndarray) else seeds,
-                     dtype=np.int64).ravel()
-    if ids.size and (ids.min() < 0 or ids.max() >= graph.n):
-        raise ParameterError(f"seed ids must be in 0..{graph.n - 1}")
+    ids = graph.node_ids(seeds, labels=labels, what="seed").astype(np.int64)
     n = graph.n
     if ids.size == 0 or n == 0:
         return SpreadEstimate(0.0, 0.0, 0.0, 0.0, 0, "rr")

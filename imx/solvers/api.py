@@ -68,7 +68,7 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     >>> import imx
     >>> g = imx.Graph.from_arrays([0, 0, 0, 1], [1, 2, 3, 2], probs="uniform:0.5")
     >>> res = imx.maximize_influence(g, 1, seed=1)
-    >>> res.seed_labels
+    >>> res.seeds
     [0]
     """
     name = str(solver).lower()

@@ -34,14 +34,11 @@ def _finish(graph, seeds, solver, model, record, *, seed, threads, spread_eps, e
     if spread is None and evaluate:
         with record.phase("evaluation"):
             est = rr_spread(graph, seeds, eps=spread_eps, model=model, seed=seed,
-                            threads=threads, max_rr_sets=max_rr_sets)
+                            threads=threads, max_rr_sets=max_rr_sets, labels=False)
         spread = est.mean
         record.counters.update({"spread_ci_low": est.ci_low, "spread_ci_high": est.ci_high,
                                 "evaluation_rr_sets": est.runs})
-    return IMResult(seeds=seeds, seed_labels=graph.label_list(seeds),
-                    spread=None if spread is None else float(spread), lower_bound=None,
-                    upper_bound=None, approx_ratio=None, rr_sets=0, solver=solver, model=model,
-                    record=record.to_dict())
+    return IMResult.of(graph, seeds, spread=spread, solver=solver, model=model, record=record)
 
 
 def degree(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | None = None,
@@ -131,7 +128,7 @@ def celf(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | None
 
     def spread_of(nodes):
         return mc_spread(graph, nodes, runs=mc_runs, model=model, seed=seed,
-                         threads=threads).mean
+                         threads=threads, labels=False).mean
 
     chosen: list[int] = []
     current = 0.0

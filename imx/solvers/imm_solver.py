@@ -124,6 +124,5 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
                             "mean_rr_size": final.mean_size(),
                             "a_priori_ratio": APPROX_GREEDY - eps if not capped else None})
     seeds = chosen.seeds
-    return IMResult(seeds=seeds, seed_labels=graph.label_list(seeds), spread=float(spread),
-                    lower_bound=None, upper_bound=float(upper), approx_ratio=None,
-                    rr_sets=rr_sets, solver="imm", model=model, record=record.to_dict())
+    return IMResult.of(graph, seeds, spread=spread, upper_bound=upper, rr_sets=rr_sets,
+                       solver="imm", model=model, record=record)

@@ -138,7 +138,6 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     })
     spread = n * covered / validate.count
     seeds = greedy.seeds
-    return IMResult(seeds=seeds, seed_labels=graph.label_list(seeds), spread=float(spread),
-                    lower_bound=float(lower), upper_bound=float(upper), approx_ratio=float(ratio),
-                    rr_sets=select.count + validate.count, solver="opim-c", model=model,
-                    record=record.to_dict())
+    return IMResult.of(graph, seeds, spread=spread, lower_bound=lower, upper_bound=upper,
+                       approx_ratio=ratio, rr_sets=select.count + validate.count,
+                       solver="opim-c", model=model, record=record)

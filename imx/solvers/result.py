@@ -2,23 +2,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..record import Result, RunRecord
+
+if TYPE_CHECKING:
+    from ..graph.core import Graph
 
 __all__ = ["IMResult", "validate_common"]
 
 
-@dataclass
-class IMResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class IMResult(Result):
     """What an influence-maximization solver returns.
 
     Attributes
     ----------
-    seeds : numpy.ndarray
-        int32 internal node ids, in selection order.
-    seed_labels : list
-        The same nodes as input labels.
+    solver, model : str
+    seeds : list
+        The chosen nodes as labels (the ids they had in the input), in
+        selection order: what every function taking nodes accepts.
     spread : float or None
         Estimated expected spread of ``seeds`` (OPIM-C: from its validation
         sets, unbiased; IMM and baselines: from an independent RR estimate).
@@ -30,45 +35,50 @@ class IMResult:
         instance (certifying solvers only).
     rr_sets : int
         RR sets drawn in total (all collections).
-    solver, model : str
-    record : dict
-        ``RunRecord.to_dict()``: seconds per phase, counters (iterations,
-        theta, collection sizes, parameters...).
+    seed_ids : numpy.ndarray
+        The same nodes as int32 internal ids ``0..n-1``.
+    record : RunRecord
+        Seconds per phase, counters (iterations, theta, collection sizes...).
     """
 
-    seeds: np.ndarray
-    seed_labels: list
+    solver: str
+    model: str
+    seeds: list
     spread: float | None
     lower_bound: float | None
     upper_bound: float | None
     approx_ratio: float | None
     rr_sets: int
-    solver: str
-    model: str
-    record: dict = field(default_factory=dict)
+    seed_ids: np.ndarray = field(repr=False)
+    record: RunRecord = field(default_factory=RunRecord)
+
+    @classmethod
+    def of(cls, graph: Graph, seed_ids: Any, *, solver: str, model: str, spread: float | None,
+           lower_bound: float | None = None, upper_bound: float | None = None,
+           approx_ratio: float | None = None, rr_sets: int = 0,
+           record: RunRecord | None = None) -> IMResult:
+        """The result for internal ``seed_ids`` of ``graph`` (labels looked up here)."""
+        ids = np.asarray(seed_ids, dtype=np.int32)
+        ids.setflags(write=False)
+
+        def number(x: float | None) -> float | None:
+            return None if x is None else float(x)
+
+        return cls(solver=solver, model=model, seeds=graph.label_list(ids), spread=number(spread),
+                   lower_bound=number(lower_bound), upper_bound=number(upper_bound),
+                   approx_ratio=number(approx_ratio), rr_sets=int(rr_sets), seed_ids=ids,
+                   record=RunRecord() if record is None else record)
 
     @property
     def k(self) -> int:
-        return int(len(self.seeds))
+        return len(self.seeds)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
-        return {
-            "solver": self.solver,
-            "model": self.model,
-            "k": self.k,
-            "seeds": [int(s) for s in self.seeds],
-            "seed_labels": list(self.seed_labels),
-            "spread": self.spread,
-            "lower_bound": self.lower_bound,
-            "upper_bound": self.upper_bound,
-            "approx_ratio": self.approx_ratio,
-            "rr_sets": int(self.rr_sets),
-            "record": self.record,
-        }
+        """Plain JSON-able data (``k`` added)."""
+        return {"k": self.k, **super().to_dict()}
 
 
-def validate_common(graph, k: int, eps: float | None = None, delta: float | None = None
+def validate_common(graph: Graph, k: int, eps: float | None = None, delta: float | None = None
                     ) -> tuple[int, float | None, float | None]:
     """Check k (1..n), eps (0, 1) and delta (0, 1; default 1/n); return them."""
     from ..errors import ParameterError

@@ -32,7 +32,7 @@ import numpy as np
 from ..._threads import numba_threads
 from ...errors import ParameterError
 from ...graph.core import Graph
-from ...record import RunRecord
+from ...record import Result, RunRecord
 from .problem import CIMProblem, build_problem, check_assignment
 
 __all__ = ["cim", "CIMResult", "SOLVERS", "prepare", "CIMProblem", "build_problem",
@@ -46,8 +46,8 @@ MODELS = ("ic", "lt")
 REPORT_EPS = 0.05
 
 
-@dataclass
-class CIMResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CIMResult(Result):
     """The answer of :func:`cim`.
 
     Attributes
@@ -56,12 +56,14 @@ class CIMResult:
     pairs : (AP label, seed label) in the order the solver chose them.
     seeds : the distinct seeds (labels), in choice order.
     spread : estimated expected spread of the seeds on the passive graph.
-    spread_lower : a lower bound on that spread (w.p. 1 - delta), when known.
-    opt_upper : an upper bound on the optimum (RR solvers), else None.
-    ratio : certified approximation ratio ``spread_lower / opt_upper`` (RR solvers).
+    lower_bound : a lower bound on that spread (w.p. 1 - delta), when known.
+    upper_bound : an upper bound on the optimum (RR solvers), else None.
+    approx_ratio : certified approximation ratio ``lower_bound / upper_bound`` (RR solvers).
     rr_sets : RR sets the solver sampled (both collections).
     aps_without_candidates : labels of APs that have no candidate.
     record : phase times (``record.phases``) and counters.
+    problem : the :class:`CIMProblem` solved (passive graph, candidates).
+    seed_ids : the seeds as internal ids of the passive graph ``problem.passive``.
     """
 
     solver: str
@@ -71,17 +73,17 @@ class CIMResult:
     pairs: list
     seeds: list
     spread: float
-    spread_lower: float | None
-    opt_upper: float | None
-    ratio: float | None
+    lower_bound: float | None
+    upper_bound: float | None
+    approx_ratio: float | None
     rr_sets: int
     eps: float
     delta: float
     seed: int
     aps_without_candidates: list
     record: RunRecord = field(default_factory=RunRecord)
-    problem: CIMProblem | None = field(default=None, repr=False)
-    seed_ids: np.ndarray | None = field(default=None, repr=False)
+    problem: CIMProblem | None = field(default=None, repr=False, metadata={"to_dict": False})
+    seed_ids: np.ndarray | None = field(default=None, repr=False, metadata={"to_dict": False})
 
     @property
     def num_seeds(self) -> int:
@@ -91,23 +93,19 @@ class CIMResult:
     def times(self) -> dict:
         return dict(self.record.phases)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (labels as plain values)."""
-        return {
-            "solver": self.solver, "model": self.model, "k": self.k, "eps": self.eps,
-            "delta": self.delta, "seed": self.seed,
-            "aps": len(self.assignment), "num_seeds": self.num_seeds,
-            "spread": self.spread, "spread_lower": self.spread_lower,
-            "opt_upper": self.opt_upper, "ratio": self.ratio, "rr_sets": self.rr_sets,
-            "aps_without_candidates": list(self.aps_without_candidates),
-            "assignment": [{"ap": ap, "seeds": list(s)} for ap, s in self.assignment.items()],
-            "record": self.record.to_dict(),
-        }
+        out = super().to_dict()
+        out.update({"aps": len(self.assignment), "num_seeds": self.num_seeds,
+                    "assignment": [{"ap": ap, "seeds": list(s)}
+                                   for ap, s in self.assignment.items()]})
+        return out
 
 
-def prepare(graph: Graph, aps: Iterable[Any], k: int, *, path: str | None = None) -> CIMProblem:
-    """Build a :class:`CIMProblem` from AP labels (input ids) of ``graph``."""
-    ids = graph.indices_of(list(aps), what="AP", path=path)
+def prepare(graph: Graph, aps: Iterable[Any], k: int, *, path: str | None = None,
+            labels: bool = True) -> CIMProblem:
+    """Build a :class:`CIMProblem` from the APs (labels, or ids with ``labels=False``)."""
+    ids = graph.node_ids(list(aps), labels=labels, what="AP", path=path)
     return build_problem(graph, ids, k)
 
 
@@ -115,7 +113,8 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         solver: str = "rr-opim+", model: str = "ic", eps: float = 0.1,
         delta: float | None = None, seed: int = 1, threads: int | None = None,
         max_memory: int | None = None, progress: Callable | None = None,
-        mc_runs: int = 1000, rr_sets: int = 100_000, augment: bool = True) -> CIMResult:
+        mc_runs: int = 1000, rr_sets: int = 100_000, augment: bool = True,
+        labels: bool = True) -> CIMResult:
     """Solve capacity-constrained influence maximization.
 
     Parameters
@@ -137,6 +136,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
     progress : optional ``progress(done, total, label)`` callback.
     mc_runs : live-edge worlds of the Monte-Carlo greedy solvers.
     rr_sets : size of each collection of the ``*-greedy-cov`` solvers.
+    labels : False when ``aps`` are internal ids ``0..n-1`` rather than labels.
     augment : after a greedy solver (not the baselines), fill spare AP
         capacity along augmenting paths: every greedy seed stays, seeds are
         only added, so the spread and the guarantee can only improve.
@@ -170,7 +170,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     record = RunRecord()
     with record.phase("passive_graph"):
-        problem = graph if isinstance(graph, CIMProblem) else prepare(graph, aps, k)
+        problem = graph if isinstance(graph, CIMProblem) else prepare(graph, aps, k, labels=labels)
     if model == "lt":
         problem.passive.check_lt()
     n = problem.passive.n
@@ -251,9 +251,9 @@ def _result(problem: CIMProblem, selection, *, solver, model, eps, delta, seed, 
     record.counters["num_seeds"] = len(seed_labels)
     return CIMResult(
         solver=solver, model=model, k=problem.k, assignment=assignment, pairs=pairs,
-        seeds=seed_labels, spread=float(spread), spread_lower=None if lower is None else
-        float(lower), opt_upper=None if upper is None else float(upper),
-        ratio=None if ratio is None else float(ratio), rr_sets=int(sampled), eps=float(eps),
+        seeds=seed_labels, spread=float(spread), lower_bound=None if lower is None else
+        float(lower), upper_bound=None if upper is None else float(upper),
+        approx_ratio=None if ratio is None else float(ratio), rr_sets=int(sampled), eps=float(eps),
         delta=float(delta), seed=int(seed),
         aps_without_candidates=[ap_labels[i] for i in problem.aps_without_candidates.tolist()],
         record=record, problem=problem, seed_ids=np.asarray(selection.seed_nodes))

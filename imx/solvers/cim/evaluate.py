@@ -73,7 +73,7 @@ def rr_estimate(problem: CIMProblem, seeds: np.ndarray, *, eps: float = 0.01,
         return SpreadEvaluation(0.0, 0.0, 0.0, "rr", 0)
     est = rr_spread(problem.passive, seeds, eps=eps, delta=delta, model=model,
                     seed=_eval_seed(seed), threads=threads, max_rr_sets=max_rr_sets,
-                    progress=progress)
+                    labels=False, progress=progress)
     converged = est.runs < max_rr_sets
     if converged:
         low, high = est.mean / (1.0 + eps), min(float(n), est.mean / (1.0 - eps))
@@ -94,7 +94,7 @@ def mc_estimate(problem: CIMProblem, seeds: np.ndarray, *, runs: int = 10_000,
     if seeds.size == 0:
         return SpreadEvaluation(0.0, 0.0, 0.0, "mc", int(runs), stderr=0.0)
     est = mc_spread(problem.passive, seeds, int(runs), model=model, seed=_eval_seed(seed),
-                    threads=threads, progress=progress)
+                    threads=threads, labels=False, progress=progress)
     return SpreadEvaluation(est.mean, est.ci_low, est.ci_high, "mc", int(runs), True, est.stderr)
 
 

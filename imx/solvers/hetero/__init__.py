@@ -23,32 +23,31 @@ from .baselines import rank_by_degree, rank_by_willingness
 from .evaluate import evaluate_ranking
 from .heteroim import hetero_im
 from .heteroir import hetero_ir
-from .index import HeteroIndex
+from .index import SOLVERS, HeteroIndex
 from .model import HeteroInstance, Ranking, beta_scores, hetero_inf
 from .synthetic import SyntheticHetero, synthetic_hetero
 
 __all__ = ["HeteroIndex", "HeteroInstance", "Ranking", "hetero_ir", "hetero_im", "rerank",
            "hetero_inf", "beta_scores", "rank_by_willingness", "rank_by_degree",
-           "evaluate_ranking", "synthetic_hetero", "SyntheticHetero", "METHODS"]
-
-METHODS = ("heteroim", "heteroir", "willingness", "degree")
+           "evaluate_ranking", "synthetic_hetero", "SyntheticHetero", "SOLVERS"]
 
 
-def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, K: int = 3, *,
-           method: str = "heteroim", willingness: np.ndarray | None = None,
+
+def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
+           solver: str = "heteroim", willingness: np.ndarray | None = None,
            accept: np.ndarray | None = None, c: int = 3, eps: float = 0.1,
-           delta: float | None = None, rr_sets: int | None = None, seed: int = 0,
+           delta: float | None = None, rr_sets: int | None = None, seed: int = 1,
            threads: int | None = None, max_memory: int | None = None, labels: bool = True,
            progress: Callable[[float, float | None, str], None] | None = None) -> Ranking:
-    """Rank at most ``K`` friends of each inviter with ``method``.
+    """Rank at most ``k`` friends of each inviter with ``solver``.
 
     Parameters
     ----------
     graph : the social graph; its arc probabilities are the willingness ``P_uv``
         unless ``willingness`` (one value per arc, out-CSR order) is given.
     inviters : inviter labels (internal ids with ``labels=False``).
-    K : list length per inviter (>= 1).
-    method : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
+    k : list length per inviter (>= 1).
+    solver : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
     accept : acceptance ``U_v`` per node (default 1).
     c : HeteroInf's interaction capacity (``heteroir``).
     eps, delta, rr_sets, seed, threads, max_memory, progress : ``heteroim`` only;
@@ -62,18 +61,18 @@ def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, K: int = 3, *,
     --------
     >>> from imx import Graph
     >>> g = Graph.from_arrays([0, 0, 1], [1, 2, 3], [0.5, 0.5, 1.0])
-    >>> rerank(g, [0], K=1, method="heteroir").as_dict()
+    >>> rerank(g, [0], k=1, solver="heteroir").as_dict()
     {0: [(1, 1.0)]}
     """
-    if method not in METHODS:
-        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if solver not in SOLVERS:
+        raise ParameterError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     instance = HeteroInstance(graph, willingness, accept)
-    if method == "heteroim":
-        return hetero_im(instance, inviters, K, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed,
+    if solver == "heteroim":
+        return hetero_im(instance, inviters, k, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed,
                          threads=threads, max_memory=max_memory, labels=labels,
                          progress=progress)
-    if method == "heteroir":
-        return hetero_ir(instance, inviters, K, c=c, labels=labels)
-    if method == "willingness":
-        return rank_by_willingness(instance, inviters, K, labels=labels)
-    return rank_by_degree(instance, inviters, K, labels=labels)
+    if solver == "heteroir":
+        return hetero_ir(instance, inviters, k, c=c, labels=labels)
+    if solver == "willingness":
+        return rank_by_willingness(instance, inviters, k, labels=labels)
+    return rank_by_degree(instance, inviters, k, labels=labels)

@@ -12,10 +12,10 @@ __all__ = ["rank_by_willingness", "rank_by_degree", "degree_arc_scores"]
 
 
 def rank_by_willingness(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray,
-                        K: int = 3, *, labels: bool = True) -> Ranking:
+                        k: int = 3, *, labels: bool = True) -> Ranking:
     """Rank friends by ``P_uv * U_v`` (the recommender's own order when ``U = 1``);
     ties by ``P_uv``, then the smaller id."""
-    K = check_list_length(K)
+    K = check_list_length(k)
     rec = RunRecord()
     with rec.phase("ranking"):
         ids = instance.inviter_ids(inviters, labels=labels)
@@ -32,9 +32,9 @@ def degree_arc_scores(instance: HeteroInstance) -> np.ndarray:
 
 
 def rank_by_degree(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray,
-                   K: int = 3, *, labels: bool = True) -> Ranking:
+                   k: int = 3, *, labels: bool = True) -> Ranking:
     """Rank friends by their own out-degree; ties by ``P_uv``, then the smaller id."""
-    K = check_list_length(K)
+    K = check_list_length(k)
     rec = RunRecord()
     with rec.phase("ranking"):
         ids = instance.inviter_ids(inviters, labels=labels)

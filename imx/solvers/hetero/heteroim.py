@@ -544,9 +544,9 @@ def _sample(graph, count, seed, start, threads, max_memory):
                           threads=threads, max_memory=max_memory)
 
 
-def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K: int = 3, *,
+def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
               eps: float = 0.1, delta: float | None = None, rr_sets: int | None = None,
-              seed: int = 0, threads: int | None = None, max_memory: int | None = None,
+              seed: int = 1, threads: int | None = None, max_memory: int | None = None,
               labels: bool = True,
               progress: Callable[[float, float | None, str], None] | None = None) -> Ranking:
     """Rerank each inviter's friends with HeteroIM.
@@ -555,7 +555,7 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K:
     ----------
     instance : graph with willingness ``P_uv`` and acceptance ``U_v``.
     inviters : inviter labels (or internal ids with ``labels=False``).
-    K : list length per inviter, enforced while selecting (>= 1).
+    k : list length per inviter, enforced while selecting (>= 1).
     eps : OPIM-style sizing stops once the certified ratio reaches ``1/2 - eps``.
     delta : failure probability of the certificate (default ``1/n``).
     rr_sets : use exactly this many RR sets (no sizing, no certificate).
@@ -566,13 +566,13 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K:
     Returns
     -------
     Ranking
-        ``min(K, friends)`` invitees per inviter; the score of ``(u, v)`` is the
+        ``min(k, friends)`` invitees per inviter; the score of ``(u, v)`` is the
         expected number of users ``u`` newly reaches by inviting ``v`` (``n x``
         the greedy marginal ``/ theta``; 0 for friends added to fill the list).
         ``info`` holds ``rr_sets``, ``spread`` (users reached through all the invitations, estimated on the
-        validation sets), ``spread_lower`` (its lower confidence bound),
-        ``opt_upper`` (upper bound on the best possible), ``ratio``
-        (``spread_lower / opt_upper``, the certified approximation; ``None`` with
+        validation sets), ``lower_bound`` (its lower confidence bound),
+        ``upper_bound`` (upper bound on the best possible), ``approx_ratio``
+        (``lower_bound / upper_bound``, the certified approximation; ``None`` with
         ``rr_sets``) and ``invitees`` (distinct friends placed by the greedy).
 
     Raises
@@ -580,11 +580,11 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K:
     InputError
         An inviter is not in the graph.
     ParameterError
-        ``K < 1``, ``eps`` outside (0, 1/2), ``delta`` outside (0, 1) or ``rr_sets < 1``.
+        ``k < 1``, ``eps`` outside (0, 1/2), ``delta`` outside (0, 1) or ``rr_sets < 1``.
     MemoryBudgetError
         The RR sets would not fit in ``max_memory``.
     """
-    K = check_list_length(K)
+    K = check_list_length(k)
     _check_sizing(instance.n, eps, delta, rr_sets)
     rec = RunRecord()
     with rec.phase("setup"):
@@ -619,8 +619,8 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
     n = instance.n
     if delta is None:
         delta = 1.0 / max(n, 2)
-    info: dict = {"rr_sets": 0, "ratio": None, "spread": 0.0, "spread_lower": 0.0,
-                  "opt_upper": 0.0, "invitees": 0}
+    info: dict = {"rr_sets": 0, "approx_ratio": None, "spread": 0.0, "lower_bound": 0.0,
+                  "upper_bound": 0.0, "invitees": 0}
     if problem.max_pairs == 0:
         empty = np.zeros(0, np.int64)
         return SelectionResult(empty, np.zeros(0), empty, 0.0, 0.0), 0, info, None
@@ -649,8 +649,8 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
             lower = opim_lower(float(cov2), d_round) * n / r2.count
             upper = opim_upper(float(sel.upper), d_round) * n / r1.count
             ratio = lower / upper if upper > 0 else 1.0
-            info.update(rr_sets=r1.count, ratio=ratio, spread=n * cov2 / r2.count,
-                        spread_lower=lower, opt_upper=upper)
+            info.update(rr_sets=r1.count, approx_ratio=ratio, spread=n * cov2 / r2.count,
+                        lower_bound=lower, upper_bound=upper)
             return Certificate(lower, upper, ratio, ratio >= target)
 
         # R1 and R2 share the seed's family, R2 far past any R1 index

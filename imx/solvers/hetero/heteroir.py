@@ -17,7 +17,7 @@ from .model import HeteroInstance, Ranking, beta_scores, check_list_length, rank
 __all__ = ["hetero_ir"]
 
 
-def hetero_ir(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K: int = 3, *,
+def hetero_ir(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
               c: int = 3, labels: bool = True) -> Ranking:
     """Rank the out-neighbours of each inviter by HeteroIR's ``beta_uv``.
 
@@ -25,30 +25,30 @@ def hetero_ir(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, K:
     ----------
     instance : graph with willingness and acceptance.
     inviters : inviter labels (or internal ids with ``labels=False``).
-    K : list length per inviter (>= 1).
+    k : list length per inviter (>= 1).
     c : interaction capacity of HeteroInf (default 3).
 
     Returns
     -------
     Ranking
-        At most ``K`` invitees per inviter; scores are ``beta_uv``.
+        At most ``k`` invitees per inviter; scores are ``beta_uv``.
 
     Raises
     ------
     InputError
         An inviter is not in the graph.
     ParameterError
-        ``K < 1`` or ``c < 1``.
+        ``k < 1`` or ``c < 1``.
 
     Examples
     --------
     >>> from imx import Graph
     >>> g = Graph.from_arrays([0, 0, 1], [1, 2, 3], [0.5, 0.5, 1.0])
-    >>> r = hetero_ir(HeteroInstance(g), [0], K=2)
+    >>> r = hetero_ir(HeteroInstance(g), [0], k=2)
     >>> r.as_dict()[0]
     [(1, 1.0), (2, 0.5)]
     """
-    K = check_list_length(K)
+    K = check_list_length(k)
     rec = RunRecord()
     with rec.phase("scoring"):
         ids = instance.inviter_ids(inviters, labels=labels)

@@ -10,8 +10,8 @@ Scores per arc ``(u, v)``:
 ``heteroim``     HeteroIM with ``u`` as the only inviter and no list limit: the
                  greedy places ``u``'s friends one by one, each scoring the
                  users it newly reaches given the friends placed before it
-                 (``n x`` marginal RR coverage ``/ theta``); so ``rerank(u, K=k)`` equals
-                 ``hetero_im(instance, [u], K=k)`` on the same RR sets, and a
+                 (``n x`` marginal RR coverage ``/ theta``); so ``rerank(u, k=k)`` equals
+                 ``hetero_im(instance, [u], k=k)`` on the same RR sets, and a
                  friend whose reach the better friends already cover ranks lower.
                  Interactions between different inviters (a friend given to
                  several of them) are the batch solver's business
@@ -47,9 +47,10 @@ from ...record import RunRecord
 from .baselines import degree_arc_scores
 from .model import HeteroInstance, beta_scores, check_list_length
 
-__all__ = ["HeteroIndex", "INDEX_METHODS"]
+__all__ = ["HeteroIndex", "SOLVERS"]
 
-INDEX_METHODS = ("heteroim", "heteroir", "willingness", "degree")
+#: Solver names accepted by :func:`imx.solvers.hetero.rerank` and :meth:`HeteroIndex.build`.
+SOLVERS = ("heteroim", "heteroir", "willingness", "degree")
 _FORMAT = "imx-hetero-index"
 _VERSION = 1
 _MEMBERS = ("offsets", "targets", "scores", "labels", "meta")
@@ -79,7 +80,7 @@ def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, se
     if rr_sets is not None:
         with rec.phase("sampling"):
             r1 = _sample(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
-        theta, info = r1.count, {"rr_sets": r1.count, "ratio": None}
+        theta, info = r1.count, {"rr_sets": r1.count, "approx_ratio": None}
     else:
         everyone = np.flatnonzero(g.out_degree > 0).astype(np.int32)
         sized = _Problem(instance, everyone, K)
@@ -110,8 +111,8 @@ class HeteroIndex:
     --------
     >>> from imx import Graph
     >>> g = Graph.from_arrays([0, 0, 1], [1, 2, 3], [0.5, 0.5, 1.0])
-    >>> idx = HeteroIndex.build(g, method="heteroir")
-    >>> idx.rerank(0, K=2)
+    >>> idx = HeteroIndex.build(g, solver="heteroir")
+    >>> idx.rerank(0, k=2)
     [(1, 1.0), (2, 0.5)]
     """
 
@@ -142,10 +143,10 @@ class HeteroIndex:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def build(cls, graph: Graph, *, method: str = "heteroim",
+    def build(cls, graph: Graph, *, solver: str = "heteroim",
               willingness: np.ndarray | None = None, accept: np.ndarray | None = None,
-              c: int = 3, K: int = 3, eps: float = 0.1, delta: float | None = None,
-              rr_sets: int | None = None, seed: int = 0, threads: int | None = None,
+              c: int = 3, k: int = 3, eps: float = 0.1, delta: float | None = None,
+              rr_sets: int | None = None, seed: int = 1, threads: int | None = None,
               max_memory: int | None = None,
               progress: Callable[[float, float | None, str], None] | None = None,
               record: RunRecord | None = None) -> "HeteroIndex":
@@ -155,19 +156,20 @@ class HeteroIndex:
         ----------
         graph : the social graph; its arc probabilities are the willingness
             unless ``willingness`` is given.
-        method : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
+        solver : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
         willingness, accept : ``P_uv`` per arc (out-CSR order), ``U_v`` per node.
         c : HeteroInf's interaction capacity (``heteroir``).
-        K, eps, delta : ``heteroim`` sizes its RR sets as HeteroIM would for lists
-            of length ``K`` for every user, to ratio ``1/2 - eps`` w.p. ``1 - delta``.
+        k, eps, delta : ``heteroim`` sizes its RR sets as HeteroIM would for lists
+            of length ``k`` for every user, to ratio ``1/2 - eps`` w.p. ``1 - delta``.
         rr_sets : ``heteroim`` uses exactly this many RR sets instead.
         seed, threads, max_memory : passed to the RR-set engine.
         record : a RunRecord to fill with phase times and counters.
         """
-        if method not in INDEX_METHODS:
-            raise ParameterError(f"method must be one of {', '.join(INDEX_METHODS)}, "
-                                 f"got {method!r}")
-        K = check_list_length(K)
+        if solver not in SOLVERS:
+            raise ParameterError(f"solver must be one of {', '.join(SOLVERS)}, "
+                                 f"got {solver!r}")
+        K = check_list_length(k)
+        method = solver
         rec = record if record is not None else RunRecord()
         instance = HeteroInstance(graph, willingness, accept)
         info: dict = {}
@@ -193,7 +195,7 @@ class HeteroIndex:
         meta = {"format": _FORMAT, "version": _VERSION, "imx": __version__, "method": method,
                 "n": graph.n, "m": graph.m, "c": int(c), "K": K, "seed": int(seed),
                 "source": graph.source,
-                **{k: v for k, v in info.items() if k in ("rr_sets", "ratio")}}
+                **{key: v for key, v in info.items() if key in ("rr_sets", "approx_ratio")}}
         rec.counters.update(arcs=graph.m, nodes=graph.n, **{k: v for k, v in info.items()
                                                              if v is not None})
         return cls(np.ascontiguousarray(graph.out_offsets, dtype=np.int64), targets, scores,
@@ -236,11 +238,11 @@ class HeteroIndex:
 
     # ---------------------------------------------------------------- queries
     @property
-    def method(self) -> str:
+    def solver(self) -> str:
         return str(self.meta.get("method"))
 
     def __repr__(self) -> str:
-        return f"<HeteroIndex method={self.method} n={self.n} arcs={self.targets.shape[0]}>"
+        return f"<HeteroIndex solver={self.solver} n={self.n} arcs={self.targets.shape[0]}>"
 
     def node_id(self, label: Any) -> int:
         """Internal id of a user label; InputError if it is not in the index."""
@@ -269,43 +271,43 @@ class HeteroIndex:
                 return arr.astype(np.int32)
         return np.fromiter((self.node_id(x) for x in labels), dtype=np.int32)
 
-    def rerank_ids(self, u: int, K: int = 3, candidates: np.ndarray | None = None
+    def rerank_ids(self, u: int, k: int = 3, candidates: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Ranked (friend ids, scores) of user id ``u``; ``candidates`` restricts to ids."""
         lo = int(self.offsets[u])
         hi = int(self.offsets[u + 1])
         if candidates is None:
-            hi = min(hi, lo + K)
+            hi = min(hi, lo + k)
             return self.targets[lo:hi], self.scores[lo:hi]
-        keep = np.flatnonzero(np.isin(self.targets[lo:hi], candidates))[:K] + lo
+        keep = np.flatnonzero(np.isin(self.targets[lo:hi], candidates))[:k] + lo
         return self.targets[keep], self.scores[keep]
 
-    def rerank(self, inviter: Any, candidates: Iterable[Any] | None = None, K: int = 3
+    def rerank(self, inviter: Any, candidates: Iterable[Any] | None = None, k: int = 3
                ) -> list[tuple[Any, float]]:
-        """The ``K`` best friends of ``inviter`` as ``[(label, score), ...]``, best first.
+        """The ``k`` best friends of ``inviter`` as ``[(label, score), ...]``, best first.
 
         ``candidates`` (labels) restricts the answer to those friends; labels
         that are not friends of ``inviter`` are ignored.  A user without friends
         gets ``[]``.  Raises InputError for an unknown inviter or candidate and
-        ParameterError for ``K < 1``.
+        ParameterError for ``k < 1``.
         """
-        K = check_list_length(K)
+        k = check_list_length(k)
         u = self.node_id(inviter)
         cand = None if candidates is None else self.node_ids(candidates)
-        ids, scores = self.rerank_ids(u, K, cand)
+        ids, scores = self.rerank_ids(u, k, cand)
         return list(zip(self.labels[ids].tolist(), scores.tolist()))
 
-    def rerank_many(self, inviters: Sequence[Any], K: int = 3,
+    def rerank_many(self, inviters: Sequence[Any], k: int = 3,
                     candidates: Sequence[Iterable[Any] | None] | None = None
                     ) -> list[list[tuple[Any, float]]]:
         """:meth:`rerank` for each inviter (``candidates``: one list or None per inviter)."""
-        K = check_list_length(K)
+        k = check_list_length(k)
         if candidates is not None and len(candidates) != len(inviters):
             raise ParameterError("candidates needs one entry (a list or None) per inviter")
         out = []
         for i, inviter in enumerate(inviters):
             cand = None if candidates is None else candidates[i]
-            out.append(self.rerank(inviter, cand, K))
+            out.append(self.rerank(inviter, cand, k))
         return out
 
 

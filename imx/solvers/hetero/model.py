@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
-from ...record import RunRecord
+from ...record import Result, RunRecord
 
 __all__ = ["HeteroInstance", "Ranking", "hetero_inf", "beta_scores", "check_list_length",
            "rank_arcs"]
@@ -112,24 +112,55 @@ def _check_unit(values: np.ndarray, what: str) -> None:
         raise ParameterError(f"{what} value {values[i]!r} (entry {i}) is not in [0, 1]")
 
 
-@dataclass
-class Ranking:
+@dataclass(frozen=True, eq=False, repr=False)
+class Ranking(Result):
     """Ranked invitee lists, one per inviter.
 
     ``invitees[offsets[i]:offsets[i+1]]`` are the invitees of ``inviters[i]`` in
     rank order (rank 1 first) and ``scores`` the matching scores (higher is
-    better).  Ids are internal node ids of ``graph``; :meth:`rows` gives labels.
+    better).  Ids are internal node ids of ``graph``; :meth:`rows` and
+    :meth:`as_dict` give labels.  ``info`` holds what the solver measured
+    (HeteroIM: ``rr_sets``, ``spread``, ``lower_bound``, ``upper_bound``,
+    ``approx_ratio``, ``invitees``); the bounds are also attributes.
     """
 
-    graph: Graph
-    method: str
-    K: int
-    inviters: np.ndarray
-    offsets: np.ndarray
-    invitees: np.ndarray
-    scores: np.ndarray
+    graph: Graph = field(repr=False, metadata={"to_dict": False})
+    solver: str
+    k: int
+    inviters: np.ndarray = field(repr=False, metadata={"to_dict": False})
+    offsets: np.ndarray = field(repr=False, metadata={"to_dict": False})
+    invitees: np.ndarray = field(repr=False, metadata={"to_dict": False})
+    scores: np.ndarray = field(repr=False, metadata={"to_dict": False})
     record: RunRecord = field(default_factory=RunRecord)
     info: dict = field(default_factory=dict)
+
+    @property
+    def spread(self) -> float | None:
+        return self.info.get("spread")
+
+    @property
+    def lower_bound(self) -> float | None:
+        return self.info.get("lower_bound")
+
+    @property
+    def upper_bound(self) -> float | None:
+        return self.info.get("upper_bound")
+
+    @property
+    def approx_ratio(self) -> float | None:
+        return self.info.get("approx_ratio")
+
+    def __repr__(self) -> str:
+        return (f"Ranking(solver={self.solver!r}, k={self.k}, inviters={len(self)}, "
+                f"rows={int(self.offsets[-1]) if len(self.offsets) else 0}, "
+                f"approx_ratio={self.approx_ratio!r})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary, plus ``rankings``: ``[{"inviter", "invitees": [[label, score], ...]}]``."""
+        out = super().to_dict()
+        out["rankings"] = [{"inviter": u, "invitees": [[v, s] for v, s in lst]}
+                           for u, lst in self.as_dict().items()]
+        return out
 
     def __len__(self) -> int:
         return int(self.inviters.shape[0])
