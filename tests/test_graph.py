@@ -238,7 +238,7 @@ def test_scipy_round_trip():
     assert mat.shape == (40, 40) and mat.nnz == g.m
     dense = mat.toarray()
     for (u, v), p in arc_dict(g).items():
-        assert dense[u, v] == np.float32(p)
+        assert np.float32(dense[u, v]) == np.float32(p)
     assert_same_graph(Graph.from_scipy(mat), g)
 
 

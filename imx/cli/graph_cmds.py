@@ -40,14 +40,24 @@ def info(graph, undirected, probs, keep_self_loops, as_json):
 @click.command()
 @graph_options
 @click.argument("output", type=OutputPath())
+@click.option("--format", "fmt", type=click.Choice(["edgelist", "mtx", "imxg"]), default=None,
+              help="What to write: a text edge list 'u v p' (a .gz/.bz2/.xz suffix "
+                   "compresses it), Matrix Market (read by scipy.io.mmread, MATLAB, "
+                   "Julia...), or imx's binary .imxg (memory-mapped on load).  Default: from "
+                   "OUTPUT's suffix (.imxg, .mtx[.gz]; anything else an edge list).")
 @json_option
-def convert(graph, undirected, probs, keep_self_loops, output, as_json):
-    """Convert GRAPH to the .imxg binary form in OUTPUT (memory-mapped on load)."""
+def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json):
+    """Convert GRAPH (any format imx reads) to OUTPUT: an edge list, Matrix Market or .imxg."""
     from ..graph.binary import save_graph
+    from ..io.edgelist import write_edgelist
+    from ..io.formats import output_format, write_matrix_market
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops)
-    save_graph(g, output)
-    emit({"output": output, "nodes": g.n, "arcs": g.m, "probabilities": g.scheme}, as_json)
+    fmt = output_format(output, fmt)
+    write = {"imxg": save_graph, "mtx": write_matrix_market, "edgelist": write_edgelist}[fmt]
+    write(g, output)
+    emit({"output": output, "format": fmt, "nodes": g.n, "arcs": g.m,
+          "probabilities": g.scheme}, as_json)
 
 
 def _save_generated(g, output, as_json):

@@ -103,7 +103,7 @@ def threads_option(func: Callable) -> Callable:
                         help="Worker threads (default: all cores).")(func)
 
 
-def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, seed: int = 0):
+def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, seed: int = 1):
     """Load GRAPH with the shared graph options."""
     from ..io import load_graph
 

@@ -15,6 +15,14 @@ _MERGE_RULES = ("ic", "lt", "max", "first")
 _LT_TOLERANCE = 1e-6
 
 
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     if a.flags.writeable:
         a.setflags(write=False)
@@ -347,8 +355,25 @@ class Graph:
                       seed: int = 1, keep_self_loops: bool = False) -> "Graph":
         """Build from a NetworkX graph; node objects become the labels.
 
-        Arc probabilities come from the edge attribute ``weight`` when every edge
-        has it (scheme ``given``), else from ``probs`` (default ``wc``).
+        Arc probabilities come from the edge attribute ``weight`` (scheme
+        ``given``) when the edges have it, else from ``probs`` (default ``wc``).
+        An explicit ``probs`` other than ``given`` ignores the attribute.
+
+        Raises
+        ------
+        ParameterError
+            Some edges have ``weight`` and others do not (naming one without), or
+            a weight is not a probability in [0, 1] (weights such as counts or
+            strengths: pass ``probs="wc"`` or another scheme to ignore them, or
+            scale them into [0, 1] first).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.DiGraph([("a", "b", {"p": 0.4}), ("b", "c", {"p": 0.1})])
+        >>> g = Graph.from_networkx(G)
+        >>> g.to_networkx().edges(data=True)["a", "b"]
+        {'p': 0.4}
         """
         nodes = list(G.nodes())
         index = {u: i for i, u in enumerate(nodes)}
@@ -356,8 +381,9 @@ class Graph:
         src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
         dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
         prob = None
-        if weight is not None and edges and all(weight in d for _, _, d in edges):
-            prob = np.array([float(d[weight]) for _, _, d in edges])
+        wants_given = probs is None or parse_scheme(probs).name == "given"
+        if weight is not None and wants_given and edges:
+            prob = cls._networkx_weights(edges, weight)
         try:
             labels = np.array(nodes)
             if labels.ndim != 1 or labels.dtype.kind not in "iuU":
@@ -369,20 +395,49 @@ class Graph:
                                probs=probs, seed=seed, keep_self_loops=keep_self_loops,
                                labels=labels)
 
+    @staticmethod
+    def _networkx_weights(edges: list, weight: str) -> np.ndarray | None:
+        """Edge attribute ``weight`` of every edge as probabilities, None if no edge has it."""
+        missing = [(u, v) for u, v, d in edges if weight not in d]
+        if len(missing) == len(edges):
+            return None
+        if missing:
+            u, v = missing[0]
+            raise ParameterError(
+                f"edge ({u!r}, {v!r}) has no {weight!r} attribute although "
+                f"{len(edges) - len(missing):,} of {len(edges):,} edges have one; give every edge "
+                f"a probability, or pass probs='wc' (or another scheme) to ignore {weight!r}")
+        try:
+            prob = np.array([float(d[weight]) for _, _, d in edges])
+        except (TypeError, ValueError):
+            u, v, d = next((u, v, d) for u, v, d in edges if not _is_number(d[weight]))
+            raise ParameterError(f"edge ({u!r}, {v!r}): {weight!r} is {d[weight]!r}, not a "
+                                 "number") from None
+        bad = ~((prob >= 0) & (prob <= 1))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            u, v, _ = edges[i]
+            raise ParameterError(
+                f"edge ({u!r}, {v!r}): {weight!r} is {prob[i]:g}, not a probability in [0, 1] "
+                f"(weights up to {np.nanmax(prob):g}); pass probs='wc' (or 'uniform:P', "
+                f"'trivalency', ...) to ignore {weight!r}, or scale the weights into [0, 1] "
+                "first, e.g. by the largest one")
+        return prob
+
     # -------------------------------------------------------------- conversion
     def arcs(self) -> tuple[np.ndarray, np.ndarray]:
         """(tails, heads) of every arc in out-CSR order."""
         tails = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.out_offsets))
         return tails, np.asarray(self.out_targets)
 
-    def to_scipy(self):
-        """The n x n CSR matrix whose entry (u, v) is p(u, v)."""
+    def to_scipy(self) -> Any:
+        """The n x n ``scipy.sparse.csr_array`` whose entry (u, v) is p(u, v) (float64)."""
         import scipy.sparse as sp
 
-        return sp.csr_matrix((np.asarray(self.out_probs), np.asarray(self.out_targets),
-                              np.asarray(self.out_offsets)), shape=(self.n, self.n))
+        return sp.csr_array((self.clean_probs(), np.asarray(self.out_targets),
+                             np.asarray(self.out_offsets)), shape=(self.n, self.n))
 
-    def to_networkx(self):
+    def to_networkx(self) -> Any:
         """A ``networkx.DiGraph`` with node labels and the probability in attribute ``p``."""
         import networkx as nx
 
@@ -391,10 +446,18 @@ class Graph:
         G.add_nodes_from(labels)
         tails, heads = self.arcs()
         G.add_weighted_edges_from(
-            ((labels[u], labels[v], float(p)) for u, v, p in zip(tails.tolist(), heads.tolist(),
-                                                                  self.out_probs.tolist())),
+            ((labels[u], labels[v], p) for u, v, p in zip(tails.tolist(), heads.tolist(),
+                                                          self.clean_probs().tolist())),
             weight="p")
         return G
+
+    def clean_probs(self) -> np.ndarray:
+        """Arc probabilities as float64 (out-CSR order) without float32 noise: each is the
+        float64 nearest the shortest decimal that reads back to the stored float32
+        (0.4, not 0.4000000059604645)."""
+        values, codes = np.unique(np.asarray(self.out_probs), return_inverse=True)
+        clean = np.array([float(text) for text in values.astype(str).tolist()], dtype=np.float64)
+        return clean[codes.reshape(-1)]
 
     def with_probabilities(self, scheme: str | Scheme, seed: int = 1) -> "Graph":
         """The same structure with probabilities from ``scheme`` (``given`` keeps them)."""
