@@ -75,8 +75,10 @@ def _dim_names(ctx, param, value):
 def bcm():
     """Bounded-confidence value dynamics (arXiv 2109.08021): simulate, fit, generate, evaluate.
 
-    Value files are CSV with a header `node,dim1,...,dimd` and scores in [0, 1];
-    ego-network files are described in `imx.dynamics.egonets`.
+    Value files (`values` writes one, `simulate` reads and writes them) are CSV
+    with a header `node,dim1,...,dimd` and scores in [0, 1].  Ego-network files
+    (`generate` writes them, `fit` and `evaluate` read them) are described in
+    `imx.dynamics.egonets`.
     """
 
 
@@ -93,7 +95,9 @@ def bcm():
 @click.option("--mu", default=None, callback=_floats,
               help="Convergence rate in [0, 1]; one value or one per dimension "
                    "[default: 0.5 for dw/ego, 1 for hk].")
-@click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option("--steps", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Steps to run (dw: one step is m pair meetings; hk/ego: one synchronous "
+                   "update of every node).")
 @seed_option
 @click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
               help="Per dimension, or RMS over the value vector.")
@@ -120,6 +124,7 @@ def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsi
     from ..dynamics import read_values, simulate as run_simulation, write_trajectory, write_values
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    _refuse_ego_file(values_path)
     table = read_values(values_path)
     stubborn = _read_stubborn(stubborn_path, g) if stubborn_path else None
     with Progress(enabled=not as_json, label=f"bcm {model}") as progress:
@@ -144,6 +149,20 @@ def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsi
     emit(data, as_json, _human_simulate)
 
 
+def _refuse_ego_file(path: str) -> None:
+    """An ego-network file (what `bcm generate` writes) handed to --values gets a pointer to
+    the right file, rather than its `ego` column being read as a node."""
+    from ..io.text import open_text
+
+    with open_text(path) as fh:
+        first = fh.readline().lstrip("\ufeff").strip().lower()
+    if first.startswith("ego,"):
+        raise InputError("this is an ego-network file (as `imx bcm generate` writes, for "
+                         "`bcm fit` and `bcm evaluate`); --values needs one row per node of the "
+                         "graph: make one with `imx bcm values GRAPH --out values.csv`",
+                         path=path)
+
+
 def _human_simulate(d: dict) -> str:
     lines = [f"{d['model']} on {d['nodes']:,} nodes, {d['steps']} steps"
              + (" (converged)" if d["converged"] else "")
@@ -157,6 +176,31 @@ def _human_simulate(d: dict) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------- values
+@bcm.command()
+@graph_options
+@click.option("--out", required=True, type=OutputPath(),
+              help="The value file to write: CSV `node,dim1,...` with a header.")
+@click.option("--dims", default=None, callback=_dim_names,
+              help="Comma-separated dimension names [default: the five Schwartz values].")
+@seed_option
+@json_option
+@_one_line_errors
+def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
+    """Initial values for every node of GRAPH, uniform in [0, 1], for `bcm simulate --values`."""
+    import numpy as np
+
+    from ..dynamics import SCHWARTZ_VALUES, write_values
+
+    g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
+    names = dims or SCHWARTZ_VALUES
+    state = np.random.Generator(np.random.PCG64(seed)).random((g.n, len(names)))
+    write_values(out, g.label_list(range(g.n)), names, state)
+    emit({"out": out, "nodes": g.n, "dims": list(names)}, as_json,
+         lambda d: f"values of {d['nodes']:,} nodes in {len(d['dims'])} dimensions written to "
+                   f"{d['out']}")
+
+
 # ------------------------------------------------------------------- generate
 @bcm.command()
 @graph_options
@@ -166,16 +210,23 @@ def _human_simulate(d: dict) -> str:
               help="Number of ego networks.")
 @click.option("--size", type=click.IntRange(min=2), default=200, show_default=True,
               help="Largest ego network (ego included).")
-@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True)
-@click.option("--epsilon", default="0.3", callback=_floats, show_default=True)
-@click.option("--mu", default="0.4", callback=_floats, show_default=True)
-@click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True)
+@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True,
+              help="Planted dynamics: dw, hk or ego (see `imx bcm simulate --help`).")
+@click.option("--epsilon", default="0.3", callback=_floats, show_default=True,
+              help="Planted confidence bound; one value or one per dimension.")
+@click.option("--mu", default="0.4", callback=_floats, show_default=True,
+              help="Planted convergence rate; one value or one per dimension.")
+@click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Planted steps from t0 to t1.")
+@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+              help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Give ties random strengths and use them.")
 @click.option("--noise", type=click.FloatRange(min=0), default=0.01, show_default=True,
               help="sd of the Gaussian noise on the planted t1 values.")
-@click.option("--clusters", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--spread", type=click.FloatRange(min=0), default=0.07, show_default=True)
+@click.option("--clusters", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Value clusters among each ego's friends (homophily).")
+@click.option("--spread", type=click.FloatRange(min=0), default=0.07, show_default=True,
+              help="sd of the friends' values around their cluster centre.")
 @click.option("--dims", default=None, callback=_dim_names,
               help="Comma-separated dimension names [default: the five Schwartz values].")
 @click.option("--min-friends", type=click.IntRange(min=1), default=None,
@@ -214,21 +265,29 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
 @bcm.command()
 @click.option("--egos", "egos_path", required=True, type=click.Path(exists=True),
               help="An ego file or a directory of ego files.")
-@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True)
+@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True,
+              help="Dynamics to fit: dw, hk or ego (see `imx bcm simulate --help`).")
 @click.option("--method", type=click.Choice(("pso", "de")), default="pso", show_default=True,
               help="Particle swarm, or scipy's differential evolution.")
-@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True)
+@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+              help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Weight friends by tie strength.")
 @click.option("--per-dimension", is_flag=True, help="One epsilon and mu per dimension.")
 @click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
               help="Steps of the model (unless --fit-steps).")
 @click.option("--fit-steps", is_flag=True, help="Also fit the number of steps (1..--max-steps).")
-@click.option("--max-steps", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--particles", type=click.IntRange(min=1), default=24, show_default=True)
-@click.option("--iterations", type=click.IntRange(min=0), default=60, show_default=True)
-@click.option("--inertia", type=float, default=0.7298, show_default=True)
-@click.option("--cognitive", type=float, default=1.49618, show_default=True)
-@click.option("--social", type=float, default=1.49618, show_default=True)
+@click.option("--max-steps", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Largest number of steps tried with --fit-steps.")
+@click.option("--particles", type=click.IntRange(min=1), default=24, show_default=True,
+              help="PSO swarm size (DE: population size).")
+@click.option("--iterations", type=click.IntRange(min=0), default=60, show_default=True,
+              help="PSO iterations (DE: generations).")
+@click.option("--inertia", type=float, default=0.7298, show_default=True,
+              help="PSO inertia weight of a particle's velocity.")
+@click.option("--cognitive", type=float, default=1.49618, show_default=True,
+              help="PSO pull towards the particle's own best position.")
+@click.option("--social", type=float, default=1.49618, show_default=True,
+              help="PSO pull towards the swarm's best position.")
 @click.option("--patience", type=click.IntRange(min=1), default=None,
               help="Stop after this many iterations without improvement.")
 @click.option("--out", type=OutputPath(),
@@ -320,18 +379,23 @@ def _read_params(path: str) -> dict:
               help="An ego file or a directory of ego files.")
 @click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False),
               help="Parameters written by `imx bcm fit --out` (overridden by explicit flags).")
-@click.option("--epsilon", default=None, callback=_floats)
-@click.option("--mu", default=None, callback=_floats)
-@click.option("--steps", type=click.IntRange(min=0), default=None, help="[default: 1]")
-@click.option("--model", type=click.Choice(MODELS), default=None, help="[default: ego]")
+@click.option("--epsilon", default=None, callback=_floats,
+              help="Confidence bound; one value or one per dimension.")
+@click.option("--mu", default=None, callback=_floats,
+              help="Convergence rate; one value or one per dimension.")
+@click.option("--steps", type=click.IntRange(min=0), default=None,
+              help="Steps from t0 to t1 [default: 1].")
+@click.option("--model", type=click.Choice(MODELS), default=None,
+              help="Dynamics: dw, hk or ego [default: ego].")
 @click.option("--distance", type=click.Choice(DISTANCES), default=None,
-              help="[default: dimension]")
+              help="Per dimension, or RMS over the value vector [default: dimension].")
 @click.option("--weighted/--unweighted", default=None,
               help="Weight friends by tie strength [default: as in --params, else no].")
 @click.option("--second-stage", type=click.Choice(("none", "ridge", "svr", "auto")),
               default="none", show_default=True,
               help="Cross-validated regressor on [BCM, ego t0, friends' mean].")
-@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Cross-validation folds of the second stage.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Ridge penalty.")
 @seed_option

@@ -73,10 +73,12 @@ def _human(d: dict) -> str:
 @_ap_options
 @click.option("-k", "k", type=click.IntRange(min=1), required=True,
               help="Capacity: seeds each AP may choose.")
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="rr-opim+", show_default=True)
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="rr-opim+", show_default=True,
+              help="rr-opim+ certifies 1/2 - eps; see `imx.solvers.cim` for the others.")
 @click.option("--eps", type=click.FloatRange(0.0, 0.5, min_open=True, max_open=True), default=0.1,
               show_default=True, help="Certified ratio target 1/2 - EPS.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Diffusion model.")
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Live-edge worlds of the Monte-Carlo greedy solvers.")
 @click.option("--rr-sets", type=click.IntRange(min=1), default=100_000, show_default=True,
@@ -139,7 +141,8 @@ def _human_eval(d: dict) -> str:
               help="Estimate by N Monte-Carlo simulations instead of RR sets.")
 @click.option("--eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=0.01, show_default=True, help="Relative error of the RR estimate.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Diffusion model.")
 @seed_option
 @threads_option
 @json_option

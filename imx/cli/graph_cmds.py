@@ -72,7 +72,8 @@ def _save_generated(g, output, as_json):
 
 
 _gen_common = [
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True),
+    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                 help="Random seed; the same seed gives the same graph."),
     click.option("-o", "--out", "output", required=True, type=OutputPath(),
                  help="Output file: .imxg for the binary form, anything else for a text edge list."),
     json_option,
@@ -94,9 +95,10 @@ def generate():
 
 
 @generate.command("er")
-@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
-@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True)
-@click.option("--undirected", is_flag=True)
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True, help="Number of nodes.")
+@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True,
+              help="Number of arcs (edges with --undirected).")
+@click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
 def gen_er(nodes, arcs, undirected, seed, output, as_json):
     """Erdos-Renyi G(n, m) with m distinct arcs (edges with --undirected)."""
@@ -106,7 +108,7 @@ def gen_er(nodes, arcs, undirected, seed, output, as_json):
 
 
 @generate.command("ba")
-@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True, help="Number of nodes.")
 @click.option("-k", "--links", type=click.IntRange(min=1), default=3, show_default=True,
               help="Edges each new node attaches with.")
 @_common
@@ -118,11 +120,12 @@ def gen_ba(nodes, links, seed, output, as_json):
 
 
 @generate.command("chung-lu")
-@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True)
-@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True)
+@click.option("-n", "--nodes", type=click.IntRange(min=2), required=True, help="Number of nodes.")
+@click.option("-m", "--arcs", type=click.IntRange(min=1), required=True,
+              help="Number of arcs (edges with --undirected).")
 @click.option("--exponent", type=click.FloatRange(min=1.0, min_open=True), default=2.5,
               show_default=True, help="Node weights are pareto(EXPONENT) + 1.")
-@click.option("--undirected", is_flag=True)
+@click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
 def gen_chung_lu(nodes, arcs, exponent, undirected, seed, output, as_json):
     """Chung-Lu graph with heavy-tailed expected degrees (LiveJournal-like at 1M/10M)."""

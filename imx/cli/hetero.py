@@ -37,7 +37,9 @@ def _human_run(d: dict) -> str:
               help="Acceptance file 'v U_v' (absent nodes: 1).")
 @click.option("-K", "K", type=click.IntRange(min=1), default=3, show_default=True,
               help="List length per inviter.")
-@click.option("--method", type=click.Choice(_METHODS), default="heteroim", show_default=True)
+@click.option("--method", type=click.Choice(_METHODS), default="heteroim", show_default=True,
+              help="heteroim (RR-set greedy over all inviters), heteroir (one-hop score), or "
+                   "the baselines willingness and degree.")
 @click.option("-c", "--top-c", "c", type=click.IntRange(min=1), default=3, show_default=True,
               help="HeteroInf's interaction capacity (heteroir).")
 @click.option("--eps", type=click.FloatRange(0.0, 0.5, min_open=True, max_open=True),
@@ -108,7 +110,8 @@ def _human_eval(d: dict) -> str:
               help="Observed accepted invitations, 'inviter invitee' a line.")
 @click.option("--inviters", "inviters_file", type=_FILE, default=None,
               help="Inviters to evaluate (default: those of each RANKED file).")
-@click.option("--max-k", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--max-k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Report the metrics @1..@MAX_K.")
 @json_option
 def hetero_eval(ranked, observed_file, inviters_file, max_k, as_json):
     """Recall@K, NDCG@K and NSpread@K (K = 1..MAX_K) of RANKED files.
@@ -146,7 +149,8 @@ def _fraction_or_count(ctx, param, value):
 @click.option("--inviters", "inviters", type=click.FloatRange(min=0, min_open=True),
               default=0.25, show_default=True, callback=_fraction_or_count,
               help="Inviters: a fraction (< 1) of eligible users, or a count.")
-@click.option("--min-friends", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--min-friends", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Inviters are drawn among users with at least this many friends.")
 @click.option("--mean-prob", type=click.FloatRange(0.0, 2 / 3, min_open=True, max_open=True),
               default=None, help="Mean P*U over arcs (default 0.5 / mean out-degree).")
 @click.option("--noise", type=click.FloatRange(min=0.0), default=0.5, show_default=True,

@@ -88,7 +88,9 @@ def _human_im(d: dict) -> str:
               help="OPIM-C stops at a certified ratio >= 1 - 1/e - EPS (IMM: its error).")
 @click.option("--delta", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=None, help="Failure probability (default 1/n).")
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="opim-c", show_default=True)
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="opim-c", show_default=True,
+              help="opim-c certifies its ratio, imm guarantees it a priori; degree, pagerank, "
+                   "random and celf (Monte-Carlo greedy, small graphs) are baselines.")
 @click.option("--time-budget", type=click.FloatRange(0.0, min_open=True), default=None,
               metavar="S", help="OPIM-C online mode: stop after about S seconds.")
 @click.option("--max-rr-sets", type=click.IntRange(min=2), default=None, metavar="N",
@@ -146,7 +148,8 @@ def _human_spread(d: dict) -> str:
 @click.option("--rr-eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=None, metavar="EPS",
               help="Use the RR estimator with relative error EPS instead of simulations.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Diffusion model.")
 @seed_option
 @threads_option
 @json_option

@@ -110,8 +110,14 @@ class LazyGroup(click.Group):
             raise converted from None
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, self.lazy_commands[name][1]) for name in sorted(self.lazy_commands)
-                if importlib.util.find_spec(self.lazy_commands[name][0].split(":")[0]) is not None]
+        # lazy commands from their listed help (no import); eager ones (added with
+        # @group.command) from their own short help
+        help_of = {name: help_text for name, (target, help_text) in self.lazy_commands.items()
+                   if importlib.util.find_spec(target.split(":")[0]) is not None}
+        for name, command in self.commands.items():
+            if not command.hidden:
+                help_of[name] = command.get_short_help_str(limit=formatter.width)
+        rows = sorted(help_of.items())
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
