@@ -125,11 +125,18 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    """A pipe table; a header ending in a space is right-aligned.
+
+    Written here rather than with tabulate: the cell formatting (``_fmt``) is
+    the part that matters and stays either way; what tabulate would replace is
+    these lines.
+    """
     align = ["---" if i == 0 or not headers[i].endswith(" ") else "---:"
              for i in range(len(headers))]
     out = ["| " + " | ".join(h.strip() for h in headers) + " |", "|" + "|".join(align) + "|"]
     for row in rows:
-        out.append("| " + " | ".join(_fmt(c) for c in row) + " |")
+        # a | inside a cell (a suite's description, a peer's error) would split the row
+        out.append("| " + " | ".join(_fmt(c).replace("|", "\\|") for c in row) + " |")
     return out
 
 

@@ -18,6 +18,13 @@ an interrupted or failed run never leaves a corrupt cache entry: at most a
 
 The cache folder is ``$IMX_DATA`` if set, else the user cache directory
 (``$XDG_CACHE_HOME/imx`` or ``~/.cache/imx`` on Linux).
+
+Why not pooch, the usual library for this: pooch 1.9 streams every attempt into
+a fresh temporary file that it deletes on failure, so a download cut at 50%
+starts again from byte 0 (measured on the loopback server of
+tests/test_datasets.py: pooch re-requested without a Range, this module asked
+for ``bytes=4194304-`` of 8 MiB); the SNAP files run to hundreds of MiB.  A pooch
+downloader cannot resume either, since each call is handed a new temporary name.
 """
 from __future__ import annotations
 
