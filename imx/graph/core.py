@@ -91,7 +91,7 @@ class Graph:
         self.scheme = str(scheme)
         self.source = source
         self.edges_read = int(edges_read) if edges_read is not None else int(out_targets.shape[0])
-        self._label_index = None
+        self._label_index: dict | None = None
 
     # ------------------------------------------------------------------ basics
     @property
@@ -129,9 +129,11 @@ class Graph:
 
     # ------------------------------------------------------------------ labels
     def _index(self) -> dict:
-        if self._label_index is None:
-            self._label_index = {self._plain(lab): i for i, lab in enumerate(self.labels.tolist())}
-        return self._label_index
+        index = self._label_index
+        if index is None:
+            index = {self._plain(lab): i for i, lab in enumerate(self.labels.tolist())}
+            self._label_index = index
+        return index
 
     @staticmethod
     def _plain(label: Any) -> Any:
@@ -221,8 +223,7 @@ class Graph:
         """
         if merge not in _MERGE_RULES:
             raise ParameterError(f"merge must be one of {_MERGE_RULES}, got {merge!r}")
-        src = np.asarray(src)
-        dst = np.asarray(dst)
+        src, dst = np.asarray(src), np.asarray(dst)
         if src.shape != dst.shape or src.ndim != 1:
             raise ParameterError("src and dst must be 1-d arrays of the same length")
         if src.size and (src.dtype.kind not in "iu" or dst.dtype.kind not in "iu"):
@@ -256,7 +257,7 @@ class Graph:
         if not directed:
             src, dst = np.concatenate((src, dst)), np.concatenate((dst, src))
             p = None if p is None else np.concatenate((p, p))
-        keys = src * np.int64(max(n, 1)) + dst
+        keys = np.asarray(src, dtype=np.int64) * np.int64(max(n, 1)) + dst
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         p = None if p is None else p[order]

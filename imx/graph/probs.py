@@ -38,7 +38,7 @@ class Scheme:
         return f"{self.name}:{self.param:g}"
 
 
-def parse_scheme(text: str) -> Scheme:
+def parse_scheme(text: str | Scheme) -> Scheme:
     """Parse a scheme string such as ``"uniform:0.01"``; raise ParameterError if invalid."""
     if isinstance(text, Scheme):
         return text

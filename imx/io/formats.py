@@ -23,7 +23,7 @@ import contextlib
 import gzip
 import lzma
 import os
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
@@ -42,7 +42,7 @@ NETWORKX_EDGELIST = "networkx-edgelist"
 WRITE_FORMATS = ("edgelist", "mtx", "imxg")
 
 _SNIFF_BYTES = 1 << 16
-_OPENERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
+_OPENERS: dict[str, Callable[..., Any]] = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
 
 # (how the first text of the file starts, what it is, how to read it)
 _FOREIGN = (

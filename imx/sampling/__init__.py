@@ -7,6 +7,9 @@ RRCollection                 flat int32 nodes + int64 offsets, inverted index, c
 exact_spread(graph, seeds, model)      live-edge enumeration for tiny graphs (m <= 20)
 mc_spread(graph, seeds, runs, ...)     forward Monte-Carlo simulation -> SpreadEstimate
 rr_spread(graph, seeds, *, eps, ...)   RR estimator with a stopping rule -> SpreadEstimate
+
+The spread functions take seeds as node labels, or internal ids with ``labels=False``
+(docs/api.md); ``seed`` defaults to 1 as everywhere in imx.
 """
 from __future__ import annotations
 

@@ -169,8 +169,13 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     record = RunRecord()
-    with record.phase("passive_graph"):
-        problem = graph if isinstance(graph, CIMProblem) else prepare(graph, aps, k, labels=labels)
+    if isinstance(graph, CIMProblem):
+        problem = graph
+    elif aps is None or k is None:
+        raise ParameterError("cim needs aps and k (or a prepared CIMProblem)")
+    else:
+        with record.phase("passive_graph"):
+            problem = prepare(graph, aps, k, labels=labels)
     if model == "lt":
         problem.passive.check_lt()
     n = problem.passive.n

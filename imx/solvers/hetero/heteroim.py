@@ -619,8 +619,8 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
     n = instance.n
     if delta is None:
         delta = 1.0 / max(n, 2)
-    info: dict = {"rr_sets": 0, "approx_ratio": None, "spread": 0.0, "lower_bound": 0.0,
-                  "upper_bound": 0.0, "invitees": 0}
+    info: dict = {"rr_sets": 0, "approx_ratio": None, "spread": 0.0, "lower_bound": None,
+                  "upper_bound": None, "invitees": 0}
     if problem.max_pairs == 0:
         empty = np.zeros(0, np.int64)
         return SelectionResult(empty, np.zeros(0), empty, 0.0, 0.0), 0, info, None
