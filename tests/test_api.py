@@ -60,7 +60,8 @@ def _results(named):
             imx.maximize_influence(named, 2, solver="degree"),
             imx.cim(named, aps=["a"], k=1),
             imx.rerank(named, ["a"], k=2, solver="heteroim"),
-            imx.dynamics.simulate(named, values, model="dw", epsilon=0.3, mu=0.5, steps=2)]
+            imx.dynamics.simulate(named, values, model="dw", epsilon=0.3, mu=0.5, steps=2),
+            imx.mc_spread(named, ["a"], runs=100), imx.rr_spread(named, ["a"], eps=0.2)]
 
 
 def test_results_are_frozen_with_short_reprs_dicts_and_records(named):
@@ -77,7 +78,7 @@ def test_results_are_frozen_with_short_reprs_dicts_and_records(named):
 
 
 def test_the_bounds_have_one_name(named):
-    im, _, plan, ranking, _ = _results(named)
+    im, _, plan, ranking = _results(named)[:4]
     for res in (im, plan, ranking):
         for name in ("spread", "lower_bound", "upper_bound", "approx_ratio"):
             assert hasattr(res, name), (type(res).__name__, name)

@@ -7,7 +7,7 @@ the thread count.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
@@ -15,6 +15,7 @@ from numba import njit
 
 from .._rng import next_double, stream_start
 from ..errors import ParameterError
+from ..record import Result, RunRecord
 from ._pool import parallel_for, resolve_threads
 from .plan import model_code
 
@@ -26,12 +27,13 @@ __all__ = ["SpreadEstimate", "mc_spread", "simulate_block"]
 _Z95 = 1.959963984540054
 
 
-@dataclass(frozen=True)
-class SpreadEstimate:
+@dataclass(frozen=True, repr=False)
+class SpreadEstimate(Result):
     """An estimate of expected spread with its 95% confidence interval.
 
     ``runs`` is the number of simulations (Monte Carlo) or of RR sets (RR
-    estimator); ``method`` says which.
+    estimator); ``method`` says which.  Estimates compare equal when their
+    numbers do (the record's timings aside).
     """
 
     mean: float
@@ -40,9 +42,7 @@ class SpreadEstimate:
     ci_high: float
     runs: int
     method: str = "mc"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    record: RunRecord = field(default_factory=RunRecord, compare=False)
 
 
 @njit(cache=True, nogil=True)
@@ -165,13 +165,17 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
         simulate_block(code, n, out_offsets, out_targets, out_probs, ids, int(seed), b * block,
                        min(runs, (b + 1) * block), *scratch[worker], result)
 
-    for done in range(0, nblocks, chunk):
-        todo = min(chunk, nblocks - done)
-        parallel_for(todo, lambda worker, b, done=done: body(worker, done + b), workers)
-        if progress is not None:
-            progress(min(runs, (done + todo) * block), runs, "simulations")
+    record = RunRecord()
+    with record.phase("simulation"):
+        for done in range(0, nblocks, chunk):
+            todo = min(chunk, nblocks - done)
+            parallel_for(todo, lambda worker, b, done=done: body(worker, done + b), workers)
+            if progress is not None:
+                progress(min(runs, (done + todo) * block), runs, "simulations")
     parts = [result]
     values = np.concatenate(parts).astype(np.float64)
     mean = float(values.mean())
     stderr = float(values.std(ddof=1) / math.sqrt(runs)) if runs > 1 else 0.0
-    return SpreadEstimate(mean, stderr, mean - _Z95 * stderr, mean + _Z95 * stderr, runs, "mc")
+    record.counters["runs"] = runs
+    return SpreadEstimate(mean, stderr, mean - _Z95 * stderr, mean + _Z95 * stderr, runs, "mc",
+                          record)

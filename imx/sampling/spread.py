@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from ..errors import ParameterError
+from ..record import RunRecord
 from ._pool import parallel_for, resolve_threads
 from .montecarlo import SpreadEstimate
 from .plan import MODELS, get_plan, model_code
@@ -103,30 +104,33 @@ def rr_spread(graph: Graph, seeds: Iterable[Any], *, eps: float = 0.01, delta: f
     batch = 1 << 14
     workers = resolve_threads(threads)
     visited = np.zeros((workers, n), dtype=np.uint8)  # left all zero by the kernel
-    while drawn < cap:
-        batch = int(min(batch, cap - drawn))
-        block = max(256, min(65536, batch // (8 * workers)))
-        flags = np.zeros(batch, dtype=np.uint8)
+    record = RunRecord()
+    with record.phase("sampling"):
+        while drawn < cap:
+            batch = int(min(batch, cap - drawn))
+            block = max(256, min(65536, batch // (8 * workers)))
+            flags = np.zeros(batch, dtype=np.uint8)
 
-        def body(worker: int, b: int, start=drawn, flags=flags, batch=batch, block=block):
-            hit_block(code, n, *arrays, int(seed), start, b * block,
-                      min(batch, (b + 1) * block), stop_at, visited[worker], flags)
+            def body(worker: int, b: int, start=drawn, flags=flags, batch=batch, block=block):
+                hit_block(code, n, *arrays, int(seed), start, b * block,
+                          min(batch, (b + 1) * block), stop_at, visited[worker], flags)
 
-        parallel_for((batch + block - 1) // block, body, workers)
-        new_hits = int(flags.sum(dtype=np.int64))
-        if hits + new_hits >= threshold:
-            position = int(np.searchsorted(np.cumsum(flags, dtype=np.int64), threshold - hits))
-            drawn += position + 1
-            hits = threshold
-            break
-        hits += new_hits
-        drawn += batch
-        if progress is not None:
-            progress(hits, threshold, "RR hits")
-        rate = max(hits, 1) / drawn
-        batch = int(min(1 << 24, max(1 << 14, 1.1 * (threshold - hits) / rate)))
+            parallel_for((batch + block - 1) // block, body, workers)
+            new_hits = int(flags.sum(dtype=np.int64))
+            if hits + new_hits >= threshold:
+                position = int(np.searchsorted(np.cumsum(flags, dtype=np.int64), threshold - hits))
+                drawn += position + 1
+                hits = threshold
+                break
+            hits += new_hits
+            drawn += batch
+            if progress is not None:
+                progress(hits, threshold, "RR hits")
+            rate = max(hits, 1) / drawn
+            batch = int(min(1 << 24, max(1 << 14, 1.1 * (threshold - hits) / rate)))
     p = hits / drawn
     mean = n * p
     stderr = n * math.sqrt(max(p * (1.0 - p), 0.0) / drawn)
+    record.counters.update(rr_sets=drawn, hits=hits)
     return SpreadEstimate(mean, stderr, max(0.0, mean - _Z95 * stderr),
-                          min(float(n), mean + _Z95 * stderr), drawn, "rr")
+                          min(float(n), mean + _Z95 * stderr), drawn, "rr", record)
