@@ -54,6 +54,15 @@ def test_results_feed_back_in_as_labels(named):
     assert imx.exact_spread(named, plan.seeds) == pytest.approx(1.75)
 
 
+def _ego_networks():
+    from imx.graph.generate import barabasi_albert
+
+    return imx.dynamics.generate_egos(barabasi_albert(200, 4, seed=1), count=5, size=12)
+
+
+EGOS = _ego_networks()
+
+
 def _results(named):
     values = np.full((named.n, 2), 0.5)
     return [imx.maximize_influence(named, 2, seed=1),
@@ -61,7 +70,8 @@ def _results(named):
             imx.cim(named, aps=["a"], k=1),
             imx.rerank(named, ["a"], k=2, solver="heteroim"),
             imx.dynamics.simulate(named, values, model="dw", epsilon=0.3, mu=0.5, steps=2),
-            imx.mc_spread(named, ["a"], runs=100), imx.rr_spread(named, ["a"], eps=0.2)]
+            imx.mc_spread(named, ["a"], runs=100), imx.rr_spread(named, ["a"], eps=0.2),
+            imx.dynamics.evaluate(EGOS, epsilon=0.3, mu=0.4)]
 
 
 def test_results_are_frozen_with_short_reprs_dicts_and_records(named):

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ParameterError
-from ..record import Result
+from ..record import Result, RunRecord
 from .ego import predict
 from .egonets import EgoNetworks
 
@@ -57,6 +57,7 @@ class Evaluation(Result):
     egos : number of ego networks; dims : dimension names.
     second_stage : regressor, folds, alpha (or None).
     prediction : ``E x d`` BCM prediction.
+    record : execution record (time per phase).
     """
 
     metrics: dict
@@ -66,6 +67,7 @@ class Evaluation(Result):
     second_stage: dict | None = None
     prediction: np.ndarray | None = field(default=None, repr=False,
                                           metadata={"to_dict": False})
+    record: RunRecord = field(default_factory=RunRecord)
 
     @property
     def best(self) -> str:
@@ -170,8 +172,10 @@ def evaluate(egos: EgoNetworks, epsilon: float | Sequence[float] | None = None,
         raise ParameterError(f"second_stage must be ridge, svr or auto; got {second_stage!r}")
     if second_stage == "svr" and not have_sklearn():
         raise ParameterError("second_stage 'svr' needs scikit-learn (pip install scikit-learn)")
-    pred = predict(egos, epsilon, mu, steps=steps, model=model, distance=distance,
-                   weighted=weighted, seed=seed, clip=clip, threads=threads)
+    record = RunRecord()
+    with record.phase("prediction"):
+        pred = predict(egos, epsilon, mu, steps=steps, model=model, distance=distance,
+                       weighted=weighted, seed=seed, clip=clip, threads=threads)
     dims = tuple(egos.dims)
     friends = egos.friends_mean(weighted)
     metrics = {"bcm": error_metrics(pred, egos.t1, dims),
@@ -182,7 +186,8 @@ def evaluate(egos: EgoNetworks, epsilon: float | Sequence[float] | None = None,
         kind = "svr" if second_stage == "svr" or (second_stage == "auto" and have_sklearn()) \
             else "ridge"
         features = np.hstack([pred, egos.ego_t0, friends])
-        cv = _second_stage(features, egos.t1, kind, folds, alpha, seed, svr_kernel)
+        with record.phase("second_stage"):
+            cv = _second_stage(features, egos.t1, kind, folds, alpha, seed, svr_kernel)
         metrics["second_stage"] = error_metrics(cv, egos.t1, dims)
         stage = {"regressor": kind if kind == "ridge" else f"svr-{svr_kernel}", "folds": folds,
                  "alpha": alpha if kind == "ridge" else None,
@@ -190,5 +195,6 @@ def evaluate(egos: EgoNetworks, epsilon: float | Sequence[float] | None = None,
     used = {"epsilon": np.asarray(epsilon, dtype=np.float64).tolist(),
             "mu": np.asarray(mu, dtype=np.float64).tolist(), "steps": int(steps),
             "model": model, "distance": distance, "weighted": bool(weighted), "seed": int(seed)}
+    record.counters["egos"] = len(egos)
     return Evaluation(metrics=metrics, params=used, egos=len(egos), dims=dims, second_stage=stage,
-                      prediction=pred)
+                      prediction=pred, record=record)
