@@ -130,7 +130,8 @@ def cli():
     """imx: influence maximization on social graphs.
 
     GRAPH arguments are edge-list files (SNAP text, `u v`, `u v p`, CSV, a first
-    line `n m`, gzip/bz2/xz) or .imxg binary graphs made by `imx convert`.
+    line `n m`, gzip/bz2/xz), NetworkX edge lists (`u v {'p': 0.3}`), Matrix
+    Market .mtx files, or .imxg binary graphs made by `imx convert`.
     """
 
 
