@@ -44,7 +44,7 @@ def digest(*arrays) -> str:
 
 def im_case(graph, model, k, eps, seed, max_rr_sets=None):
     r = opim_c(graph, k, model=model, eps=eps, seed=seed, threads=1, max_rr_sets=max_rr_sets)
-    c = r.record["counters"]
+    c = r.record.counters
     return [list(map(int, r.seeds)), r.spread, r.lower_bound, r.upper_bound, r.approx_ratio,
             r.rr_sets, c["r1_sets"], c["r2_sets"], c["rounds"], c["stop"]]
 
@@ -52,7 +52,7 @@ def im_case(graph, model, k, eps, seed, max_rr_sets=None):
 def imm_case(graph, model, k, eps, seed):
     # IMM is no doubling solver, but it shares the bounds and the memory guard
     r = imm(graph, k, model=model, eps=eps, seed=seed, threads=1)
-    c = r.record["counters"]
+    c = r.record.counters
     return [list(map(int, r.seeds)), r.spread, r.upper_bound, r.rr_sets, c["theta"],
             c["estimate_sets"]]
 
@@ -60,8 +60,8 @@ def imm_case(graph, model, k, eps, seed):
 def cim_case(graph, aps, k, solver, eps, seed, rr_sets=None):
     extra = {} if rr_sets is None else {"rr_sets": rr_sets}
     r = cim(graph, aps, k, solver=solver, eps=eps, seed=seed, threads=1, **extra)
-    return [[[str(a), str(v)] for a, v in r.pairs], r.spread, r.spread_lower, r.opt_upper,
-            r.ratio, r.rr_sets, r.record.counters.get("iterations")]
+    return [[[str(a), str(v)] for a, v in r.pairs], r.spread, r.lower_bound, r.upper_bound,
+            r.approx_ratio, r.rr_sets, r.record.counters.get("iterations")]
 
 
 def instance(graph, accept_seed):
@@ -71,10 +71,10 @@ def instance(graph, accept_seed):
 
 
 def hetero_case(graph, inviters, K, eps, seed, accept_seed):
-    r = hetero_im(instance(graph, accept_seed), inviters, K=K, eps=eps, seed=seed, threads=1,
+    r = hetero_im(instance(graph, accept_seed), inviters, k=K, eps=eps, seed=seed, threads=1,
                   labels=False)
-    info = {key: r.info[key] for key in ("rr_sets", "ratio", "spread", "spread_lower",
-                                         "opt_upper", "invitees")}
+    info = {key: r.info[key] for key in ("rr_sets", "approx_ratio", "spread", "lower_bound",
+                                         "upper_bound", "invitees")}
     return [list(map(int, r.invitees[:12])),
             digest(np.asarray(r.invitees, np.int64), np.asarray(r.scores, np.float64)),
             info, r.record.counters.get("rounds")]
@@ -82,8 +82,8 @@ def hetero_case(graph, inviters, K, eps, seed, accept_seed):
 
 def index_case(graph, K, eps, seed, accept_seed):
     inst = instance(graph, accept_seed)
-    idx = HeteroIndex.build(graph, method="heteroim", willingness=inst.willingness,
-                            accept=inst.accept, K=K, eps=eps, seed=seed, threads=1)
+    idx = HeteroIndex.build(graph, solver="heteroim", willingness=inst.willingness,
+                            accept=inst.accept, k=K, eps=eps, seed=seed, threads=1)
     return [digest(np.asarray(idx.targets, np.int64), np.asarray(idx.scores, np.float64)),
             idx.meta.get("rr_sets")]
 
@@ -305,19 +305,19 @@ GOLDEN = {'imm/karate-ic': [[33, 0, 32], 19.776543878656554, 24.04453821716983, 
  'hetero/karate': [[12, 21, 2, 7, 4, 5, 2, 33, 0, 3, 33, 32],
                    'f1d9a429af28c65b',
                    {'rr_sets': 344,
-                    'ratio': 0.3703319771004484,
+                    'approx_ratio': 0.3703319771004484,
                     'spread': 11.113164754890121,
-                    'spread_lower': 7.691855264016156,
-                    'opt_upper': 20.77016228585042,
+                    'lower_bound': 7.691855264016156,
+                    'upper_bound': 20.77016228585042,
                     'invitees': 16},
                    4],
  'hetero/er': [[90, 75, 199, 58, 141, 104, 7, 27, 40, 94, 129, 116],
                '46c336a9a44f4cb4',
                {'rr_sets': 416,
-                'ratio': 0.2781623606805496,
+                'approx_ratio': 0.2781623606805496,
                 'spread': 36.22331124655044,
-                'spread_lower': 21.458636028811092,
-                'opt_upper': 77.14428356270267,
+                'lower_bound': 21.458636028811092,
+                'upper_bound': 77.14428356270267,
                 'invitees': 60},
                3],
  'hetero-index/karate': ['8e05b241b5f071dc', 84]}
