@@ -141,14 +141,14 @@ def test_memory_guard_refuses_heteroim_before_sampling(graph, monkeypatch):
     inst = HeteroInstance(graph, willingness=rng.uniform(0, 0.4, graph.m),
                           accept=rng.uniform(0.3, 1, graph.n))
     with pytest.raises(MemoryBudgetError) as excinfo:
-        hetero_im(inst, list(range(0, 300, 3)), K=3, eps=0.1, max_memory=BUDGET, labels=False)
+        hetero_im(inst, list(range(0, 300, 3)), k=3, eps=0.1, max_memory=BUDGET, labels=False)
     _refused(excinfo, spy)
 
 
 def test_a_budget_that_fits_changes_nothing(graph):
     free = opim_c(graph, 5, eps=0.1, seed=2, threads=1)
     fits = opim_c(graph, 5, eps=0.1, seed=2, threads=1,
-                  max_memory=4 * free.record["counters"]["collection_bytes"])
+                  max_memory=4 * free.record.counters["collection_bytes"])
     assert np.array_equal(free.seeds, fits.seeds) and free.lower_bound == fits.lower_bound
 
 
