@@ -21,16 +21,23 @@ from .graph import Graph, save_graph  # noqa: E402
 from .io import load_graph  # noqa: E402
 from .record import RunRecord  # noqa: E402
 
-if _typing.TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers
-    from . import dynamics
-    from .sampling import (RRCollection, SpreadEstimate, exact_spread, mc_spread, rr_spread,
-                           sample_rr_sets)
-    from .solvers.api import maximize_influence
-    from .solvers.cim import CIMResult, cim
-    from .solvers.hetero import HeteroIndex, Ranking, rerank
-    from .solvers.imm_solver import imm
-    from .solvers.opim import opim_c
-    from .solvers.result import IMResult
+if _typing.TYPE_CHECKING:  # what the lazy names below resolve to (``X as X``: re-exported)
+    from . import dynamics as dynamics
+    from .sampling import RRCollection as RRCollection
+    from .sampling import SpreadEstimate as SpreadEstimate
+    from .sampling import exact_spread as exact_spread
+    from .sampling import mc_spread as mc_spread
+    from .sampling import rr_spread as rr_spread
+    from .sampling import sample_rr_sets as sample_rr_sets
+    from .solvers.api import maximize_influence as maximize_influence
+    from .solvers.cim import CIMResult as CIMResult
+    from .solvers.cim import cim as cim
+    from .solvers.hetero import HeteroIndex as HeteroIndex
+    from .solvers.hetero import Ranking as Ranking
+    from .solvers.hetero import rerank as rerank
+    from .solvers.imm_solver import imm as imm
+    from .solvers.opim import opim_c as opim_c
+    from .solvers.result import IMResult as IMResult
 
 # name -> "module:attribute" (an empty attribute means the module itself).
 _LAZY = {
