@@ -5,6 +5,7 @@ numba.  Every deliberate imx error becomes one line on stderr and exit code 2.
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import sys
@@ -53,13 +54,29 @@ class ImxCommandError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"imx: error: {self.format_message()}", err=True, file=file)
+        click.echo(f"imx: error: {one_line_message(self)}", err=True, file=file)
+
+
+def one_line_message(exc: click.ClickException) -> str:
+    """The message of ``exc`` on one line; a usage error ends with its command's --help hint."""
+    text = " ".join(exc.format_message().split())
+    if not isinstance(exc, click.UsageError):
+        return text
+    if text[:1].isupper() and text[1:2].islower():
+        # click's "Invalid value ..." then reads like imx's own lower-case lines
+        text = text[0].lower() + text[1:]
+    ctx = exc.ctx
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        text += f" (see '{ctx.command_path} --help')"
+    return text
 
 
 def _as_click_error(exc: BaseException) -> click.ClickException | None:
     if isinstance(exc, ImxError):
         return ImxCommandError(str(exc))
     if isinstance(exc, OSError):
+        if exc.errno == errno.EPIPE:
+            return None  # stdout closed by the reader (`| head`): click leaves quietly
         # a file that cannot be read or written (missing, a folder, no permission, disk full)
         where = f"{exc.filename}: " if exc.filename else ""
         return ImxCommandError(f"{where}{exc.strerror or exc}")
@@ -109,6 +126,35 @@ class LazyGroup(click.Group):
                 raise
             raise converted from None
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """As click's, but every error is one ``imx: error:`` line (also under CliRunner).
+
+        click prints usage errors as a three-line ``Usage: / Try / Error:`` block;
+        parsing in non-standalone mode and reporting here gives every command and
+        subcommand, nested groups included, the same one-line form.
+        """
+        prog_name = "imx"  # also under CliRunner, which would name the program after the function
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # a bare `imx` or `imx bcm`: the help is the answer
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"imx: error: {one_line_message(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except (ImxError, OSError, EOFError) as exc:
+            converted = _as_click_error(exc)
+            if converted is None:
+                raise
+            click.echo(f"imx: error: {one_line_message(converted)}", err=True)
+            sys.exit(converted.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("imx: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def format_commands(self, ctx, formatter):
         # lazy commands from their listed help (no import); eager ones (added with
         # @group.command) from their own short help
@@ -136,23 +182,8 @@ def cli():
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map imx errors to one line and exit code 2."""
-    try:
-        rv = cli.main(args=argv, prog_name="imx", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("imx: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (ImxError, OSError) as exc:
-        converted = _as_click_error(exc)
-        converted.show()
-        sys.exit(converted.exit_code)
-    except KeyboardInterrupt:
-        click.echo("imx: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    """Run the CLI: one ``imx: error:`` line and exit code 2 for any bad input or usage."""
+    cli.main(args=argv, prog_name="imx")
 
 
 if __name__ == "__main__":  # pragma: no cover
