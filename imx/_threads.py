@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from .errors import ParameterError
+from . import _validate
 
 __all__ = ["numba_threads"]
 
@@ -19,12 +19,11 @@ def numba_threads(threads: int | None) -> Iterator[None]:
     if threads is None:
         yield
         return
-    if threads < 1:
-        raise ParameterError(f"threads must be at least 1, got {threads}")
+    threads = _validate.threads(threads)
     import numba
 
     old = numba.get_num_threads()
-    numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
         yield
     finally:

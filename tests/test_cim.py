@@ -234,8 +234,11 @@ def test_cli_cim_and_cim_eval(tmp_path, small_files):
     ev = json.loads(r.output)
     assert ev["violations"] == [] and ev["num_seeds"] == data["num_seeds"]
     assert ev["low"] <= data["spread"] * 1.1 and data["spread"] <= ev["high"] * 1.1
-    r = _run(["cim-eval", gpath, "--aps", aps, "--ap-line", "2", "--assignment", out, "-k", "1",
-              "--mc", "500"])
+    over_capacity = ["cim-eval", gpath, "--aps", aps, "--ap-line", "2", "--assignment", out,
+                     "-k", "1", "--mc", "500"]
+    r = _run(over_capacity)
+    assert r.exit_code == 1 and "more than k = 1" in r.output and "spread" not in r.output
+    r = _run(over_capacity + ["--allow-infeasible"])
     assert r.exit_code == 0 and "feasible    no" in r.output and "mc, 500" in r.output
     r = _run(["cim", gpath, "--ap-sample", "0.05", "-k", "2", "--solver", "degree"])
     assert r.exit_code == 0 and "APs         20" in r.output and "assignment" in r.output

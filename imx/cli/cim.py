@@ -130,6 +130,12 @@ def _human_eval(d: dict) -> str:
     return "\n".join(lines)
 
 
+class _Infeasible(click.ClickException):
+    """An assignment that is no CIM answer: a result, not a usage error, hence exit code 1."""
+
+    exit_code = 1
+
+
 @click.command("cim-eval")
 @graph_options
 @_ap_options
@@ -143,15 +149,23 @@ def _human_eval(d: dict) -> str:
               default=0.01, show_default=True, help="Relative error of the RR estimate.")
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
               help="Diffusion model.")
+@click.option("--allow-infeasible", is_flag=True,
+              help="Estimate the spread even when the assignment breaks the constraints "
+                   "(otherwise such an assignment is an error, exit code 1).")
 @seed_option
 @threads_option
 @json_option
 def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
-             assignment_path, k, mc_runs, eps, model, seed, threads, as_json):
-    """Estimate the spread, on the passive graph, of an assignment file."""
+             assignment_path, k, mc_runs, eps, model, allow_infeasible, seed, threads, as_json):
+    """Estimate the spread, on the passive graph, of an assignment file.
+
+    The assignment must be feasible: every seed a candidate (out-neighbour) of
+    its AP, no seed on two APs, and with -k no AP above K seeds.  Otherwise the
+    violations are listed and the exit code is 1, unless --allow-infeasible.
+    """
     from .._threads import numba_threads
     from ..solvers.cim import build_problem, check_assignment
-    from ..solvers.cim.evaluate import evaluate_seeds
+    from ..solvers.cim.evaluate import describe_violations, evaluate_seeds
     from ..solvers.cim.io import read_assignment
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
@@ -163,6 +177,9 @@ def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sa
     passive_ids = problem.passive_of[seed_ids]
     violations = check_assignment(problem, ap_pos, passive_ids,
                                   capacity=k if k is not None else 1 << 62)
+    if violations and not allow_infeasible:
+        raise _Infeasible(f"{assignment_path}: {describe_violations(violations)}; "
+                          "--allow-infeasible evaluates it anyway")
     with numba_threads(threads), Progress(enabled=not as_json, label="evaluating") as progress:
         estimate = evaluate_seeds(problem, passive_ids, method="mc" if mc_runs else "rr",
                                   eps=eps, runs=mc_runs or 1, model=model, seed=seed,

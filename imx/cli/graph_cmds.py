@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .main import LazyGroup
-from .options import OutputPath, emit, graph_options, json_option, load_cli_graph
+from .options import OutputPath, emit, graph_options, json_option, load_cli_graph, seed_option
 
 
 def _human_info(d: dict) -> str:
@@ -72,8 +72,7 @@ def _save_generated(g, output, as_json):
 
 
 _gen_common = [
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                 help="Random seed; the same seed gives the same graph."),
+    seed_option,
     click.option("-o", "--out", "output", required=True, type=OutputPath(),
                  help="Output file: .imxg for the binary form, anything else for a text edge list."),
     json_option,

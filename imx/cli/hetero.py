@@ -135,7 +135,7 @@ def hetero_eval(ranked, observed_file, inviters_file, max_k, as_json):
 
 
 def _fraction_or_count(ctx, param, value):
-    if value >= 1 and value != int(value):
+    if value >= 1 and not float(value).is_integer():
         raise click.BadParameter(f"{value:g} is neither a fraction below 1 nor a whole count",
                                  ctx=ctx, param=param)
     return value

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
+import tempfile
 from typing import Any, Callable
 
 import click
 
+from .._validate import MAX_SEED
 from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
 
@@ -25,9 +28,12 @@ def parse_size(text: str) -> int:
         number = float(raw[:-1] if unit else raw)
     except ValueError:
         raise ValueError(f"{text!r} is not a size such as 4G, 512M or 1000000") from None
-    if not number > 0:
-        raise ValueError("a memory size must be positive")
-    return int(number * _SIZE_UNITS[unit])
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{text!r}: a memory size must be a positive number")
+    size = number * _SIZE_UNITS[unit]
+    if not 1 <= size < 2**63:
+        raise ValueError(f"{text!r} is not a memory size (1 byte to 8 EiB)")
+    return int(size)
 
 
 def _size_option(ctx, param, value):
@@ -83,8 +89,12 @@ class OutputPath(click.Path):
         folder = os.path.dirname(os.path.abspath(os.fspath(value)))
         if not os.path.isdir(folder):
             self.fail(f"the folder {folder!r} does not exist", param, ctx)
-        if not os.access(folder, os.W_OK):
-            self.fail(f"the folder {folder!r} is not writable", param, ctx)
+        try:  # a real write: os.access says yes to root on read-only mounts such as /proc
+            fd, probe = tempfile.mkstemp(prefix=".imx-write-test.", dir=folder)
+        except OSError as exc:
+            self.fail(f"the folder {folder!r} is not writable ({exc.strerror})", param, ctx)
+        os.close(fd)
+        os.unlink(probe)
         return value
 
 
@@ -94,7 +104,7 @@ def json_option(func: Callable) -> Callable:
 
 
 def seed_option(func: Callable) -> Callable:
-    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+    return click.option("--seed", type=click.IntRange(0, MAX_SEED), default=1, show_default=True,
                         help="Random seed; the same seed gives the same answer.")(func)
 
 

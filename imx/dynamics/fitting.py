@@ -38,6 +38,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import _validate
 from ..errors import ParameterError
 from ..record import Result, RunRecord
 from .ego import predict_many
@@ -401,12 +402,13 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     check_choice(method, ("pso", "de"), "method")
     if len(egos) == 0:
         raise ParameterError("no ego networks to fit")
-    if int(steps) != steps or steps < 0:
-        raise ParameterError("steps must be a non-negative integer")
-    if fit_steps and max_steps < 1:
-        raise ParameterError("max_steps must be at least 1")
-    if not max_epsilon > 0:
-        raise ParameterError("max_epsilon must be positive")
+    steps = _validate.count(steps, "steps")
+    if fit_steps:
+        max_steps = _validate.count(max_steps, "max_steps", minimum=1)
+    max_epsilon = _validate.positive(max_epsilon, "max_epsilon")
+    seed = _validate.seed(seed)
+    particles = _validate.count(particles, "particles", minimum=1)
+    iterations = _validate.count(iterations, "iterations")
     separable = per_dimension and distance == "dimension" and egos.d > 1
     candidates = list(range(1, int(max_steps) + 1)) if fit_steps else [int(steps)]
     opts = dict(method=method, separable=separable, model=model, weighted=weighted,

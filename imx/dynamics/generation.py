@@ -32,6 +32,7 @@ from typing import Sequence
 import numpy as np
 from numba import njit
 
+from .. import _validate
 from ..errors import ParameterError
 from ..graph.core import Graph
 from .ego import predict
@@ -81,11 +82,13 @@ def _friends(graph: Graph, u: int) -> np.ndarray:
     return np.union1d(out, inn).astype(np.int64)
 
 
-def choose_egos(graph: Graph, count: int, min_friends: int, rng: np.random.Generator
-                ) -> np.ndarray:
+def choose_egos(graph: Graph, count: int, min_friends: int, rng: np.random.Generator,
+                *, required: bool = False) -> np.ndarray:
     """``count`` distinct egos (sorted) among nodes with at least ``min_friends`` friends.
 
-    When fewer qualify, the ``count`` nodes with the most friends are taken.
+    When fewer qualify, the ``count`` nodes with the most friends are taken,
+    unless ``required``: then ``min_friends`` is the user's condition and
+    dropping it would be a silently different data set, so it is an error.
     """
     if graph.directed:
         adj = graph.to_scipy()
@@ -93,6 +96,10 @@ def choose_egos(graph: Graph, count: int, min_friends: int, rng: np.random.Gener
     else:
         friends = np.asarray(graph.out_degree)
     candidates = np.flatnonzero(friends >= max(1, min_friends))
+    if candidates.size < count and required:
+        raise ParameterError(f"only {candidates.size} nodes have at least {min_friends} friends "
+                             f"(the most is {int(friends.max(initial=0))}); cannot build {count} "
+                             "ego networks: lower min_friends or count")
     if candidates.size < count:
         with_friends = np.flatnonzero(friends >= 1)
         if with_friends.size < count:
@@ -128,16 +135,21 @@ def generate_egos(graph: Graph, count: int = 275, size: int = 200, *,
     -------
     EgoNetworks, whose ``meta["planted"]`` holds the true parameters.
     """
-    if count < 1 or size < 2:
-        raise ParameterError("count must be >= 1 and size >= 2")
-    if noise < 0 or spread < 0 or clusters < 1:
-        raise ParameterError("noise and spread must be >= 0 and clusters >= 1")
+    count = _validate.count(count, "count", minimum=1)
+    size = _validate.count(size, "size", minimum=2)
+    seed = _validate.seed(seed)
+    if min_friends is not None:
+        min_friends = _validate.count(min_friends, "min_friends", minimum=1)
+    noise = _validate.positive(noise, "noise", allow_zero=True)
+    spread = _validate.positive(spread, "spread", allow_zero=True)
+    clusters = _validate.count(clusters, "clusters", minimum=1)
     dims = tuple(dims)
     d = len(dims)
     if d == 0:
         raise ParameterError("at least one value dimension is needed")
     rng = np.random.Generator(np.random.PCG64(seed))
-    egos = choose_egos(graph, count, size // 2 if min_friends is None else min_friends, rng)
+    egos = choose_egos(graph, count, size // 2 if min_friends is None else min_friends, rng,
+                       required=min_friends is not None)
     member_of = np.full(graph.n, -1, dtype=np.int64)
     sizes, ego_local, labels, srcs, dsts, ws = [], [], [], [], [], []
     t0_parts, seed_rows, seed_cluster, seed_offsets = [], [], [], [0]

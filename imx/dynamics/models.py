@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import numba
 import numpy as np
 
+from .. import _validate
 from .._threads import numba_threads
 from ..errors import ParameterError
 from ..graph.core import Graph
@@ -195,24 +196,22 @@ def simulate(graph: Graph, values: np.ndarray | ValueTable, *, model: str = "dw"
         dims = tuple(values.dims)
         state = align_values(values, graph)
     else:
+        if np.ndim(values) != 2:  # a 1-D array is as likely one node's d values as n nodes' one
+            raise ParameterError(f"values must be an n x d array (one row per node), got shape "
+                                 f"{np.shape(values)}; for one dimension pass "
+                                 "values.reshape(-1, 1)")
         state = check_state(values, graph.n)
         dims = default_dims(state.shape[1])
     n, d = state.shape
-    if int(steps) != steps or steps < 0:
-        raise ParameterError(f"steps must be a non-negative integer, got {steps!r}")
-    steps = int(steps)
-    if seed < 0:
-        raise ParameterError("seed must be non-negative")
+    steps = _validate.count(steps, "steps")
+    seed = _validate.seed(seed)
     eps = epsilon_vector(epsilon, d, distance)
     mu_v = param_vector(DEFAULT_MU[model] if mu is None else mu, d, "mu")
-    if tol is not None and not tol >= 0:
-        raise ParameterError(f"tol must be >= 0, got {tol!r}")
+    if tol is not None:
+        tol = _validate.positive(tol, "tol", allow_zero=True)
     tol_v = float(tol or 0.0)
     mask = _stubborn_mask(stubborn, n)
-    if interactions is None:
-        interactions = n
-    if interactions < 0:
-        raise ParameterError("interactions must be >= 0")
+    interactions = _validate.count(n if interactions is None else interactions, "interactions")
     vector = distance == "vector"
     rec = RunRecord()
     trajectory = None

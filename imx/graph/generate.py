@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .. import _validate
 from ..errors import ParameterError
 from .core import Graph
 from .probs import Scheme
@@ -47,11 +48,17 @@ def _distinct_arcs(n: int, m: int, draw, directed: bool) -> tuple[np.ndarray, np
     return chosen // n, chosen % n
 
 
+def _sizes(n, m, seed, generator: str, m_name: str = "m") -> tuple[int, int, int]:
+    """``n >= 2``, ``m >= 1`` whole numbers and a valid seed; the node ids must fit int32."""
+    return (_validate.count(n, f"{generator} n", minimum=2, maximum=2**31 - 1),
+            _validate.count(m, f"{generator} {m_name}", minimum=1),
+            _validate.seed(seed))
+
+
 def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
                 probs: str | Scheme = "wc") -> Graph:
     """G(n, m): ``m`` distinct arcs (edges if undirected) chosen uniformly at random."""
-    if n < 2 or m < 1:
-        raise ParameterError("erdos_renyi needs n >= 2 and m >= 1")
+    n, m, seed = _sizes(n, m, seed, "erdos_renyi")
     rng = np.random.Generator(np.random.PCG64(seed))
     src, dst = _distinct_arcs(n, m, lambda c: (rng.integers(0, n, c), rng.integers(0, n, c)),
                               directed)
@@ -95,7 +102,8 @@ def _ba_edges(n, k, seed):
 
 def barabasi_albert(n: int, k: int, *, seed: int = 1, probs: str | Scheme = "wc") -> Graph:
     """Preferential attachment: each new node links to ``k`` distinct earlier nodes (undirected)."""
-    if k < 1 or n <= k:
+    n, k, seed = _sizes(n, k, seed, "barabasi_albert", m_name="k")
+    if n <= k:
         raise ParameterError("barabasi_albert needs 1 <= k < n")
     src, dst = _ba_edges(n, k, seed)
     return Graph.from_arrays(src, dst, n=n, directed=False, probs=probs, seed=seed)
@@ -110,9 +118,8 @@ def chung_lu(n: int, m: int, *, exponent: float = 2.5, seed: int = 1, directed: 
     until ``m`` distinct arcs exist.  With exponent 2.5, n = 1e6 and m = 1e7 this
     mimics LiveJournal-like degree distributions.
     """
-    if n < 2 or m < 1:
-        raise ParameterError("chung_lu needs n >= 2 and m >= 1")
-    if exponent <= 1:
+    n, m, seed = _sizes(n, m, seed, "chung_lu")
+    if not _validate.positive(exponent, "exponent") > 1:
         raise ParameterError("chung_lu exponent must be > 1")
     rng = np.random.Generator(np.random.PCG64(seed))
     weights = rng.pareto(exponent, size=n) + 1.0

@@ -19,7 +19,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from ..errors import ParameterError
+from .. import _validate
 
 __all__ = ["resolve_threads", "parallel_for", "default_threads"]
 
@@ -39,13 +39,7 @@ def resolve_threads(threads: int | None) -> int:
     """Validate ``threads`` (None: all cores)."""
     if threads is None:
         return default_threads()
-    try:
-        value = int(threads)
-    except (TypeError, ValueError):
-        raise ParameterError(f"threads must be a positive integer, got {threads!r}") from None
-    if value < 1:
-        raise ParameterError(f"threads must be at least 1, got {threads!r}")
-    return value
+    return _validate.threads(threads)
 
 
 def parallel_for(count: int, body: Callable[[int, int], None], threads: int) -> None:

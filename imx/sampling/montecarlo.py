@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 from numba import njit
 
+from .. import _validate
 from .._rng import next_double, stream_start
-from ..errors import ParameterError
 from ..record import Result, RunRecord
 from ._pool import parallel_for, resolve_threads
 from .plan import model_code
@@ -139,11 +139,8 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
     True
     """
     code = model_code(model)
-    runs = int(runs)
-    if runs < 1:
-        raise ParameterError(f"runs must be at least 1, got {runs}")
-    if int(seed) < 0:
-        raise ParameterError("seed must be non-negative")
+    runs = _validate.count(runs, "runs", minimum=1)
+    seed = _validate.seed(seed)
     if code == 1:
         graph.check_lt()
     ids = _seed_ids(graph, seeds, labels)

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import _validate
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
 from .collection import RRCollection
@@ -118,9 +119,7 @@ def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int 
     if collection.seed is None or collection.model is None:
         raise ParameterError("append_rr_sets needs a collection made by the samplers "
                              "(model and seed known)")
-    count = int(count)
-    if count < 0:
-        raise ParameterError(f"count must be non-negative, got {count}")
+    count = _validate.count(count, "count")
     if count == 0 or graph.n == 0:
         if count and graph.n == 0:
             raise ParameterError("cannot sample RR sets of an empty graph")
@@ -205,10 +204,8 @@ def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 1, start
     (100, True)
     """
     model_code(model)
-    if int(seed) < 0 or int(start) < 0:
-        raise ParameterError("seed and start must be non-negative")
-    collection = RRCollection(graph.n, model=str(model).lower(), seed=int(seed),
-                              start=int(start))
+    collection = RRCollection(graph.n, model=str(model).lower(), seed=_validate.seed(seed),
+                              start=_validate.count(start, "start", maximum=_validate.MAX_SEED))
     append_rr_sets(collection, graph, count, threads=threads, max_memory=max_memory,
                    method=method, progress=progress)
     return collection

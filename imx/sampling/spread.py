@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
+from .. import _validate
 from ..errors import ParameterError
 from ..record import RunRecord
 from ._pool import parallel_for, resolve_threads
@@ -85,12 +86,12 @@ def rr_spread(graph: Graph, seeds: Iterable[Any], *, eps: float = 0.01, delta: f
         normal 95% interval of the binomial proportion times n.
     """
     code = model_code(model)
+    eps = _validate.error_bound(eps, "eps")
+    delta = _validate.failure_probability(delta, "delta")
     threshold = math.ceil(stopping_rule_threshold(eps, delta))
-    cap = DEFAULT_MAX_RR_SETS if max_rr_sets is None else int(max_rr_sets)
-    if cap < 1:
-        raise ParameterError(f"max_rr_sets must be at least 1, got {max_rr_sets!r}")
-    if int(seed) < 0:
-        raise ParameterError("seed must be non-negative")
+    cap = (DEFAULT_MAX_RR_SETS if max_rr_sets is None
+           else _validate.count(max_rr_sets, "max_rr_sets", minimum=1))
+    seed = _validate.seed(seed)
     ids = graph.node_ids(seeds, labels=labels, what="seed").astype(np.int64)
     n = graph.n
     if ids.size == 0 or n == 0:

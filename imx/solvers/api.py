@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .. import _validate
 from ..errors import ParameterError
 from .result import IMResult
 
@@ -71,6 +72,7 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     >>> res.seeds
     [0]
     """
+    seed = _validate.seed(seed)
     name = str(solver).lower()
     if name not in SOLVERS:
         raise ParameterError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")

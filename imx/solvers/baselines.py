@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ParameterError
+from .. import _validate
 from ..record import RunRecord
 from ..sampling.montecarlo import mc_spread
 from ..sampling.plan import model_code
@@ -121,8 +121,7 @@ def celf(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | None
     """
     k, _, _ = validate_common(graph, k)
     model = ("ic", "lt")[model_code(model)]
-    if int(mc_runs) < 1:
-        raise ParameterError(f"mc_runs must be positive, got {mc_runs!r}")
+    mc_runs = _validate.count(mc_runs, "mc_runs", minimum=1)
     record = RunRecord()
     n = graph.n
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from .. import _validate
 from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.collection import RRCollection
@@ -63,10 +64,9 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
     model = ("ic", "lt")[model_code(model)]
     if time_budget is not None:
         raise ParameterError("IMM has no time budget; use solver 'opim-c' (its online mode)")
-    if max_rr_sets is not None and int(max_rr_sets) < 1:
-        raise ParameterError(f"max_rr_sets must be positive, got {max_rr_sets!r}")
-    if int(seed) < 0:
-        raise ParameterError("seed must be non-negative")
+    if max_rr_sets is not None:
+        max_rr_sets = _validate.count(max_rr_sets, "max_rr_sets", minimum=1)
+    seed = _validate.seed(seed)
     n = graph.n
     record = RunRecord()
     budget = resolve_budget(max_memory)

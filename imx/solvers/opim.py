@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from .. import _validate
 from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.memory import format_bytes, resolve_budget
@@ -87,10 +88,9 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     model = ("ic", "lt")[model_code(model)]
     if time_budget is not None and not time_budget > 0:
         raise ParameterError(f"time_budget must be positive seconds, got {time_budget!r}")
-    if max_rr_sets is not None and int(max_rr_sets) < 2:
-        raise ParameterError(f"max_rr_sets must be at least 2, got {max_rr_sets!r}")
-    if int(seed) < 0:
-        raise ParameterError("seed must be non-negative")
+    if max_rr_sets is not None:
+        max_rr_sets = _validate.count(max_rr_sets, "max_rr_sets", minimum=2)
+    seed = _validate.seed(seed)
     n = graph.n
     record = RunRecord()
     started = time.perf_counter()

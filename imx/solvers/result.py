@@ -81,21 +81,17 @@ class IMResult(Result):
 def validate_common(graph: Graph, k: int, eps: float | None = None, delta: float | None = None
                     ) -> tuple[int, float | None, float | None]:
     """Check k (1..n), eps (0, 1) and delta (0, 1; default 1/n); return them."""
+    from .. import _validate
     from ..errors import ParameterError
 
     n = graph.n
     if n < 1:
         raise ParameterError("the graph has no nodes")
-    try:
-        k = int(k)
-    except (TypeError, ValueError):
-        raise ParameterError(f"k must be an integer, got {k!r}") from None
-    if not 1 <= k <= n:
+    k = _validate.count(k, "k", minimum=1)
+    if k > n:
         raise ParameterError(f"k must be between 1 and the number of nodes ({n}), got {k}")
-    if eps is not None and not (0.0 < float(eps) < 1.0):
-        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
+    if eps is not None:
+        eps = _validate.error_bound(eps, "eps")
     if delta is None:
         delta = 1.0 / n if n > 1 else 0.5
-    if not (0.0 < float(delta) < 1.0):
-        raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
-    return k, (None if eps is None else float(eps)), float(delta)
+    return k, eps, _validate.failure_probability(delta, "delta")

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ... import _validate
 from ..._threads import numba_threads
 from ...errors import ParameterError
 from ...graph.core import Graph
@@ -164,10 +165,10 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         raise ParameterError(f"unknown CIM solver {solver!r}; expected one of {', '.join(SOLVERS)}")
     if model not in MODELS:
         raise ParameterError(f"model must be 'ic' or 'lt', got {model!r}")
-    if not (0.0 < eps < 1.0):
-        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    eps = _validate.error_bound(eps, "eps")
+    seed = _validate.seed(seed)
+    mc_runs = _validate.count(mc_runs, "mc_runs", minimum=1)
+    rr_sets = _validate.count(rr_sets, "rr_sets", minimum=1)
     record = RunRecord()
     if isinstance(graph, CIMProblem):
         problem = graph
@@ -179,7 +180,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
     if model == "lt":
         problem.passive.check_lt()
     n = problem.passive.n
-    delta = 1.0 / max(n, 2) if delta is None else float(delta)
+    delta = 1.0 / max(n, 2) if delta is None else _validate.failure_probability(delta, "delta")
     with numba_threads(threads):
         return _solve(problem, solver=solver, model=model, eps=eps, delta=delta, seed=int(seed),
                       threads=threads, max_memory=max_memory, progress=progress,

@@ -18,11 +18,12 @@ from typing import Callable
 
 import numpy as np
 
+from ... import _validate
 from ...errors import ParameterError
-from .problem import CIMProblem
+from .problem import CIMProblem, check_assignment
 
 __all__ = ["SpreadEvaluation", "rr_estimate", "mc_estimate", "evaluate_seeds",
-           "EVALUATION_ROLE"]
+           "evaluate_assignment", "describe_violations", "EVALUATION_ROLE"]
 
 #: Role number of the evaluation streams (see :func:`imx.sampling.sampler.derive_seed`).
 EVALUATION_ROLE = 7
@@ -64,10 +65,9 @@ def rr_estimate(problem: CIMProblem, seeds: np.ndarray, *, eps: float = 0.01,
     """Stopping-rule RR estimate of the spread of ``seeds`` (ids in ``P``)."""
     from ...sampling.spread import rr_spread
 
-    if not (0.0 < eps < 1.0):
-        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
+    eps = _validate.error_bound(eps, "eps")
     n = problem.passive.n
-    delta = 1.0 / max(n, 2) if delta is None else float(delta)
+    delta = 1.0 / max(n, 2) if delta is None else _validate.failure_probability(delta, "delta")
     seeds = np.unique(np.asarray(seeds, dtype=np.int64))
     if seeds.size == 0 or n == 0:
         return SpreadEvaluation(0.0, 0.0, 0.0, "rr", 0)
@@ -88,8 +88,7 @@ def mc_estimate(problem: CIMProblem, seeds: np.ndarray, *, runs: int = 10_000,
     """Monte-Carlo estimate of the spread of ``seeds`` (ids in ``P``) over ``runs`` simulations."""
     from ...sampling.montecarlo import mc_spread
 
-    if runs < 1:
-        raise ParameterError(f"Monte-Carlo runs must be >= 1, got {runs}")
+    runs = _validate.count(runs, "runs", minimum=1)
     seeds = np.unique(np.asarray(seeds, dtype=np.int64))
     if seeds.size == 0:
         return SpreadEvaluation(0.0, 0.0, 0.0, "mc", int(runs), stderr=0.0)
@@ -110,3 +109,28 @@ def evaluate_seeds(problem: CIMProblem, seeds: np.ndarray, *, method: str = "rr"
         return mc_estimate(problem, seeds, runs=runs, model=model, seed=seed, threads=threads,
                            progress=progress)
     raise ParameterError(f"evaluation method must be 'rr' or 'mc', got {method!r}")
+
+
+def describe_violations(violations: list[str], shown: int = 10) -> str:
+    """The violations of an assignment as one line: the first ``shown``, then a count."""
+    text = "; ".join(violations[:shown])
+    if len(violations) > shown:
+        text += f"; ... {len(violations) - shown} more"
+    return f"the assignment is infeasible ({len(violations)} violations: {text})"
+
+
+def evaluate_assignment(problem: CIMProblem, ap_index: np.ndarray, seeds: np.ndarray, *,
+                        capacity: int | None = None, allow_infeasible: bool = False,
+                        **estimate) -> tuple[SpreadEvaluation, list[str]]:
+    """Spread of an assignment (AP positions, seed ids in ``P``) and its violations.
+
+    An infeasible assignment (a seed that is not a candidate of its AP, an AP
+    over ``capacity``, a seed on two APs) is not a CIM answer, so its spread
+    would mislead: ParameterError listing the violations, unless
+    ``allow_infeasible``.  ``estimate`` goes to :func:`evaluate_seeds`.
+    """
+    violations = check_assignment(problem, ap_index, seeds, capacity=capacity)
+    if violations and not allow_infeasible:
+        raise ParameterError(describe_violations(violations)
+                             + "; pass allow_infeasible=True to evaluate it anyway")
+    return evaluate_seeds(problem, seeds, **estimate), violations

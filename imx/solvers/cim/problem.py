@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from numba import njit
 
+from ... import _validate
 from ...errors import ParameterError
 from ...graph.core import Graph
 from ...sampling.collection import build_node_index
@@ -195,15 +196,10 @@ def build_problem(graph: Graph, aps: Sequence[int] | np.ndarray, k: int) -> CIMP
     ParameterError
         ``k < 1``, no AP, an AP id out of range, or an AP listed twice.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or int(k) < 1:
-        raise ParameterError(f"k must be a positive integer, got {k!r}")
-    k = int(k)
-    aps = np.asarray(aps, dtype=np.int64).reshape(-1)
+    k = _validate.count(k, "k", minimum=1)
+    aps = _validate.node_ids(aps, graph.n, "APs")
     if aps.size == 0:
         raise ParameterError("no active participants")
-    if aps.min() < 0 or aps.max() >= graph.n:
-        bad = int(aps[(aps < 0) | (aps >= graph.n)][0])
-        raise ParameterError(f"AP id {bad} is out of range for a graph of {graph.n} nodes")
     uniq, first, counts = np.unique(aps, return_index=True, return_counts=True)
     if (counts > 1).any():
         dup = int(uniq[counts > 1][0])

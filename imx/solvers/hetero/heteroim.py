@@ -47,7 +47,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 from numba import njit, prange
 
-from ...errors import ParameterError
+from ... import _validate
 from ...record import RunRecord
 from ...sampling._pool import resolve_threads
 from ...sampling.memory import resolve_budget
@@ -600,13 +600,11 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
 
 
 def _check_sizing(n, eps, delta, rr_sets) -> None:
-    if not (0.0 < eps < 0.5):
-        raise ParameterError(f"eps must be in (0, 0.5), got {eps!r}")
-    if delta is not None and not (0.0 < delta < 1.0):
-        raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
-    if rr_sets is not None and (isinstance(rr_sets, bool) or int(rr_sets) != rr_sets
-                                or rr_sets < 1):
-        raise ParameterError(f"rr_sets must be a positive integer, got {rr_sets!r}")
+    _validate.error_bound(eps, "eps", high=0.5)
+    if delta is not None:
+        _validate.failure_probability(delta, "delta")
+    if rr_sets is not None:
+        _validate.count(rr_sets, "rr_sets", minimum=1)
 
 
 def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta, rr_sets, seed,

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 from numba import njit, prange
 
+from ... import _validate
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...record import Result, RunRecord
@@ -27,11 +28,7 @@ __all__ = ["HeteroInstance", "Ranking", "hetero_inf", "beta_scores", "check_list
 
 def check_list_length(K: int) -> int:
     """Validate the list length ``K`` (an integer >= 1)."""
-    if isinstance(K, (bool, np.bool_)) or not isinstance(K, (int, np.integer)):
-        raise ParameterError(f"K must be an integer, got {K!r}")
-    if K < 1:
-        raise ParameterError(f"K must be at least 1, got {K}")
-    return int(K)
+    return _validate.count(K, "K", minimum=1)
 
 
 class HeteroInstance:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ... import _validate
 from ...errors import ParameterError
 from ...graph.core import Graph
 from ...io.atomic import atomic_open
@@ -123,10 +124,11 @@ def synthetic_hetero(graph: Graph, *, inviters: float = 0.25, min_friends: int =
     if not (inviters > 0):
         raise ParameterError(f"inviters must be a fraction in (0, 1) or a count >= 1, "
                              f"got {inviters!r}")
-    if min_friends < 1:
-        raise ParameterError(f"min_friends must be >= 1, got {min_friends!r}")
-    if noise < 0:
-        raise ParameterError(f"noise must be >= 0, got {noise!r}")
+    if inviters >= 1:
+        inviters = _validate.count(inviters, "inviters")
+    min_friends = _validate.count(min_friends, "min_friends", minimum=1)
+    noise = _validate.positive(noise, "noise", allow_zero=True)
+    seed = _validate.seed(seed)
     if mean_prob is None:
         onward = float(graph.out_degree[np.asarray(graph.out_targets)].mean())
         mean_prob = min(0.5, 0.5 / max(onward, 1.0))
@@ -162,7 +164,10 @@ def synthetic_hetero(graph: Graph, *, inviters: float = 0.25, min_friends: int =
         raise ParameterError(f"no user has {min_friends} friends and an accepted invitation; "
                              "lower min_friends or raise mean_prob")
     count = int(round(inviters * eligible.size)) if inviters < 1 else int(inviters)
-    count = max(1, min(count, eligible.size))
+    if count > eligible.size:  # fewer than asked would be a silently different data set
+        raise ParameterError(f"{count:,} inviters asked for, but only {eligible.size} users have "
+                             f"{min_friends} friends and an accepted invitation")
+    count = max(1, count)
     chosen = np.sort(rng.choice(eligible, size=count, replace=False)).astype(np.int32)
     reached = _reached(out_offsets, np.asarray(graph.out_targets), live, chosen.astype(np.int64))
     obs = live & reached[tails]
