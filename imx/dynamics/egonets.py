@@ -47,7 +47,7 @@ import numpy as np
 
 from ..errors import InputError, ParameterError
 from ..graph.core import Graph
-from ..io.atomic import atomic_open
+from ..io.atomic import atomic_directory, atomic_open
 from ..io.text import open_text
 from .state import _data_rows, check_dims, parse_header, parse_score
 
@@ -532,24 +532,22 @@ def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = F
     if path.endswith(".csv"):
         _write_networks(path, egos, range(len(egos)))
         return [path]
-    os.makedirs(path, exist_ok=True)
-    old = [f for f in os.listdir(path) if f.endswith(".csv")]
+    old = [f for f in os.listdir(path) if f.endswith(".csv")] if os.path.isdir(path) else []
     if old and not overwrite:
         raise ParameterError(f"{path} already holds {len(old)} CSV files; choose an empty "
                              "folder or overwrite")
-    for f in old:
-        os.unlink(os.path.join(path, f))
     written = []
     used: set[str] = set()
-    for e in range(len(egos)):
-        name = str(egos.names[e])
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "ego"
-        stem, k = safe, 1
-        while stem.lower() in used:  # two ego ids that sanitise alike
-            k += 1
-            stem = f"{safe}_{k}"
-        used.add(stem.lower())
-        target = os.path.join(path, f"{stem}.csv")
-        _write_networks(target, egos, [e])
-        written.append(target)
+    # staged in a sibling folder, so a full disk or an interrupt never leaves a partial set
+    with atomic_directory(path, remove=lambda f: f.endswith(".csv")) as staging:
+        for e in range(len(egos)):
+            name = str(egos.names[e])
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "ego"
+            stem, k = safe, 1
+            while stem.lower() in used:  # two ego ids that sanitise alike
+                k += 1
+                stem = f"{safe}_{k}"
+            used.add(stem.lower())
+            _write_networks(os.path.join(staging, f"{stem}.csv"), egos, [e])
+            written.append(os.path.join(path, f"{stem}.csv"))
     return written
