@@ -8,6 +8,7 @@ from typing import Iterable, Protocol, runtime_checkable
 import numpy as np
 from numba import njit
 
+from .. import _validate
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
 
@@ -197,7 +198,8 @@ class RRCollection:
             raise ParameterError(f"n must be non-negative, got {n}")
         self.n = int(n)
         self.model = model
-        self.seed = seed
+        # every RR family is keyed here: a seed past int64 would wrap or fail in the kernels
+        self.seed = None if seed is None else _validate.seed(seed)
         self.start = int(start)
         if nodes is None:
             nodes = np.zeros(0, dtype=np.int32)
