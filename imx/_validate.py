@@ -93,7 +93,7 @@ def failure_probability(value, name: str = "delta") -> float:
     """A failure probability in ``[MIN_DELTA, 1)``."""
     number = probability(value, name)
     if number < MIN_DELTA:
-        raise ParameterError(f"{name} = {value!r} is below {MIN_DELTA:g}, too small for the "
+        raise ParameterError(f"{name} = {value!r} is too small (below {MIN_DELTA:g}) for the "
                              "bounds' floating-point arithmetic")
     return number
 
@@ -102,8 +102,8 @@ def error_bound(value, name: str = "eps", *, high: float = 1.0) -> float:
     """A relative error in ``[MIN_EPS, high)``."""
     number = probability(value, name, high=high)
     if number < MIN_EPS:
-        raise ParameterError(f"{name} = {value!r} is below {MIN_EPS:g}: the RR sets it needs "
-                             "(about 1/eps**2 per node) could never be drawn")
+        raise ParameterError(f"{name} = {value!r} is too small (below {MIN_EPS:g}): the RR "
+                             "sets it needs (about 1/eps**2 per node) could never be drawn")
     return number
 
 

@@ -56,9 +56,9 @@ def test_probability_and_bounds():
     for bad in (0.0, 1.0, math.nan, -0.1, "0.5", True):
         with pytest.raises(ParameterError, match=r"p must be a number in \(0, 1\)"):
             _validate.probability(bad, "p")
-    with pytest.raises(ParameterError, match="below 1e-09"):
+    with pytest.raises(ParameterError, match="too small .below 1e-09"):
         _validate.error_bound(1e-300)
-    with pytest.raises(ParameterError, match="below 1e-300"):
+    with pytest.raises(ParameterError, match="too small .below 1e-300"):
         _validate.failure_probability(1e-320)
     for bad in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ParameterError, match="finite number > 0"):
@@ -92,9 +92,9 @@ def test_node_ids_accepts():
     (lambda g: imx.maximize_influence(g, 1, seed=2**64), "seed must be below 2"),
     (lambda g: imx.maximize_influence(g, 1, seed=-1), "seed must be at least 0"),
     (lambda g: imx.maximize_influence(g, 1, solver="degree", seed=1.5), "seed"),
-    (lambda g: imx.maximize_influence(g, 1, eps=1e-300), "eps = 1e-300 is below"),
+    (lambda g: imx.maximize_influence(g, 1, eps=1e-300), "eps = 1e-300 is too small"),
     (lambda g: imx.maximize_influence(g, 1, eps=math.nan), "eps must be a number"),
-    (lambda g: imx.maximize_influence(g, 1, delta=1e-320), "delta = 1e-320 is below"),
+    (lambda g: imx.maximize_influence(g, 1, delta=1e-320), "delta = 1e-320 is too small"),
     (lambda g: imx.maximize_influence(g, 1, solver="imm", max_rr_sets=10.5), "max_rr_sets"),
     (lambda g: imx.maximize_influence(g, 1, threads=10**20), "threads must be at most"),
     (lambda g: imx.maximize_influence(g, 1, solver="celf", mc_runs=2.5), "mc_runs"),
