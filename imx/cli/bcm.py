@@ -1,42 +1,17 @@
 """``imx bcm``: bounded-confidence value dynamics (simulate, fit, generate, evaluate)."""
 from __future__ import annotations
 
-import functools
 import json
 import os
-from typing import Callable
 
 import click
 
-from ..errors import ImxError, InputError
+from ..errors import InputError
 from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
                       threads_option)
 
 MODELS = ("dw", "hk", "ego")
 DISTANCES = ("dimension", "vector")
-
-
-class _ImxClickError(click.ClickException):
-    """An imx error shown as one line with exit code 2, also under CliRunner."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(f"imx: error: {self.message}", err=True)
-
-
-def _one_line_errors(func: Callable) -> Callable:
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ImxError as exc:
-            raise _ImxClickError(str(exc)) from None
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise _ImxClickError(f"{where}{exc.strerror or exc}") from None
-
-    return wrapper
 
 
 def _floats(ctx, param, value):
@@ -116,7 +91,6 @@ def bcm():
               help="Write every step here (CSV `step,node,dim1,...`).")
 @threads_option
 @json_option
-@_one_line_errors
 def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsilon, mu, steps,
              seed, distance, weighted, pairing, stubborn_path, tol, no_clip, out, trajectory,
              threads, as_json):
@@ -235,7 +209,6 @@ def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
               help="Replace the CSV files of an existing --out directory.")
 @seed_option
 @json_option
-@_one_line_errors
 def generate(graph, undirected, probs, keep_self_loops, out, count, size, model, epsilon, mu,
              steps, distance, weighted, noise, clusters, spread, dims, min_friends, overwrite,
              seed, as_json):
@@ -295,7 +268,6 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
 @seed_option
 @threads_option
 @json_option
-@_one_line_errors
 def fit(egos_path, model, method, distance, weighted, per_dimension, steps, fit_steps, max_steps,
         particles, iterations, inertia, cognitive, social, patience, out, seed, threads,
         as_json):
@@ -401,7 +373,6 @@ def _read_params(path: str) -> dict:
 @seed_option
 @threads_option
 @json_option
-@_one_line_errors
 def evaluate(egos_path, params_path, epsilon, mu, steps, model, distance, weighted, second_stage,
              folds, alpha, seed, threads, as_json):
     """Score the BCM's prediction of the egos' t1 values beside the baselines."""
