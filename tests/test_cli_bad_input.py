@@ -158,7 +158,7 @@ CASES += [
     ("im-max-memory-sub-byte", {}, ["im", "{K}", U, "-k", "2", "--max-memory", "0.1"],
      "is not a memory size"),
     ("im-time-budget-nan", {}, ["im", "{K}", U, "-k", "2", "--time-budget", "nan"],
-     "time_budget must be positive seconds"),
+     "time_budget (seconds) must be a finite number > 0, got nan"),
     ("im-max-rr-sets-one", {}, ["im", "{K}", U, "-k", "2", "--max-rr-sets", "1"],
      "'--max-rr-sets': 1 is not in the range x>=2"),
     ("im-mc-runs-zero", {}, ["im", "{K}", U, "-k", "2", "--mc-runs", "0"], "'--mc-runs': 0"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from .. import _validate
 from ..errors import MemoryBudgetError, ParameterError
 
 __all__ = ["available_memory", "default_budget", "resolve_budget", "check_budget", "format_bytes"]
@@ -36,9 +37,10 @@ def resolve_budget(max_memory: int | float | None) -> int | None:
     """The budget in bytes for a call: ``max_memory`` if given, else the default."""
     if max_memory is None:
         return default_budget()
-    if max_memory <= 0:
-        raise ParameterError(f"max_memory must be a positive number of bytes, got {max_memory!r}")
-    return int(max_memory)
+    budget = _validate.positive(max_memory, "max_memory")  # nan, inf or True are no budget
+    if budget < 1:
+        raise ParameterError(f"max_memory must be at least 1 byte, got {max_memory!r}")
+    return int(budget)
 
 
 def format_bytes(nbytes: float) -> str:

@@ -86,8 +86,8 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     """
     k, eps, delta = validate_common(graph, k, eps, delta)
     model = ("ic", "lt")[model_code(model)]
-    if time_budget is not None and not time_budget > 0:
-        raise ParameterError(f"time_budget must be positive seconds, got {time_budget!r}")
+    if time_budget is not None:
+        time_budget = _validate.positive(time_budget, "time_budget (seconds)")
     if max_rr_sets is not None:
         max_rr_sets = _validate.count(max_rr_sets, "max_rr_sets", minimum=2)
     seed = _validate.seed(seed)
