@@ -497,8 +497,9 @@ def test_save_egos_interrupted_leaves_no_half_folder(tmp_path, monkeypatch):
         egonets.save_egos(egos, tmp_path / "eg")
     assert os.listdir(tmp_path) == []
     monkeypatch.setattr(egonets, "_write_networks", real_write)
-    written = egonets.save_egos(egos, tmp_path / "eg")
+    written = egonets.save_egos(egos, tmp_path / "eg", extra_files={"planted.json": "{}\n"})
     assert len(written) == 4 and all(os.path.dirname(p) == str(tmp_path / "eg") for p in written)
+    assert (tmp_path / "eg" / "planted.json").read_text() == "{}\n"
     assert len(imx.dynamics.load_egos(tmp_path / "eg")) == 4
 
 

@@ -221,11 +221,16 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
     egos = generate_egos(g, count, size, epsilon=epsilon, mu=mu, steps=steps, model=model,
                          distance=distance, weighted=weighted, noise=noise, clusters=clusters,
                          spread=spread, dims=names, min_friends=min_friends, seed=seed)
-    files = save_egos(egos, out, overwrite=overwrite)
     planted = egos.meta["planted"]
-    meta_path = (out[:-4] + ".planted.json") if out.endswith(".csv") else \
-        os.path.join(out, "planted.json")
-    atomic_write_text(meta_path, json.dumps(planted, indent=2) + "\n")
+    planted_text = json.dumps(planted, indent=2) + "\n"
+    if out.endswith(".csv"):
+        files = save_egos(egos, out, overwrite=overwrite)
+        meta_path = out[:-4] + ".planted.json"
+        atomic_write_text(meta_path, planted_text)
+    else:  # published with the ego files, so the folder is never without it
+        files = save_egos(egos, out, overwrite=overwrite,
+                          extra_files={"planted.json": planted_text})
+        meta_path = os.path.join(out, "planted.json")
     data = {"out": out, "files": len(files), "egos": len(egos),
             "mean_size": float(egos.sizes.mean()), "dims": list(egos.dims),
             "planted": planted, "planted_file": meta_path}

@@ -517,8 +517,8 @@ def _write_networks(path: str, egos: EgoNetworks, indices: Sequence[int]) -> Non
         os.unlink(edges)
 
 
-def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = False
-              ) -> list[str]:
+def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = False,
+              extra_files: dict[str, str] | None = None) -> list[str]:
     """Write ego networks atomically; returns the ego files written.
 
     A ``path`` ending in ``.csv`` gets one ego file (plus ``.edges.csv``);
@@ -527,6 +527,8 @@ def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = F
     holds ``*.csv`` files is refused unless ``overwrite``, which first removes
     them (a directory is read as one collection, so stale files would mix in).
     Friend-friend edges are written once per pair, as undirected edges.
+    ``extra_files`` (name -> text, directory form only) are published with the
+    ego files, e.g. ``planted.json``: the folder appears complete or not at all.
     """
     path = os.fspath(path)
     if path.endswith(".csv"):
@@ -550,4 +552,7 @@ def save_egos(egos: EgoNetworks, path: str | os.PathLike, *, overwrite: bool = F
             used.add(stem.lower())
             _write_networks(os.path.join(staging, f"{stem}.csv"), egos, [e])
             written.append(os.path.join(path, f"{stem}.csv"))
+        for name, text in (extra_files or {}).items():
+            with atomic_open(os.path.join(staging, name)) as fh:
+                fh.write(text)
     return written
