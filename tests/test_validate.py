@@ -13,7 +13,7 @@ import pytest
 
 import imx
 from imx import _validate
-from imx.errors import ParameterError
+from imx.errors import InputError, ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +101,10 @@ def test_node_ids_accepts():
     (lambda g: imx.maximize_influence(g, 1, time_budget="1"), "time_budget .seconds. must be"),
     (lambda g: imx.maximize_influence(g, 1, max_memory=math.nan), "max_memory must be a finite"),
     (lambda g: imx.maximize_influence(g, 1, max_memory=0.5), "max_memory must be at least 1"),
-    (lambda g: imx.mc_spread(g, [0.5]), "whole node ids"),
-    (lambda g: imx.mc_spread(g, [True]), "integer node ids"),
     (lambda g: imx.mc_spread(g, [0], runs=10.5), "runs must be a whole number"),
     (lambda g: imx.mc_spread(g, [0], seed=2**64), "seed"),
-    (lambda g: imx.rr_spread(g, [7]), "node id 7"),
     (lambda g: imx.rr_spread(g, [0], eps=1e-300), "eps = 1e-300"),
     (lambda g: imx.rr_spread(g, [0], delta=0.0), "delta must be a number"),
-    (lambda g: imx.exact_spread(g, [0.5]), "whole node ids"),
     (lambda g: imx.sample_rr_sets(g, 10, seed=2**64), "seed"),
     (lambda g: imx.sample_rr_sets(g, 2.5), "count must be a whole number"),
 ])
@@ -117,10 +113,23 @@ def test_im_entry_points_refuse(g, call, fragment):
         call(g)
 
 
+@pytest.mark.parametrize("call, fragment", [
+    (lambda g: imx.mc_spread(g, [0.5]), "seed 0.5 is not in the graph"),
+    (lambda g: imx.mc_spread(g, [True]), "seed True is not in the graph"),
+    (lambda g: imx.mc_spread(g, [0.5], labels=False), "seed ids must be integers"),
+    (lambda g: imx.mc_spread(g, [True], labels=False), "seed ids must be integers"),
+    (lambda g: imx.rr_spread(g, [7], labels=False), "seed id 7 is not in 0..3"),
+    (lambda g: imx.exact_spread(g, [0.5], labels=False), "seed ids must be integers"),
+])
+def test_node_ids_are_never_rounded(g, call, fragment):
+    """Seeds resolve through Graph.node_ids: 0.5 is neither a label nor node 0."""
+    with pytest.raises(InputError, match=fragment):
+        call(g)
+
+
 def test_whole_floats_still_work(g):
-    assert imx.maximize_influence(g, 2.0, seed=1).seeds.tolist() == \
-        imx.maximize_influence(g, 2, seed=1).seeds.tolist()
-    assert imx.exact_spread(g, [0.0]) == imx.exact_spread(g, [0])
+    assert list(imx.maximize_influence(g, 2.0, seed=1).seeds) == \
+        list(imx.maximize_influence(g, 2, seed=1).seeds)
 
 
 def test_cim_entry_points_refuse(g):
@@ -153,7 +162,7 @@ def test_cim_infeasible_assignment_is_refused_unless_allowed(g):
 def test_hetero_index_refuses_bad_numbers(g):
     from imx.solvers.hetero import HeteroIndex
 
-    for kwargs, fragment in (({"K": 2.5}, "K must be a whole number"),
+    for kwargs, fragment in (({"k": 2.5}, "K must be a whole number"),
                              ({"seed": 2**64}, "seed"), ({"eps": 1e-300}, "eps"),
                              ({"rr_sets": 0}, "rr_sets must be at least 1")):
         with pytest.raises(ParameterError, match=fragment):

@@ -159,7 +159,6 @@ def _human_simulate(d: dict) -> str:
               help="Comma-separated dimension names [default: the five Schwartz values].")
 @seed_option
 @json_option
-@_one_line_errors
 def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
     """Initial values for every node of GRAPH, uniform in [0, 1], for `bcm simulate --values`."""
     import numpy as np

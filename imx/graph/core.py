@@ -143,6 +143,8 @@ class Graph:
 
     def index_of(self, label: Any) -> int:
         """Internal id of the node whose input id is ``label``; KeyError if absent."""
+        if isinstance(label, (bool, np.bool_)):  # True == 1 as a dict key: never a node label
+            raise KeyError(label)
         if self.labels.dtype.kind in "iu" and isinstance(label, str):
             try:
                 label = int(label)
