@@ -32,16 +32,39 @@ cdef enum:
     WS = -1                # runs of spaces and tabs
     AUTO = -2              # a comma if the first data line has one, else WS
 
+# ids modes
+cdef enum:
+    IDS_AUTO = 0           # integers unless a non-integer id shows in the first DETECT lines
+    IDS_INT = 1
+    IDS_STR = 2
+
+# data lines (not blank, not comments) that decide integer or string ids in IDS_AUTO
+cdef enum:
+    DETECT = 1000
+
+# why the first data line was skipped
+cdef enum:
+    SKIP_NONE = 0
+    SKIP_NAMES_INT = 1     # a non-integer id above integer rows
+    SKIP_NAMES_PROB = 2    # third field not a number (string ids)
+    SKIP_TWO_OVER_THREE = 3
+    SKIP_N_M = 4           # `n m` whose counts match the file
+    SKIP_UNUSED_NAMES = 5  # string ids: neither token is a node anywhere else (CSV)
+    SKIP_N_M_STRINGS = 6   # same, the two tokens being integers
+
 ST_OK = OK
 ST_ERROR = ERROR
 ST_RESTART_NAMES = RESTART_NAMES
 ST_RESTART_STRINGS = RESTART_STRINGS
 DELIM_WHITESPACE = WS
 DELIM_AUTO = AUTO
+IDS_MODES = {"auto": IDS_AUTO, "int": IDS_INT, "str": IDS_STR}
+DETECT_LINES = DETECT
 
 cdef enum:
     MAXF = 4           # field spans kept per line (more are only counted)
     TOKEN_KEEP = 48    # bytes of an offending token kept for the message
+    FIRST_KEEP = 120   # bytes of the first data line kept (a skipped header is reported)
 
 # error kinds
 cdef enum:
@@ -57,6 +80,8 @@ cdef enum:
     E_RANGE = 9
     E_NUL = 10
     E_UTF8 = 11
+    E_NOT_INT = 12     # a non-integer id once ids were decided to be integers
+    E_HEADER = 13      # `n m` that fits the ids but not the edge count
 
 # parse_id results
 cdef enum:
@@ -175,12 +200,20 @@ cdef class Tokenizer:
         Parse node ids as strings (interned) instead of integers.
     skip_names : bool
         Skip the first data line (it holds column names).
+    ids : int
+        ``IDS_MODES[...]``: in ``auto`` a non-integer id past the first
+        ``DETECT_LINES`` data lines is an error, not a switch to string ids.
     """
 
     cdef int delim
     cdef int comment
     cdef readonly bint strings
     cdef bint skip_names
+    cdef int ids_mode
+    cdef int skipped
+    cdef int64_t first_line
+    cdef char first_text[FIRST_KEEP]
+    cdef int first_len
     cdef readonly int64_t lineno
     cdef int64_t data_lines
     cdef int ncols
@@ -212,7 +245,11 @@ cdef class Tokenizer:
     cdef int pend_token_len
 
     def __cinit__(self, int delimiter=AUTO, int comment=35, bint strings=False,
-                  bint skip_names=False):
+                  bint skip_names=False, int ids=IDS_AUTO):
+        self.ids_mode = ids
+        self.skipped = SKIP_NONE
+        self.first_line = 0
+        self.first_len = 0
         self.delim = delimiter
         self.comment = comment
         self.strings = strings
@@ -328,6 +365,20 @@ cdef class Tokenizer:
             column = 0
         elif kind == E_UTF8:
             problem = "node id is not valid UTF-8"
+        elif kind == E_NOT_INT:
+            if self.ids_mode == IDS_INT:
+                problem = (f"node id {token!r} is not an integer (integer ids were asked for); "
+                           "pass --ids str (ids='str') to read string ids")
+            else:
+                problem = (f"node id {token!r} is not an integer, but the first {DETECT} data "
+                           "lines have integer ids only; pass --ids str (ids='str') to read "
+                           "string ids")
+        elif kind == E_HEADER:
+            problem = (f"the first line '{self.cand_a} {self.cand_b}' reads as an 'n m' header "
+                       f"(every node id is below n={self.cand_a}), but m={self.cand_b} while the "
+                       f"file has {self.count - 1} edge lines; correct m, or start the line "
+                       "with '#' to make it a comment (or, if it is an edge, move it down)")
+            column = 0
         else:
             problem = "unknown parse error"
         return int(line), (column if column > 0 else None), problem
@@ -397,7 +448,8 @@ cdef class Tokenizer:
         if nf != self.ncols:
             if self.candidate and self.count == 1 and self.ncols == 2 and nf == 3:
                 # `n m` then `u v p` lines (NetHEPT): the first line was a header
-                self.header = True
+                self.skipped = SKIP_TWO_OVER_THREE
+                self.header = not self.strings
                 self.header_n = self.cand_a
                 self.header_m = self.cand_b
                 self.candidate = False
@@ -425,6 +477,14 @@ cdef class Tokenizer:
         e[0] = b
         return 1
 
+    cdef inline void _keep_first(self, const char* s, const char* e) noexcept nogil:
+        cdef Py_ssize_t length = e - s
+        if length > FIRST_KEEP:
+            length = FIRST_KEEP
+        self.first_line = self.lineno
+        memcpy(self.first_text, s, length)
+        self.first_len = <int>length
+
     cdef inline int _prob(self, const char* s, const char* e, int64_t slot) noexcept nogil:
         cdef double value
         cdef int st = parse_prob(s, e, &value)
@@ -450,8 +510,11 @@ cdef class Tokenizer:
         if self._split(s, e, fs, fe, &nf) != OK:
             return ERROR
         self.data_lines += 1
-        if self.data_lines == 1 and self.skip_names:
-            return OK
+        if self.data_lines == 1:
+            self._keep_first(s, e)
+            if self.skip_names:
+                self.skipped = SKIP_NAMES_INT
+                return OK
         if self._columns(nf) != OK:
             return ERROR
         for c in range(2):
@@ -460,7 +523,9 @@ cdef class Tokenizer:
                 if st == ID_NOT_INT:
                     if self.data_lines == 1 and not self.skip_names:
                         return RESTART_NAMES
-                    return RESTART_STRINGS
+                    if self.ids_mode == IDS_AUTO and self.data_lines <= DETECT:
+                        return RESTART_STRINGS
+                    return self._fail(E_NOT_INT, c + 1, fs[c], fe[c])
                 self._pend(E_NEGATIVE if st == ID_NEGATIVE else E_OVERFLOW, c + 1, fs[c], fe[c])
                 ident[c] = 0
         slot = self.count
@@ -495,6 +560,7 @@ cdef class Tokenizer:
         cdef int c
         cdef int64_t ident[2]
         cdef int64_t dummy
+        cdef double dummy_prob
         cdef int64_t slot
         self.lineno += 1
         if not self._prepare(&s, &e):
@@ -502,15 +568,22 @@ cdef class Tokenizer:
         if self._split(s, e, fs, fe, &nf) != OK:
             return ERROR
         self.data_lines += 1
-        if self.data_lines == 1 and self.skip_names:
-            return OK
+        if self.data_lines == 1:
+            self._keep_first(s, e)
+            if self.skip_names:
+                self.skipped = SKIP_NAMES_INT
+                return OK
+            if nf == 3 and parse_prob(fs[2], fe[2], &dummy_prob) == P_NOT_NUMBER:
+                self.skipped = SKIP_NAMES_PROB   # e.g. `source,target,weight`
+                return OK
         if self._columns(nf) != OK:
             return ERROR
         slot = self.count
-        if (slot == 0 and self.data_lines == 1 and nf == 2
-                and parse_id(fs[0], fe[0], &self.cand_a) == ID_OK
-                and parse_id(fs[1], fe[1], &self.cand_b) == ID_OK):
+        if slot == 0 and self.data_lines == 1 and nf == 2:
             # keep the tokens out of the id table until we know it is not a header
+            if not (parse_id(fs[0], fe[0], &self.cand_a) == ID_OK
+                    and parse_id(fs[1], fe[1], &self.cand_b) == ID_OK):
+                self.cand_a = self.cand_b = -1
             self.candidate = True
             self.cand_tokens = (PyBytes_FromStringAndSize(fs[0], fe[0] - fs[0]),
                                 PyBytes_FromStringAndSize(fs[1], fe[1] - fs[1]))
@@ -701,7 +774,20 @@ cdef class Tokenizer:
             self.carry = bytearray()
         if st == OK and self.pend_kind != E_NONE:
             return ERROR
+        if st == OK and self._header_count_disagrees():
+            self.err_kind = E_HEADER
+            self.err_line = self.first_line
+            return ERROR
         return st
+
+    cdef bint _header_count_disagrees(self):
+        """An integer `n m` line above two-column rows whose ids all fit below n, m not matching."""
+        cdef int64_t count = self.count
+        if not (self.candidate and self.ncols == 2 and count > 1 and not self.strings):
+            return False
+        if count - 1 == self.cand_b:
+            return False
+        return max(int(self.src_arr[1:count].max()), int(self.dst_arr[1:count].max())) < self.cand_a
 
     def result(self):
         """Final arrays: dict with src, dst (internal ids), prob, labels, n, lines, header.
@@ -729,10 +815,19 @@ cdef class Tokenizer:
                 and max(int(src[1:].max()), int(dst[1:].max())) < self.cand_a:
             # `n m` then exactly m >= 1 two-column lines whose integer ids fit in 0..n-1
             header = (int(self.cand_a), int(self.cand_b))
+            self.skipped = SKIP_N_M
             start = 1
         elif self.strings and self.candidate:
-            src[0] = self._intern_tokens(self.cand_tokens[0])
-            dst[0] = self._intern_tokens(self.cand_tokens[1])
+            if count > 1 and self.cand_tokens[0] not in self.ids \
+                    and self.cand_tokens[1] not in self.ids \
+                    and (self.delim != WS or self.cand_a >= 0):
+                # names that are no node elsewhere: CSV column names (`from,to`) or `n m`;
+                # in a whitespace file `a b` is an edge (tiny files often start with one)
+                self.skipped = SKIP_N_M_STRINGS if self.cand_a >= 0 else SKIP_UNUSED_NAMES
+                start = 1
+            else:
+                src[0] = self._intern_tokens(self.cand_tokens[0])
+                dst[0] = self._intern_tokens(self.cand_tokens[1])
         src = src[start:]
         dst = dst[start:]
         if prob is not None:
@@ -743,7 +838,13 @@ cdef class Tokenizer:
         else:
             labels, src, dst = _relabel_ints(src, dst, header)
         return {"src": src, "dst": dst, "prob": prob, "labels": labels, "n": int(labels.shape[0]),
-                "lines": int(lines), "header": header}
+                "lines": int(lines), "header": header, "skipped": self._skipped_line()}
+
+    def _skipped_line(self):
+        if self.skipped == SKIP_NONE:
+            return None
+        text = self.first_text[:self.first_len].decode("utf-8", "replace")
+        return int(self.first_line), text, _SKIP_REASONS[self.skipped]
 
     def _intern_tokens(self, bytes token):
         value = self.ids.get(token)
@@ -752,6 +853,16 @@ cdef class Tokenizer:
             self.ids[token] = value
             self.names.append(token)
         return value
+
+
+_SKIP_REASONS = {
+    SKIP_NAMES_INT: "column names: a non-integer id above integer-id rows",
+    SKIP_NAMES_PROB: "column names: its third field is not a number",
+    SKIP_TWO_OVER_THREE: "a header: two fields above three-column rows",
+    SKIP_N_M: "an 'n m' header: n is above every node id and m is the edge line count",
+    SKIP_UNUSED_NAMES: "a header: neither of its two fields is a node on any other line",
+    SKIP_N_M_STRINGS: "an 'n m' header above string ids: neither number is a node elsewhere",
+}
 
 
 def _relabel_strings(list names, src, dst):
@@ -849,3 +960,131 @@ def format_arcs(const int32_t[::1] tails, const int32_t[::1] heads, const int32_
             o[pos] = b'\n'
             pos += 1
     return out
+
+
+# ------------------------------------------------------------ binary-form checks
+# Loaders of the binary forms (.imxg graphs, HeteroIndex files) call these on
+# memory-mapped arrays before any kernel sees them, so a damaged file is an
+# error and never an out-of-bounds read.  Every index is checked before use.
+
+cdef inline int64_t _bad_offsets(const int64_t[::1] off, int64_t m) noexcept nogil:
+    """Index of the first offset that breaks 0 = off[0] <= off[1] <= ... = m, else -1."""
+    cdef int64_t n = off.shape[0] - 1
+    cdef int64_t i
+    if n < 0 or off[0] != 0:
+        return 0
+    for i in range(n):
+        if off[i + 1] < off[i] or off[i + 1] > m:
+            return i + 1
+    if off[n] != m:
+        return n
+    return -1
+
+
+def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targets,
+                     const float[::1] out_probs, const int64_t[::1] in_offsets,
+                     const int32_t[::1] in_sources, const float[::1] in_probs):
+    """Check the two CSR orders of a graph hold exactly the same arcs; return a problem or None.
+
+    One pass over the arcs in out-order (tail ascending): arc ``(u, v, p)``
+    must be the next unread slot of ``v``'s in-list, holding ``(u, p)``.  The
+    graph builder makes the in-order by a stable sort of the out-order on the
+    head, so a valid file passes exactly, and any difference (a flipped bit in
+    an id, a probability or an offset) fails.  Targets must be in ``[0, n)`` and
+    probabilities in ``[0, 1]`` (NaN fails).  O(n + m) time, O(n) memory.
+    """
+    cdef int64_t n = out_offsets.shape[0] - 1
+    cdef int64_t m = out_targets.shape[0]
+    cdef int64_t u, j, pos, v, bad
+    cdef float p
+    cdef int problem = 0
+    if n < 0 or in_offsets.shape[0] != n + 1:
+        return "offset arrays of different lengths"
+    if out_probs.shape[0] != m or in_sources.shape[0] != m or in_probs.shape[0] != m:
+        return "arc arrays of different lengths"
+    bad = _bad_offsets(out_offsets, m)
+    if bad >= 0:
+        return f"out-offsets not increasing from 0 to the arc count (at node {bad})"
+    bad = _bad_offsets(in_offsets, m)
+    if bad >= 0:
+        return f"in-offsets not increasing from 0 to the arc count (at node {bad})"
+    cursor_arr = np.array(in_offsets[:n], dtype=np.int64)
+    cdef int64_t[::1] cursor = cursor_arr
+    with nogil:
+        for u in range(n):
+            for j in range(out_offsets[u], out_offsets[u + 1]):
+                v = out_targets[j]
+                if v < 0 or v >= n:
+                    problem = 1
+                    break
+                p = out_probs[j]
+                if not (p >= 0.0 and p <= 1.0):
+                    problem = 2
+                    break
+                pos = cursor[v]
+                if pos >= in_offsets[v + 1] or in_sources[pos] != u or in_probs[pos] != p:
+                    problem = 3
+                    break
+                cursor[v] = pos + 1
+            if problem:
+                break
+    if problem == 1:
+        return f"arc {j} has target {v}, outside 0..{n - 1}"
+    if problem == 2:
+        return f"arc {j} has probability {p}, outside [0, 1]"
+    if problem == 3:
+        return f"arc {j} ({u} -> {v}) is not the same in the in-order arrays"
+    return None
+
+
+def check_ranked_rows(const int64_t[::1] offsets, const int32_t[::1] targets,
+                      const double[::1] scores):
+    """Check a HeteroIndex's rows; return a problem or None.
+
+    Offsets increase from 0 to the arc count, targets lie in ``[0, n)`` and
+    appear once per row, scores are finite and non-increasing within a row
+    (the ranking order).  O(n + m) time, O(n) memory.
+    """
+    cdef int64_t n = offsets.shape[0] - 1
+    cdef int64_t m = targets.shape[0]
+    cdef int64_t u, j, v, bad
+    cdef double s
+    cdef int problem = 0
+    if n < 0:
+        return "empty offsets"
+    if scores.shape[0] != m:
+        return "targets and scores of different lengths"
+    bad = _bad_offsets(offsets, m)
+    if bad >= 0:
+        return f"offsets not increasing from 0 to the arc count (at user {bad})"
+    seen_arr = np.full(n, -1, dtype=np.int64)
+    cdef int64_t[::1] seen = seen_arr
+    with nogil:
+        for u in range(n):
+            for j in range(offsets[u], offsets[u + 1]):
+                v = targets[j]
+                if v < 0 or v >= n:
+                    problem = 1
+                    break
+                if seen[v] == u:
+                    problem = 2
+                    break
+                seen[v] = u
+                s = scores[j]
+                if not (s - s == 0.0):      # NaN or infinite
+                    problem = 3
+                    break
+                if j > offsets[u] and s > scores[j - 1]:
+                    problem = 4
+                    break
+            if problem:
+                break
+    if problem == 1:
+        return f"friend id {v} of user {u} outside 0..{n - 1}"
+    if problem == 2:
+        return f"friend {v} listed twice for user {u}"
+    if problem == 3:
+        return f"score {s} of user {u} is not finite"
+    if problem == 4:
+        return f"scores of user {u} are not in ranking order"
+    return None

@@ -9,13 +9,14 @@ The files remain plain ``.npz`` archives that ``numpy.load`` reads.
 from __future__ import annotations
 
 import io
+import math
 import os
 import struct
 import zipfile
 
 import numpy as np
 
-__all__ = ["save_npz_aligned", "load_npz_members", "ZIP_MAGIC"]
+__all__ = ["save_npz_aligned", "load_npz_members", "npz_member_names", "ZIP_MAGIC"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Android's zipalign extra-field id: a padding field that zip readers skip.
@@ -48,6 +49,20 @@ def save_npz_aligned(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> 
                 _write_aligned_member(zf, fh, name + ".npy", array)
 
 
+def _read_npy_header(fh, member: str) -> tuple[tuple, bool, np.dtype]:
+    # numpy's header parser runs Python's tokenizer and literal_eval on the
+    # bytes, so damaged bytes raise whatever those raise (TokenError,
+    # SyntaxError, MemoryError on a huge nesting, ...): all mean "not an array".
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(fh)
+        return np.lib.format.read_array_header_2_0(fh)
+    except Exception as exc:
+        raise ValueError(f"member {member!r} has a damaged array header "
+                         f"({exc.__class__.__name__})") from None
+
+
 def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np.ndarray]:
     """Every ``.npy`` member of an uncompressed ``.npz``, memory-mapped read-only by default.
 
@@ -55,10 +70,21 @@ def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np
     such an archive, a compressed member, or an object (pickled) array.
     """
     path = os.fspath(path)
-    out = {}
     with open(path, "rb") as fh:
         if fh.read(4) != ZIP_MAGIC:
             raise ValueError("not a zip archive")
+    try:
+        return _read_members(path, mmap)
+    except (zipfile.BadZipFile, NotImplementedError, struct.error, EOFError,
+            UnicodeDecodeError, OverflowError) as exc:
+        # zipfile raises all of these on damaged directories (NotImplementedError
+        # for a garbled "version needed" field)
+        raise ValueError(f"damaged zip archive ({exc.__class__.__name__}: {exc})") from None
+
+
+def _read_members(path: str, mmap: bool) -> dict[str, np.ndarray]:
+    out = {}
+    file_size = os.path.getsize(path)
     with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
         for info in zf.infolist():
             name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
@@ -70,15 +96,13 @@ def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np
                 raise ValueError("bad zip member header")
             name_len, extra_len = struct.unpack("<HH", local[26:30])
             fh.seek(info.header_offset + 30 + name_len + extra_len)
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            shape, fortran, dtype = _read_npy_header(fh, info.filename)
             if dtype.hasobject:
                 raise ValueError("refusing to load pickled objects")
             offset = fh.tell()
-            count = int(np.prod(shape)) if shape else 1
+            count = math.prod(shape)
+            if count * dtype.itemsize > file_size - offset:
+                raise ValueError(f"member {info.filename!r} is truncated")
             order = "F" if fortran else "C"
             if mmap and count > 0:
                 arr = np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset,
@@ -87,3 +111,16 @@ def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np
                 arr = np.fromfile(fh, dtype=dtype, count=count).reshape(shape, order=order)
             out[name] = arr
     return out
+
+
+def npz_member_names(path: str | os.PathLike) -> list[str] | None:
+    """Member names of the zip archive at ``path``; None when it is not a readable one."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != ZIP_MAGIC:
+                return None
+        with zipfile.ZipFile(path) as zf:
+            return zf.namelist()
+    except (OSError, zipfile.BadZipFile, NotImplementedError, struct.error, EOFError,
+            UnicodeDecodeError, OverflowError, ValueError):
+        return None

@@ -431,7 +431,7 @@ def test_damaged_imxg_offsets_are_refused(tmp_path, capsys):
     arrays["out_offsets"] = arrays["out_offsets"][::-1].copy()
     arrays["meta"] = np.frombuffer(b"{not json", dtype=np.uint8)
     save_npz_aligned(tmp_path / "meta.imxg", arrays)
-    for name, expected in (("bad.imxg", "inconsistent out-arc arrays"),
+    for name, expected in (("bad.imxg", "out-offsets not increasing"),
                            ("meta.imxg", "damaged .imxg graph")):
         with pytest.raises(SystemExit) as info:
             main(["info", str(tmp_path / name)])

@@ -12,10 +12,11 @@ import json
 import os
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 
-from .._npz import ZIP_MAGIC, load_npz_members, save_npz_aligned
+from .._npz import load_npz_members, npz_member_names, save_npz_aligned
 from ..errors import InputError
 from .core import Graph
 
@@ -24,6 +25,9 @@ __all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "FORMAT_VERSION
 FORMAT_VERSION = 1
 _ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs",
            "labels")
+# the dtypes Graph builds and the kernels are compiled for
+_DTYPES = {"out_offsets": np.int64, "out_targets": np.int32, "out_probs": np.float32,
+           "in_offsets": np.int64, "in_sources": np.int32, "in_probs": np.float32}
 
 
 def is_binary_graph(path: str | os.PathLike) -> bool:
@@ -31,14 +35,7 @@ def is_binary_graph(path: str | os.PathLike) -> bool:
     path = os.fspath(path)
     if not os.path.isfile(path):
         return False
-    with open(path, "rb") as fh:
-        if fh.read(4) != ZIP_MAGIC:
-            return False
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return "meta.npy" in zf.namelist()
-    except zipfile.BadZipFile:
-        return False
+    return "meta.npy" in (npz_member_names(path) or ())
 
 
 def save_graph(graph: Graph, path: str | os.PathLike) -> None:
@@ -47,56 +44,106 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
     labels = graph.labels
     if labels.dtype == object:
         labels = np.array([str(x) for x in labels.tolist()], dtype=str)
+    labels = np.ascontiguousarray(labels)
     meta = {
         "format": "imxg", "version": FORMAT_VERSION, "n": graph.n, "directed": graph.directed,
         "scheme": graph.scheme, "source": graph.source, "edges_read": graph.edges_read,
+        "labels_crc32": zlib.crc32(labels),
     }
     arrays = {name: np.ascontiguousarray(getattr(graph, name)) for name in _ARRAYS[:-1]}
-    arrays["labels"] = np.ascontiguousarray(labels)
+    arrays["labels"] = labels
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     save_npz_aligned(path, arrays)
+
+
+def _meta_value(meta: dict, key: str, kinds: tuple, path: str, optional: bool = False):
+    value = meta.get(key)
+    if value is None and optional:
+        return None
+    # bool is an int to Python; JSON true must not pass as a node count, nor 1.5 as one
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise InputError(f"damaged .imxg graph (metadata {key!r} is {value!r})", path=path)
+    return value
+
+
+def _check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
+    """Refuse anything a kernel could misread: one O(n + m) pass over the arrays.
+
+    Dtypes and shapes first (the native check relies on them), then
+    :func:`imx._edgelist.check_arc_orders`: every id in ``[0, n)``,
+    probabilities in ``[0, 1]``, offsets monotone, and the in-order arrays
+    holding exactly the arcs of the out-order.  The labels, which nothing
+    cross-checks, carry a CRC-32 (files written before it was added have none).
+    """
+    from .. import _edgelist
+
+    def damaged(problem: str) -> InputError:
+        return InputError(f"damaged .imxg graph ({problem}); make it again with 'imx convert'",
+                          path=path)
+
+    for name, dtype in _DTYPES.items():
+        arr = arrays[name]
+        if arr.dtype != dtype or arr.ndim != 1:
+            raise damaged(f"{name} is {arr.dtype}[{arr.ndim}-d], expected 1-d {dtype}")
+    for name in ("out_offsets", "in_offsets"):
+        if arrays[name].shape != (n + 1,):
+            raise damaged(f"{name} has {arrays[name].shape[0]} entries for {n} nodes")
+    labels = arrays["labels"]
+    if labels.shape != (n,) or labels.dtype.kind not in "iuU":
+        raise damaged(f"labels are {labels.dtype}{list(labels.shape)} for {n} nodes")
+    problem = _edgelist.check_arc_orders(*(arrays[name] for name in _ARRAYS[:-1]))
+    if problem is not None:
+        raise damaged(problem)
+    crc = meta.get("labels_crc32")
+    if crc is not None and crc != zlib.crc32(np.ascontiguousarray(labels)):
+        raise damaged("labels do not match their checksum")
+    if not _labels_unique(labels):
+        raise damaged("two nodes share a label")
+
+
+def _labels_unique(labels: np.ndarray) -> bool:
+    if labels.shape[0] < 2:
+        return True
+    if labels.dtype.kind in "iu" and bool((labels[1:] > labels[:-1]).all()):
+        return True  # edge-list graphs: labels in increasing order, no sort needed
+    return np.unique(labels).shape[0] == labels.shape[0]
 
 
 def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     """Load an ``.imxg`` file written by :func:`save_graph` (memory-mapped by default).
 
-    A damaged file raises InputError.  The offsets are checked (one pass over
-    O(n) values); the O(m) arc arrays are not scanned, so loading stays cheap.
+    The arrays are checked in one O(n + m) pass before any use (ids in range,
+    probabilities in [0, 1], offsets monotone, in- and out-orders the same
+    arcs, labels distinct and matching their checksum); a damaged file of any
+    kind raises InputError and never reaches a kernel.
     """
     path = os.fspath(path)
     try:
         arrays = load_npz_members(path, mmap)
-    except (zipfile.BadZipFile, ValueError, OSError, struct.error) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
         raise InputError(f"not a readable .imxg graph file ({exc})", path=path) from None
     missing = [a for a in _ARRAYS + ("meta",) if a not in arrays]
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)
     try:
-        meta = json.loads(bytes(arrays["meta"]).decode())
-        n = int(meta["n"])
-        directed, scheme = bool(meta["directed"]), str(meta["scheme"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode())
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"damaged .imxg graph (bad metadata: {exc.__class__.__name__})",
                          path=path) from None
+    if not isinstance(meta, dict):
+        raise InputError("damaged .imxg graph (metadata is not a JSON object)", path=path)
     if meta.get("format") != "imxg" or meta.get("version") != FORMAT_VERSION:
         raise InputError("unsupported .imxg format version", path=path)
-    problems = []
-    for offsets, items, probs, what in (
-            (arrays["out_offsets"], arrays["out_targets"], arrays["out_probs"], "out"),
-            (arrays["in_offsets"], arrays["in_sources"], arrays["in_probs"], "in")):
-        if (offsets.shape != (n + 1,) or int(offsets[0]) != 0
-                or int(offsets[-1]) != items.shape[0] or probs.shape != items.shape
-                or bool((np.diff(offsets) < 0).any())):
-            problems.append(f"{what}-arc arrays")
-    if arrays["out_targets"].shape != arrays["in_sources"].shape:
-        problems.append("arc counts")
-    if arrays["labels"].shape != (n,):
-        problems.append("labels")
-    if problems:
-        raise InputError(f"damaged .imxg graph (inconsistent {', '.join(problems)}); make it "
-                         "again with 'imx convert'", path=path)
+    n = _meta_value(meta, "n", (int,), path)
+    if not 0 <= n < 2**31 - 1:
+        raise InputError(f"damaged .imxg graph (metadata n={n})", path=path)
+    directed = _meta_value(meta, "directed", (bool,), path)
+    scheme = _meta_value(meta, "scheme", (str,), path)
+    source = _meta_value(meta, "source", (str,), path, optional=True)
+    edges_read = _meta_value(meta, "edges_read", (int,), path, optional=True)
+    _check_arrays(arrays, n, meta, path)
     return Graph(n=n, out_offsets=arrays["out_offsets"], out_targets=arrays["out_targets"],
                  out_probs=arrays["out_probs"], in_offsets=arrays["in_offsets"],
                  in_sources=arrays["in_sources"], in_probs=arrays["in_probs"],
                  labels=arrays["labels"], directed=directed, scheme=scheme,
-                 source=meta.get("source"), edges_read=meta.get("edges_read"))
+                 source=source, edges_read=edges_read)

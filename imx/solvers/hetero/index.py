@@ -35,6 +35,7 @@ import json
 import os
 import struct
 import zipfile
+import zlib
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -204,37 +205,39 @@ class HeteroIndex:
     # ---------------------------------------------------------------- storage
     def save(self, path: str | os.PathLike) -> None:
         """Write the index to ``path`` (an uncompressed .npz), atomically."""
-        arrays = {"offsets": np.asarray(self.offsets), "targets": np.asarray(self.targets),
-                  "scores": np.asarray(self.scores), "labels": np.asarray(self.labels),
-                  "meta": np.frombuffer(json.dumps(self.meta).encode(), dtype=np.uint8)}
+        arrays = {name: np.ascontiguousarray(getattr(self, name)) for name in _MEMBERS[:-1]}
+        meta = dict(self.meta, crc32={name: zlib.crc32(arr) for name, arr in arrays.items()})
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         save_npz_aligned(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = True) -> "HeteroIndex":
-        """Open an index written by :meth:`save`; memory-mapped unless ``mmap=False``."""
+        """Open an index written by :meth:`save`; memory-mapped unless ``mmap=False``.
+
+        The file is checked in one O(n + m) pass before it answers anything:
+        metadata types, array dtypes and shapes, each array's CRC-32, offsets
+        increasing, friend ids in range and distinct per user, scores finite and
+        in ranking order.  Anything else raises InputError.
+        """
         path = os.fspath(path)
         try:
             arrays = load_npz_members(path, mmap)
-        except (zipfile.BadZipFile, ValueError, OSError, struct.error) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
             raise InputError(f"not a readable HeteroIndex file ({exc})", path=path) from None
         missing = [k for k in _MEMBERS if k not in arrays]
         if missing:
             raise InputError(f"not a HeteroIndex file (missing {', '.join(missing)})", path=path)
         try:
-            meta = json.loads(bytes(np.asarray(arrays["meta"])).decode())
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode())
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise InputError("corrupt HeteroIndex file (bad meta)", path=path) from None
+        if not isinstance(meta, dict):
+            raise InputError("corrupt HeteroIndex file (meta is not a JSON object)", path=path)
         if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
             raise InputError("unsupported HeteroIndex format or version", path=path)
-        off, tgt, sc, lab = (arrays[k] for k in ("offsets", "targets", "scores", "labels"))
-        n = int(meta["n"])
-        if (off.shape != (n + 1,) or lab.shape != (n,) or tgt.shape != sc.shape
-                or off.dtype != np.int64 or tgt.dtype != np.int32
-                or (n and (int(off[0]) != 0 or int(off[-1]) != tgt.shape[0]))):
-            raise InputError("corrupt HeteroIndex file (array shapes do not agree)", path=path)
-        if tgt.shape[0] and (int(tgt.min()) < 0 or int(tgt.max()) >= n):
-            raise InputError("corrupt HeteroIndex file (node id out of range)", path=path)
-        return cls(off, tgt, sc, lab, meta)
+        _check_index_arrays(arrays, meta, path)
+        meta.pop("crc32", None)  # describes the file, not the index
+        return cls(*(arrays[k] for k in _MEMBERS[:-1]), meta)
 
     # ---------------------------------------------------------------- queries
     @property
@@ -309,6 +312,46 @@ class HeteroIndex:
             cand = None if candidates is None else candidates[i]
             out.append(self.rerank(inviter, cand, k))
         return out
+
+
+_META_TYPES = {"method": str, "n": int, "m": int}
+
+
+def _check_index_arrays(arrays: dict, meta: dict, path: str) -> None:
+    """Refuse a damaged index before it can answer: a wrong ranking is worse than none."""
+    from ... import _edgelist
+
+    def corrupt(problem: str) -> InputError:
+        return InputError(f"corrupt HeteroIndex file ({problem}); build it again", path=path)
+
+    for key, kind in _META_TYPES.items():
+        value = meta.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise corrupt(f"meta {key!r} is {value!r}")
+    if meta["method"] not in INDEX_METHODS:
+        raise corrupt(f"unknown method {meta['method']!r}")
+    n, m = meta["n"], meta["m"]
+    off, tgt, sc, lab = (arrays[k] for k in _MEMBERS[:-1])
+    if not 0 <= n < 2**31 - 1:
+        raise corrupt(f"meta n={n}")
+    for name, arr, dtype, size in (("offsets", off, np.int64, n + 1), ("targets", tgt, np.int32, m),
+                                   ("scores", sc, np.float64, m)):
+        if arr.dtype != dtype or arr.shape != (size,):
+            raise corrupt(f"{name} is {arr.dtype}{list(arr.shape)}, expected {np.dtype(dtype)}[{size}]")
+    if lab.shape != (n,) or lab.dtype.kind not in "iuU":
+        raise corrupt(f"labels are {lab.dtype}{list(lab.shape)} for {n} users")
+    crcs = meta.get("crc32")
+    if crcs is not None:
+        if not isinstance(crcs, dict):
+            raise corrupt("bad checksums")
+        for name in _MEMBERS[:-1]:
+            if crcs.get(name) != zlib.crc32(np.ascontiguousarray(arrays[name])):
+                raise corrupt(f"{name} do not match their checksum")
+    problem = _edgelist.check_ranked_rows(off, tgt, sc)
+    if problem is not None:
+        raise corrupt(problem)
+    if lab.shape[0] > 1 and np.unique(lab).shape[0] != lab.shape[0]:
+        raise corrupt("two users share a label")
 
 
 def _int_or_none(label: Any) -> int | None:
