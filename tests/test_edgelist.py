@@ -91,9 +91,10 @@ def test_header_with_ids_outside_range_falls_back_to_ids(tmp_path):
 def test_two_column_header_only_when_counts_match(tmp_path):
     hdr = read_edgelist(_write(tmp_path, "a.txt", "5 2\n0 1\n1 2\n"))
     assert hdr.header == (5, 2) and hdr.n == 5 and hdr.lines == 2
-    not_hdr = read_edgelist(_write(tmp_path, "b.txt", "5 3\n0 1\n1 2\n"))
-    assert not_hdr.header is None and not_hdr.lines == 3
-    assert _edges(not_hdr) == [(5, 3), (0, 1), (1, 2)]
+    # every id below n but m wrong: neither a silent edge nor a silent header
+    with pytest.raises(InputError, match=r"b.txt:1: the first line '5 3' reads as an 'n m' "
+                                         r"header .* m=3 while the file has 2 edge lines"):
+        read_edgelist(_write(tmp_path, "b.txt", "5 3\n0 1\n1 2\n"))
     too_big = read_edgelist(_write(tmp_path, "c.txt", "2 2\n0 1\n1 2\n"))  # id 2 >= n
     assert too_big.header is None and too_big.lines == 3
     lone = read_edgelist(_write(tmp_path, "d.txt", "5 0\n"))  # a lone line is an edge
@@ -101,9 +102,9 @@ def test_two_column_header_only_when_counts_match(tmp_path):
 
 
 def test_non_contiguous_ids_are_compacted(tmp_path):
-    data = read_edgelist(_write(tmp_path, "g.txt", "1000000 5\n5 70\n"))
+    data = read_edgelist(_write(tmp_path, "g.txt", "5 70\n1000000 5\n"))
     assert data.labels.tolist() == [5, 70, 1000000]
-    assert data.src.tolist() == [2, 0] and data.dst.tolist() == [0, 1]
+    assert data.src.tolist() == [0, 2] and data.dst.tolist() == [1, 0]
 
 
 def test_huge_sparse_ids_use_the_sorting_path(tmp_path):
@@ -121,9 +122,9 @@ def test_string_ids_switch_mid_file(tmp_path):
 
 
 def test_negative_id_is_a_string_when_the_file_has_strings(tmp_path):
-    data = read_edgelist(_write(tmp_path, "s.txt", "1 2\n-3 4\nfoo 5\n"))
-    assert data.header is None
-    assert _edges(data) == [("1", "2"), ("-3", "4"), ("foo", "5")]
+    data = read_edgelist(_write(tmp_path, "s.txt", "1 2\n-3 4\nfoo 5\n2 foo\n"))
+    assert data.header is None and data.skipped is None
+    assert _edges(data) == [("1", "2"), ("-3", "4"), ("foo", "5"), ("2", "foo")]
 
 
 def test_utf8_bom_and_unicode_labels(tmp_path):
@@ -351,8 +352,18 @@ def _is_int(token: str) -> bool:
     return re.fullmatch(r"[0-9]+", token) is not None
 
 
-def reference_parse(text: str, comment: str = "#"):
-    """A slow pure-Python reading of the format rules, for valid files."""
+def _is_number(token: str) -> bool:
+    return re.fullmatch(r"[0-9]*\.?[0-9]*([eE][-+]?[0-9]+)?", token) is not None and any(
+        c.isdigit() for c in token)
+
+
+class ReferenceError_(Exception):
+    """The reference reader refuses the file (the real one must raise InputError)."""
+
+
+def reference_parse(text: str, comment: str = "#", ids: str = "auto", detect: int = 1000):
+    """A slow pure-Python reading of the documented rules (imx.io.edgelist.IDS_RULES,
+    HEADER_RULES) for files whose fields are well formed."""
     rows = []
     delim = None
     for raw in text.split("\n"):
@@ -364,33 +375,58 @@ def reference_parse(text: str, comment: str = "#"):
         fields = re.split(r"[ \t\r\v\f]+", s) if delim == " " else [
             f.strip(_WS) for f in s.split(",")]
         rows.append(fields)
-    names = len(rows) > 1 and not all(_is_int(t) for t in rows[0][:2]) and all(
-        _is_int(t) for r in rows[1:] for t in r[:2])
-    if names:
-        rows = rows[1:]
-    strings = not all(_is_int(t) for r in rows for t in r[:2])
-    header = None
-    if not names and rows and len(rows[0]) == 2 and all(_is_int(t) for t in rows[0]):
-        a, b = int(rows[0][0]), int(rows[0][1])
-        rest = rows[1:]
-        if rest and len(rest[0]) == 3:
-            header = (a, b)
-        elif rest and not strings and len(rest) == b and all(
-                int(t) < a for r in rest for t in r[:2]):
-            header = (a, b)
-    if header is not None:
-        rows = rows[1:]
+    if not rows:
+        raise ReferenceError_("no edges")
+
+    def ids_int(rs):
+        return all(_is_int(t) for r in rs for t in r[:2])
+
+    first = rows[0]
+    if ids == "str":
+        strings = True
+    else:
+        names = not ids_int([first])
+        window = rows[1:detect] if names else rows[:detect]
+        strings = ids == "auto" and (not ids_int(window) or (names and len(rows) == 1))
+        if not strings and not ids_int(rows[1:] if names else rows):
+            raise ReferenceError_("a non-integer id after the detection window")
+    header = skipped = None
+    if not strings:
+        if not ids_int([first]):
+            rows, skipped = rows[1:], "names"
+        elif len(first) == 2 and len(rows) > 1:
+            a, b = int(first[0]), int(first[1])
+            rest = rows[1:]
+            if len(rest[0]) == 3:
+                header = (a, b)
+            elif all(int(t) < a for r in rest for t in r[:2]):
+                if len(rest) != b:
+                    raise ReferenceError_("n m header whose m disagrees")
+                header = (a, b)
+            if header is not None:
+                rows, skipped = rest, "n m"
+    else:
+        rest_nodes = {t for r in rows[1:] for t in r[:2]}
+        if len(first) == 3 and not _is_number(first[2]):
+            rows, skipped = rows[1:], "names"
+        elif len(first) == 2 and len(rows) > 1 and len(rows[1]) == 3:
+            rows, skipped = rows[1:], "two over three"
+        elif (len(first) == 2 and len(rows) > 1 and not set(first) & rest_nodes
+              and (delim == "," or ids_int([first]))):
+            rows, skipped = rows[1:], "unused names"
+    if not rows:
+        raise ReferenceError_("no edges")
     key = str if strings else int
-    ids = [key(t) for r in rows for t in r[:2]]
-    if header is not None and not strings and all(i < header[0] for i in ids):
+    node_ids = [key(t) for r in rows for t in r[:2]]
+    if header is not None and not strings and all(i < header[0] for i in node_ids):
         labels = list(range(header[0]))
     else:
-        labels = sorted(set(ids))
+        labels = sorted(set(node_ids))
     index = {lab: i for i, lab in enumerate(labels)}
     src = [index[key(r[0])] for r in rows]
     dst = [index[key(r[1])] for r in rows]
-    prob = [float(r[2]) for r in rows] if rows and len(rows[0]) == 3 else None
-    return labels, src, dst, prob, header
+    prob = [float(r[2]) for r in rows] if len(rows[0]) == 3 else None
+    return labels, src, dst, prob, header, skipped
 
 
 _int_ids = st.integers(0, 40) | st.integers(0, 2**63 - 1)
@@ -433,23 +469,33 @@ def edge_files(draw):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=edge_files(), chunk=st.sampled_from([2, 5, 13, 1 << 20]))
-def test_matches_reference_parser(text, chunk):
+@given(text=edge_files(), chunk=st.sampled_from([2, 5, 13, 1 << 20]),
+       ids=st.sampled_from(["auto", "auto", "int", "str"]))
+def test_matches_reference_parser(text, chunk, ids):
     old = el.CHUNK_BYTES
     el.CHUNK_BYTES = chunk
+    try:
+        want = reference_parse(text, ids=ids)
+    except ReferenceError_:
+        want = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "h.txt")
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
-            data = read_edgelist(path)
+            if want is None:
+                with pytest.raises(InputError):
+                    read_edgelist(path, ids=ids)
+                return
+            data = read_edgelist(path, ids=ids)
     finally:
         el.CHUNK_BYTES = old
-    labels, src, dst, prob, header = reference_parse(text)
+    labels, src, dst, prob, header, skipped = want
     assert data.labels.tolist() == labels
     assert data.labels.dtype.kind == ("i" if isinstance(labels[0], int) else "U")
     assert data.src.tolist() == src and data.dst.tolist() == dst
     assert data.header == header
+    assert (data.skipped is None) == (skipped is None)
     assert data.n == len(labels) and data.lines == len(src)
     if prob is None:
         assert data.prob is None

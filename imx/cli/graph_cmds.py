@@ -23,17 +23,38 @@ def _human_info(d: dict) -> str:
                      f"mean {s['mean']:.2f}, max {s['max']}")
     lines.append(f"isolated     {d['isolated_nodes']:,}")
     lines.append(f"memory       {d['memory_bytes'] / 2**20:.1f} MiB")
+    skipped = d.get("skipped_header")
+    lines.append("header       " + ("none skipped" if skipped is None else
+                                   f"line {skipped['line']} skipped, {skipped['text']!r}: "
+                                   f"{skipped['reason']}"))
     return "\n".join(lines)
 
 
-@click.command()
+def _indented(text: str) -> str:
+    # \b keeps click from re-flowing the rules into one paragraph
+    return "\b\n" + "\n".join("  " + line for line in text.splitlines())
+
+
+def _info_help() -> str:
+    from ..io.edgelist import HEADER_RULES, IDS_RULES
+
+    return ("Summarise GRAPH: nodes, arcs, degrees, probability scheme, memory, and the\n"
+            "header line skipped (if any).\n\n"
+            "GRAPH is an .imxg file or a text edge list (plain, gzip, bz2 or xz; 'u v' or\n"
+            "'u v p' lines, space, tab or comma separated, '#' comments).\n\n"
+            f"Node ids:\n\n{_indented(IDS_RULES)}\n\nHeader lines:\n\n{_indented(HEADER_RULES)}")
+
+
+@click.command(help=_info_help())
 @graph_options
 @json_option
 def info(graph, undirected, probs, keep_self_loops, as_json):
-    """Summarise GRAPH: nodes, arcs, degrees, probability scheme, memory."""
     g = load_cli_graph(graph, undirected, probs, keep_self_loops)
     d = g.info()
     d["source"] = graph
+    skipped = getattr(g, "skipped_header", None)
+    d["skipped_header"] = (None if skipped is None else
+                           dict(zip(("line", "text", "reason"), skipped)))
     emit(d, as_json, _human_info)
 
 

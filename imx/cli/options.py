@@ -61,8 +61,23 @@ def check_scheme(ctx, param, value):
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
+_IDS_KEY = "imx_ids"
+
+
+def _remember_ids(ctx, param, value):
+    # kept in the context, not passed on, so every command taking graph_options
+    # gets --ids without a new parameter; load_cli_graph reads it back
+    ctx.meta[_IDS_KEY] = value
+    return value
+
+
 def graph_options(func: Callable) -> Callable:
-    """GRAPH argument plus --undirected, --probs, --keep-self-loops."""
+    """GRAPH argument plus --undirected, --probs, --keep-self-loops, --ids."""
+    func = click.option("--ids", type=click.Choice(["auto", "int", "str"]), default="auto",
+                        show_default=True, expose_value=False, callback=_remember_ids,
+                        is_eager=True,
+                        help="Node ids of an edge list: integers, strings, or decided from "
+                             "the first 1000 data lines (see 'imx info --help').")(func)
     func = click.option("--keep-self-loops", is_flag=True,
                         help="Keep self loops (dropped by default).")(func)
     func = click.option("--probs", "probs", default=None, callback=check_scheme,
@@ -117,8 +132,10 @@ def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, s
     """Load GRAPH with the shared graph options."""
     from ..io import load_graph
 
+    ctx = click.get_current_context(silent=True)
+    ids = ctx.meta.get(_IDS_KEY, "auto") if ctx is not None else "auto"
     return load_graph(graph, directed=not undirected, probs=probs, seed=seed,
-                      keep_self_loops=keep_self_loops)
+                      keep_self_loops=keep_self_loops, ids=ids)
 
 
 def _jsonable(obj: Any):

@@ -73,12 +73,13 @@ class Graph:
 
     __slots__ = ("n", "out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
                  "in_probs", "labels", "directed", "scheme", "source", "edges_read",
-                 "_label_index")
+                 "skipped_header", "_label_index")
 
     def __init__(self, *, n: int, out_offsets: np.ndarray, out_targets: np.ndarray,
                  out_probs: np.ndarray, in_offsets: np.ndarray, in_sources: np.ndarray,
                  in_probs: np.ndarray, labels: np.ndarray, directed: bool, scheme: str,
-                 source: str | None = None, edges_read: int | None = None):
+                 source: str | None = None, edges_read: int | None = None,
+                 skipped_header: tuple[int, str, str] | None = None):
         self.n = int(n)
         self.out_offsets = _readonly(out_offsets)
         self.out_targets = _readonly(out_targets)
@@ -91,6 +92,8 @@ class Graph:
         self.scheme = str(scheme)
         self.source = source
         self.edges_read = int(edges_read) if edges_read is not None else int(out_targets.shape[0])
+        # (line, text, reason) of an edge-list header line that was not read as an edge
+        self.skipped_header = skipped_header
         self._label_index: dict | None = None
 
     # ------------------------------------------------------------------ basics
@@ -315,15 +318,16 @@ class Graph:
     def from_edgelist(cls, path: str | os.PathLike, *, directed: bool = True,
                       probs: str | Scheme | None = None, seed: int = 1,
                       keep_self_loops: bool = False, merge: str = "ic",
-                      delimiter: str | None = None, comment: str = "#") -> "Graph":
+                      delimiter: str | None = None, comment: str = "#",
+                      ids: str = "auto") -> "Graph":
         """Read an edge-list file (see :func:`imx.io.read_edgelist` for the formats).
 
         ``probs`` defaults to ``given`` when the file has a probability column and
-        to ``wc`` otherwise.
+        to ``wc`` otherwise; ``ids`` is ``auto``, ``int`` or ``str``.
         """
         from ..io.edgelist import read_edgelist
 
-        data = read_edgelist(path, delimiter=delimiter, comment=comment)
+        data = read_edgelist(path, delimiter=delimiter, comment=comment, ids=ids)
         if data.n == 0:
             raise InputError("the graph is empty (no edges)", path=str(path))
         scheme = parse_scheme(probs if probs is not None else
@@ -331,10 +335,13 @@ class Graph:
         if scheme.name == "given" and data.prob is None:
             raise InputError("probability scheme 'given' needs a third column of probabilities",
                              path=str(path))
-        return cls.from_arrays(data.src, data.dst, data.prob if scheme.name == "given" else None,
-                               n=data.n, directed=directed, probs=scheme, seed=seed,
-                               keep_self_loops=keep_self_loops, merge=merge, labels=data.labels,
-                               source=str(path), edges_read=data.lines)
+        graph = cls.from_arrays(data.src, data.dst,
+                                data.prob if scheme.name == "given" else None,
+                                n=data.n, directed=directed, probs=scheme, seed=seed,
+                                keep_self_loops=keep_self_loops, merge=merge, labels=data.labels,
+                                source=str(path), edges_read=data.lines)
+        graph.skipped_header = data.skipped
+        return graph
 
     @classmethod
     def from_scipy(cls, matrix: Any, *, directed: bool = True, probs: str | Scheme | None = None,

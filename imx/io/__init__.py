@@ -28,32 +28,47 @@ def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
 
 def load_graph(path: str | os.PathLike, *, directed: bool = True,
                probs: str | Scheme | None = None, seed: int = 1,
-               keep_self_loops: bool = False, mmap: bool = True) -> Graph:
+               keep_self_loops: bool = False, mmap: bool = True, ids: str = "auto") -> Graph:
     """Load a graph from an edge list, an ``.imxg`` binary file, a Matrix Market ``.mtx``
     file or NetworkX's edge list (``u v {'p': 0.3}``; see :mod:`imx.io.formats`).
 
     A binary file keeps its stored structure and probabilities unless ``probs``
-    names another scheme; ``directed``/``keep_self_loops`` only apply to edge lists.
+    names another scheme; ``directed``/``keep_self_loops`` only apply to edge
+    lists, as does ``ids`` (``auto``, ``int`` or ``str``: see
+    :data:`imx.io.edgelist.IDS_RULES`).  A missing path, a folder, an
+    unreadable file or a damaged one raises InputError.
+
+    Examples
+    --------
+    >>> g = load_graph("graphs/karate.txt", directed=False)
+    >>> g.n, g.m
+    (34, 156)
     """
+    path = os.fspath(path)
     if os.path.isdir(path):
         raise InputError("is a folder; expected a graph file (an edge list, a Matrix Market "
-                         ".mtx or an .imxg graph)", path=os.fspath(path))
-    if is_binary_graph(path):
-        graph = load_binary_graph(path, mmap=mmap)
-        if probs is not None and str(probs) not in ("given", graph.scheme):
-            graph = graph.with_probabilities(probs, seed=seed)
-        return graph
-    if _starts_like_zip(path):
-        raise InputError("a truncated or damaged .imxg graph (or a zip archive that is not one); "
-                         "make it again with 'imx convert'", path=os.fspath(path))
-    from .formats import read_graph_format, sniff_format
+                         ".mtx or an .imxg graph)", path=path)
+    if not os.path.exists(path):
+        raise InputError("no such file", path=path)
+    try:
+        if is_binary_graph(path):
+            graph = load_binary_graph(path, mmap=mmap)
+            if probs is not None and str(probs) not in ("given", graph.scheme):
+                graph = graph.with_probabilities(probs, seed=seed)
+            return graph
+        if _starts_like_zip(path):
+            raise InputError("a truncated or damaged .imxg graph (or a zip archive that is not "
+                             "one); make it again with 'imx convert'", path=path)
+        from .formats import read_graph_format, sniff_format
 
-    fmt = sniff_format(path) if os.path.isfile(path) else None
-    if fmt is not None:
-        return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
-                                 keep_self_loops=keep_self_loops)
-    return Graph.from_edgelist(path, directed=directed, probs=probs, seed=seed,
-                               keep_self_loops=keep_self_loops)
+        fmt = sniff_format(path) if os.path.isfile(path) else None
+        if fmt is not None:
+            return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
+                                     keep_self_loops=keep_self_loops)
+        return Graph.from_edgelist(path, directed=directed, probs=probs, seed=seed,
+                                   keep_self_loops=keep_self_loops, ids=ids)
+    except OSError as exc:  # permission denied, I/O error, a path that vanished meanwhile
+        raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
 
 
 def _starts_like_zip(path: str | os.PathLike) -> bool:

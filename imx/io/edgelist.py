@@ -8,9 +8,9 @@ Formats read (all of them appear in the wild):
 * a first line ``n m`` (the NetHEPT convention): the node count is then ``n``
   when every id lies in ``0..n-1``, so isolated nodes count;
 * gzip, bz2 or xz compression, detected from the magic bytes;
-* integer ids (any non-negative ``int64``, not necessarily contiguous) or, as
-  soon as an id is not an integer, string ids;
-* a first line of column names (``source,target``) when all later ids are integers.
+* integer ids (any non-negative ``int64``, not necessarily contiguous) or
+  string ids, decided as :data:`IDS_RULES` says;
+* a first line that is a header, skipped by the rules of :data:`HEADER_RULES`.
 
 The bytes are read in chunks and parsed by the Cython tokenizer
 (``imx._edgelist``) into typed arrays; in integer mode no Python object is
@@ -42,7 +42,36 @@ except ImportError as exc:  # pragma: no cover - only without a build
     raise ImportError("the native edge-list parser imx._edgelist is not built; install imx with "
                       "'pip install .' or run 'python setup.py build_ext --inplace'") from exc
 
-__all__ = ["EdgeListData", "read_edgelist", "write_edgelist", "detect_compression"]
+__all__ = ["EdgeListData", "read_edgelist", "write_edgelist", "detect_compression",
+           "IDS_RULES", "HEADER_RULES", "DETECT_LINES"]
+
+DETECT_LINES = _edgelist.DETECT_LINES
+
+IDS_RULES = f"""\
+Node ids are integers or strings for the whole file.  With --ids auto (the
+default) they are integers when every id in the first {DETECT_LINES} data lines
+(lines that are not blank or '#' comments) is a non-negative integer, and
+strings otherwise; a later id that is not an integer is then an error naming
+its line (pass --ids str).  --ids int refuses any non-integer id; --ids str
+reads every id as a string ('007' and '7' are different nodes)."""
+
+HEADER_RULES = """\
+Only the first data line can be a header; 'imx info' names the line it skipped
+and why.  It is skipped when:
+  1. integer ids: one of its ids is not an integer (column names such as
+     'source,target' above integer rows);
+  2. string ids: it has three fields and the third is not a number
+     ('from,to,weight'); or it has two fields, neither is a node on any other
+     line, and the file is comma-separated ('from,to' above 'u1,u2' rows) or
+     both fields are integers ('n m' above string ids).  In a whitespace-
+     separated file 'a b' stays an edge;
+  3. it has two fields and the rows below have three ('n m' above 'u v p',
+     the NetHEPT form); with integer ids every id below n makes n the node
+     count, so isolated nodes count;
+  4. integer ids: it is 'n m', every later id is below n, and m equals the
+     number of edge lines below it.  If every later id is below n but m does
+     not match, the file is refused: correct m, or make the line a '#' comment.
+Any other first line is an edge."""
 
 CHUNK_BYTES = 8 << 20          # plain text read per chunk
 _COMPRESSED_BLOCK = 1 << 19    # compressed bytes read per step
@@ -73,6 +102,9 @@ class EdgeListData:
         Number of edge lines read (comments, blank lines and a header excluded).
     header : tuple of int or None
         ``(n, m)`` from a first line ``n m``, if the file has one.
+    skipped : tuple or None
+        ``(line number, text, reason)`` of a first line skipped as a header
+        (see :data:`HEADER_RULES`), else None.
     """
 
     src: np.ndarray
@@ -82,6 +114,7 @@ class EdgeListData:
     n: int
     lines: int
     header: tuple[int, int] | None
+    skipped: tuple[int, str, str] | None = None
 
 
 class _StreamError(Exception):
@@ -259,8 +292,15 @@ def _scan(path: str, compression: str | None, tok) -> int:
     return tok.finish()
 
 
+def _ids_code(ids: str) -> int:
+    try:
+        return _edgelist.IDS_MODES[ids]
+    except (KeyError, TypeError):
+        raise ParameterError(f"ids must be 'auto', 'int' or 'str', got {ids!r}") from None
+
+
 def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
-                  comment: str | None = "#") -> EdgeListData:
+                  comment: str | None = "#", ids: str = "auto") -> EdgeListData:
     """Read an edge-list file with the native streaming parser.
 
     Parameters
@@ -272,6 +312,10 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
         has one, else runs of spaces and tabs.
     comment : str or None, default ``"#"``
         A line whose first non-blank character is this one is skipped.
+    ids : {"auto", "int", "str"}
+        Integer or string node ids; ``auto`` decides from the first
+        :data:`DETECT_LINES` data lines (see :data:`IDS_RULES`).  A first line
+        that is a header is skipped by the rules of :data:`HEADER_RULES`.
 
     Returns
     -------
@@ -282,8 +326,9 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
     InputError
         One line naming the file, the line and the problem: a non-numeric
         probability, a missing or extra column, a probability outside [0, 1] or
-        NaN, a negative or overflowing integer id, a file without edges, or
-        unreadable or truncated compressed data.
+        NaN, a negative or overflowing integer id, a non-integer id once ids
+        are integers, an ``n m`` first line whose m disagrees with the file, a
+        file without edges, or unreadable or truncated compressed data.
     ParameterError
         For a bad ``delimiter`` or ``comment``.
 
@@ -296,15 +341,16 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
     name = os.fspath(path)
     comment_code = _comment_code(comment)
     delim = _delimiter_code(delimiter, comment_code)
+    ids_code = _ids_code(ids)
     compression = detect_compression(name)
-    strings = skip_names = False
+    strings, skip_names = ids == "str", False
     while True:
-        tok = _edgelist.Tokenizer(delim, comment_code, strings, skip_names)
+        tok = _edgelist.Tokenizer(delim, comment_code, strings, skip_names, ids_code)
         status = _scan(name, compression, tok)
         if status == _edgelist.ST_RESTART_NAMES:
             skip_names = True
         elif status == _edgelist.ST_RESTART_STRINGS or (
-                status == _edgelist.ST_OK and skip_names and tok.count == 0):
+                status == _edgelist.ST_OK and skip_names and tok.count == 0 and ids == "auto"):
             # (a lone non-integer line is an edge between strings, not column names)
             strings, skip_names = True, False
         else:
