@@ -587,6 +587,11 @@ cdef class Tokenizer:
             self.candidate = True
             self.cand_tokens = (PyBytes_FromStringAndSize(fs[0], fe[0] - fs[0]),
                                 PyBytes_FromStringAndSize(fs[1], fe[1] - fs[1]))
+            for c in range(2):
+                try:
+                    self.cand_tokens[c].decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._fail(E_UTF8, c + 1, NULL, NULL)
             ident[0] = -1
             ident[1] = -1
         else:

@@ -16,7 +16,7 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["save_npz_aligned", "load_npz_members", "npz_member_names", "ZIP_MAGIC"]
+__all__ = ["save_npz_aligned", "load_npz_members", "npz_member_names", "meta_bytes", "ZIP_MAGIC"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Android's zipalign extra-field id: a padding field that zip readers skip.
@@ -124,3 +124,14 @@ def npz_member_names(path: str | os.PathLike) -> list[str] | None:
     except (OSError, zipfile.BadZipFile, NotImplementedError, struct.error, EOFError,
             UnicodeDecodeError, OverflowError, ValueError):
         return None
+
+
+def meta_bytes(array: np.ndarray) -> bytes:
+    """The bytes of a ``meta`` member (JSON stored as uint8); ValueError for any other array.
+
+    Converting a damaged member of another dtype instead (say unicode holding
+    invalid code points) raises SystemError inside numpy.
+    """
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise ValueError(f"meta is {array.dtype}[{array.ndim}-d], expected 1-d uint8")
+    return array.tobytes()

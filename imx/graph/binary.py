@@ -16,9 +16,10 @@ import zlib
 
 import numpy as np
 
-from .._npz import load_npz_members, npz_member_names, save_npz_aligned
-from ..errors import InputError
+from .._npz import load_npz_members, meta_bytes, npz_member_names, save_npz_aligned
+from ..errors import InputError, ParameterError
 from .core import Graph
+from .probs import parse_scheme
 
 __all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "FORMAT_VERSION"]
 
@@ -126,7 +127,7 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)
     try:
-        meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode())
+        meta = json.loads(meta_bytes(arrays["meta"]).decode())
     except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"damaged .imxg graph (bad metadata: {exc.__class__.__name__})",
                          path=path) from None
@@ -139,6 +140,11 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
         raise InputError(f"damaged .imxg graph (metadata n={n})", path=path)
     directed = _meta_value(meta, "directed", (bool,), path)
     scheme = _meta_value(meta, "scheme", (str,), path)
+    try:
+        parse_scheme(scheme)
+    except ParameterError:
+        raise InputError(f"damaged .imxg graph (metadata 'scheme' is {scheme!r})",
+                         path=path) from None
     source = _meta_value(meta, "source", (str,), path, optional=True)
     edges_read = _meta_value(meta, "edges_read", (int,), path, optional=True)
     _check_arrays(arrays, n, meta, path)

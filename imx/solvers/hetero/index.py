@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..._version import __version__
-from ..._npz import load_npz_members, save_npz_aligned
+from ..._npz import load_npz_members, meta_bytes, save_npz_aligned
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...record import RunRecord
@@ -228,7 +228,7 @@ class HeteroIndex:
         if missing:
             raise InputError(f"not a HeteroIndex file (missing {', '.join(missing)})", path=path)
         try:
-            meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode())
+            meta = json.loads(meta_bytes(arrays["meta"]).decode())
         except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise InputError("corrupt HeteroIndex file (bad meta)", path=path) from None
         if not isinstance(meta, dict):

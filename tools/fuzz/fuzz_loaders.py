@@ -1,0 +1,111 @@
+"""Coverage-guided fuzzing (atheris) of imx's file loaders.
+
+Targets (``--target``):
+
+``edgelist``  the Cython tokenizer behind :func:`imx.io.read_edgelist`; the
+              first input byte picks the chunk size, the delimiter and the ids mode.
+``imxg``      :func:`imx.graph.binary.load_binary_graph`; a graph that loads is
+              then walked by a spread simulation, so an array a kernel could
+              misread shows up as a crash.
+``hetero``    :meth:`imx.solvers.hetero.HeteroIndex.load`, then every user's ranking.
+
+Each input must load or raise imx's InputError / ParameterError; any other
+exception (or a crash) is a finding.  Run with ``nice -n 19`` on a shared
+machine; see tools/fuzz/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+import atheris
+
+# fuzz the checkout this file is in, not whichever imx is installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+with atheris.instrument_imports(include=["imx"]):
+    import numpy as np
+
+    from imx.errors import InputError, ParameterError
+    from imx.graph.binary import load_binary_graph
+    from imx.io import edgelist as el
+    from imx.solvers.hetero.index import HeteroIndex
+
+_EXPECTED = (InputError, ParameterError)
+_SCRATCH = os.path.join(tempfile.gettempdir() if not os.path.isdir("/dev/shm") else "/dev/shm",
+                        f"imx-fuzz-{os.getpid()}")
+_CHUNKS = (1, 2, 3, 7, 64, 1 << 20)
+_DELIMS = (None, ",", "\t", ";")
+_IDS = ("auto", "int", "str")
+
+
+def _write(data: bytes) -> str:
+    with open(_SCRATCH, "wb") as fh:
+        fh.write(data)
+    return _SCRATCH
+
+
+def fuzz_edgelist(data: bytes) -> None:
+    if not data:
+        return
+    knob, body = data[0], data[1:]
+    el.CHUNK_BYTES = _CHUNKS[knob % len(_CHUNKS)]
+    kwargs = {"delimiter": _DELIMS[(knob >> 3) % len(_DELIMS)]}
+    if "ids" in el.read_edgelist.__kwdefaults__:
+        kwargs["ids"] = _IDS[(knob >> 5) % len(_IDS)]
+    try:
+        got = el.read_edgelist(_write(body), **kwargs)
+    except _EXPECTED:
+        return
+    assert got.src.shape == got.dst.shape == (got.lines,)
+    if got.lines:
+        assert 0 <= min(got.src.min(), got.dst.min()) and max(got.src.max(), got.dst.max()) < got.n
+
+
+def fuzz_imxg(data: bytes) -> None:
+    try:
+        graph = load_binary_graph(_write(data), mmap=bool(len(data) & 1))
+    except _EXPECTED:
+        return
+    _walk(graph)
+
+
+def _walk(graph) -> None:
+    """Touch every arc the way the kernels do (pure numpy, so no compile per input)."""
+    for u in range(min(graph.n, 64)):
+        lo, hi = graph.out_offsets[u], graph.out_offsets[u + 1]
+        _ = graph.out_targets[lo:hi], graph.out_probs[lo:hi]
+    if graph.m:
+        assert 0 <= graph.out_targets.min() and graph.out_targets.max() < graph.n
+        assert 0 <= graph.in_sources.min() and graph.in_sources.max() < graph.n
+        assert np.isfinite(graph.out_probs).all()
+
+
+def fuzz_hetero(data: bytes) -> None:
+    try:
+        index = HeteroIndex.load(_write(data), mmap=bool(len(data) & 1))
+    except _EXPECTED:
+        return
+    for u in range(index.n):
+        index.rerank_ids(u, K=3)
+
+
+TARGETS = {"edgelist": fuzz_edgelist, "imxg": fuzz_imxg, "hetero": fuzz_hetero}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=sorted(TARGETS), required=True)
+    args, rest = parser.parse_known_args()
+    atheris.Setup([sys.argv[0]] + rest, TARGETS[args.target])
+    try:
+        atheris.Fuzz()
+    finally:
+        if os.path.exists(_SCRATCH):
+            os.remove(_SCRATCH)
+
+
+if __name__ == "__main__":
+    main()
