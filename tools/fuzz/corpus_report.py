@@ -1,0 +1,144 @@
+"""Count the project's own bad-input corpus, by command and by loader, and how much is clean.
+
+Run from the repository root::
+
+    python tools/fuzz/corpus_report.py [--json]
+
+CLI corpus: every case of ``tests/test_cli_bad_input.py`` (``CASES``) is run
+through the real entry point; a case is *clean* when it exits 2 with exactly
+one ``imx: error: ...`` line holding the expected text and no traceback
+(click's three-line ``Usage:/Try/Error:`` block counts as not clean).
+
+Loader corpus: the bad-input cases of the loader tests (damaged .imxg and
+HeteroIndex files, edge-list ids/header cases, fuzz-found inputs replayed) and
+the property tests, run with pytest; a case is clean when its test passes.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+# loader tests: test-function prefix -> loader it feeds bad input to
+LOADER_TESTS = {
+    "test_loaders_binary.py::test_damaged_imxg": ".imxg",
+    "test_loaders_binary.py::test_duplicate_labels": ".imxg",
+    "test_loaders_binary.py::test_imxg_fuzz_findings": ".imxg",
+    "test_loaders_binary.py::test_damaged_index": "HeteroIndex",
+    "test_loaders_binary.py::test_hetero_fuzz_findings": "HeteroIndex",
+    "test_loaders_binary.py::test_load_graph_missing": "load_graph",
+    "test_loaders_edgelist.py::test_stray": "edge list",
+    "test_loaders_edgelist.py::test_ids_int": "edge list",
+    "test_loaders_edgelist.py::test_bad_ids": "edge list",
+    "test_loaders_edgelist.py::test_header_rules": "edge list",
+    "test_loaders_edgelist.py::test_n_m_header": "edge list",
+    "test_loaders_edgelist.py::test_first_line_with_invalid": "edge list",
+    "test_loaders_edgelist.py::test_info_ids": "edge list",
+    "test_fuzz_loaders.py::test_edge_list": "edge list (property)",
+    "test_fuzz_loaders.py::test_imxg": ".imxg (property)",
+    "test_fuzz_loaders.py::test_index": "HeteroIndex (property)",
+    "test_fuzz_loaders.py::test_binary": ".imxg + HeteroIndex (property)",
+    "test_fuzz_loaders.py::test_every_single_bit": ".imxg (exhaustive bit flips)",
+    "test_fuzz_loaders.py::test_ap_reader": "AP reader (property)",
+    "test_fuzz_loaders.py::test_seed_reader": "seed reader (property)",
+    "test_fuzz_loaders.py::test_assignment_reader": "assignment reader (property)",
+    "test_fuzz_loaders.py::test_values_reader": "values reader (property)",
+}
+
+
+def _command(args: list[str]) -> str:
+    words = [args[0]]
+    if len(args) > 1 and args[1].isalpha() and args[1].islower():
+        words.append(args[1])
+    return " ".join(words)
+
+
+def cli_corpus() -> dict:
+    import test_cli_bad_input as t
+
+    from imx.cli.main import main
+
+    by_command: dict = collections.defaultdict(lambda: [0, 0])
+    unclean = []
+    for case_id, files, args, expected in t.CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            for name, content in files.items():
+                (tmp_path / name).write_bytes(content if isinstance(content, bytes)
+                                              else content.encode())
+            if any("bad.imxg" in a for a in args):
+                t._truncated_imxg(tmp_path / "bad.imxg")
+            argv = [a.replace("{t}", tmp).replace("{K}", t.KARATE) for a in args]
+            err = io.StringIO()
+            code = None
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    main(argv)
+                except SystemExit as exc:
+                    code = exc.code
+                except BaseException as exc:  # a crash is exactly what this counts
+                    err.write(f"Traceback: {exc!r}")
+            lines = [line for line in err.getvalue().splitlines() if line.strip()]
+            clean = (code == 2 and len(lines) == 1 and lines[0].startswith("imx: error:")
+                     and expected in lines[0])
+        entry = by_command[_command(args)]
+        entry[0] += 1
+        entry[1] += clean
+        if not clean:
+            unclean.append(case_id)
+    return {"by_command": dict(by_command), "not_clean": unclean}
+
+
+def loader_corpus() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        xml_path = os.path.join(tmp, "r.xml")
+        files = sorted({key.split("::")[0] for key in LOADER_TESTS})
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        f"--junitxml={xml_path}", *(f"tests/{f}" for f in files)],
+                       cwd=REPO, stdout=subprocess.DEVNULL, check=False)
+        root = ET.parse(xml_path).getroot()
+    by_loader: dict = collections.defaultdict(lambda: [0, 0])
+    for case in root.iter("testcase"):
+        key = f"{case.get('classname').split('.')[-1]}.py::{case.get('name')}"
+        loader = next((v for k, v in LOADER_TESTS.items() if key.startswith(k)), None)
+        if loader is None or case.find("skipped") is not None:
+            continue
+        failed = case.find("failure") is not None or case.find("error") is not None
+        by_loader[loader][0] += 1
+        by_loader[loader][1] += not failed
+    return {"by_loader": dict(by_loader)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report = {"cli": cli_corpus(), "loaders": loader_corpus()}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    rows = [("CLI: " + k, *v) for k, v in sorted(report["cli"]["by_command"].items())]
+    rows += [("loader: " + k, *v) for k, v in sorted(report["loaders"]["by_loader"].items())]
+    print("| corpus | cases | clean |\n|---|---:|---:|")
+    for name, total, clean in rows:
+        print(f"| {name} | {total} | {clean} |")
+    total = sum(r[1] for r in rows)
+    print(f"| **all** | **{total}** | **{sum(r[2] for r in rows)}** |")
+    if report["cli"]["not_clean"]:
+        print("\nCLI cases not clean yet: " + ", ".join(report["cli"]["not_clean"]))
+
+
+if __name__ == "__main__":
+    main()
