@@ -15,7 +15,7 @@ import tempfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from imx import Graph
@@ -326,3 +326,26 @@ def test_values_reader(data):
     from imx.dynamics.state import read_values
 
     _check_reader(read_values, data, "v.csv")
+
+
+_HETERO_READERS = ["read_scores", "read_accept", "read_inviters", "read_label_list",
+                   "read_pairs", "read_ranked"]
+_HETERO_TEXT = st.text(alphabet="0123456789 .\t\n,#-abinvterscorank", max_size=120)
+
+
+@pytest.mark.parametrize("reader", _HETERO_READERS)
+def test_hetero_text_readers(reader):
+    from imx.solvers.hetero import io as hio
+
+    read = getattr(hio, reader)
+    takes_graph = reader in ("read_scores", "read_accept", "read_inviters")
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.one_of(st.binary(max_size=150), _HETERO_TEXT.map(str.encode),
+                          _HETERO_TEXT.map(lambda t: ("inviter\tinvitee\tscore\trank\n" + t)
+                                           .encode())))
+    @example(data=b"BZh")  # found by this test: a bz2 stream cut short raised ValueError
+    @example(data=b"\x1f\x8b")
+    def run(data):
+        _check_reader((lambda p: read(p, GRAPH)) if takes_graph else read, data, "h.tsv")
+    run()

@@ -47,7 +47,8 @@ def _read_text(path: str) -> str:
             data = bz2.decompress(data)
         elif data[:6] == b"\xfd7zXZ\x00":
             data = lzma.decompress(data)
-    except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+    except (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        # bz2 raises ValueError for a stream cut short ("BZh" alone)
         raise InputError(f"corrupt or truncated compressed data ({exc})", path=path) from None
     try:
         text = data.decode("utf-8")
