@@ -57,11 +57,35 @@ def fuzz_edgelist(data: bytes) -> None:
         kwargs["ids"] = _IDS[(knob >> 5) % len(_IDS)]
     try:
         got = el.read_edgelist(_write(body), **kwargs)
-    except _EXPECTED:
+    except _EXPECTED as exc:
+        _outcome(str(exc))
         return
+    _outcome(f"ok {got.header is not None} {got.skipped[2] if got.skipped else ''} "
+             f"{got.labels.dtype.kind} {got.prob is None}")
     assert got.src.shape == got.dst.shape == (got.lines,)
     if got.lines:
         assert 0 <= min(got.src.min(), got.dst.min()) and max(got.src.max(), got.dst.max()) < got.n
+
+
+# Fragments of the tokenizer's outcomes.  Its C code is not instrumented, so a
+# branch per outcome here is what tells libFuzzer an input reached a new path.
+_OUTCOMES = ("column", "columns", "empty field", "negative node id", "64-bit", "not a number",
+             "NaN", "not in [0, 1]", "NUL byte", "UTF-8", "not an integer", "'n m' header",
+             "no edges", "compressed", "truncated", "zip", "ok True", "ok False",
+             "column names", "two fields above", "neither of", "above string ids", " U ",
+             " i ", "True", "False")
+
+
+def _branches(fragments) -> "Callable[[str], int]":
+    """``f(text)`` with one ``if`` per fragment (distinct edges), instrumented by atheris."""
+    body = "".join(f"    if {frag!r} in text:\n        hits += {i + 1}\n"
+                   for i, frag in enumerate(fragments))
+    scope: dict = {}
+    exec(f"def outcome(text):\n    hits = 0\n{body}    return hits\n", scope)
+    return atheris.instrument_func(scope["outcome"])
+
+
+_outcome = _branches(_OUTCOMES)
 
 
 def fuzz_imxg(data: bytes) -> None:
