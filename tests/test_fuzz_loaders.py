@@ -177,7 +177,7 @@ def _bytes_of(write) -> bytes:
 
 GRAPH = _graph()
 IMXG = _bytes_of(lambda p: save_graph(GRAPH, p))
-INDEX = HeteroIndex.build(GRAPH, method="heteroir")
+INDEX = HeteroIndex.build(GRAPH, solver="heteroir")
 INDEX_BYTES = _bytes_of(INDEX.save)
 _GRAPH_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
                  "in_probs", "labels")
@@ -209,7 +209,7 @@ def _check_index(data: bytes) -> None:
         except InputError as exc:
             assert "\n" not in str(exc)
             return
-        assert idx.method == INDEX.method
+        assert idx.solver == INDEX.solver
         for name in ("offsets", "targets", "scores", "labels"):
             assert np.array_equal(getattr(idx, name), getattr(INDEX, name)), name
     finally:

@@ -152,7 +152,7 @@ def test_load_graph_missing_path_and_folder(tmp_path):
 @pytest.fixture(scope="module")
 def index_file(tmp_path_factory, karate) -> Path:
     path = tmp_path_factory.mktemp("idx") / "h.idx"
-    HeteroIndex.build(karate, method="heteroir").save(path)
+    HeteroIndex.build(karate, solver="heteroir").save(path)
     return path
 
 

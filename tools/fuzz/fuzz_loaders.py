@@ -113,7 +113,7 @@ def fuzz_hetero(data: bytes) -> None:
     except _EXPECTED:
         return
     for u in range(index.n):
-        index.rerank_ids(u, K=3)
+        index.rerank_ids(u, k=3)
 
 
 TARGETS = {"edgelist": fuzz_edgelist, "imxg": fuzz_imxg, "hetero": fuzz_hetero}

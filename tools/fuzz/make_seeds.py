@@ -29,7 +29,7 @@ def main(root: str) -> None:
     save_graph(g, os.path.join(root, "imxg", "small.imxg"))
     labelled = Graph.from_arrays([0, 1], [1, 2], labels=np.array(["a", "b", "c"]))
     save_graph(labelled, os.path.join(root, "imxg", "labels.imxg"))
-    HeteroIndex.build(g, method="heteroir").save(os.path.join(root, "hetero", "small.idx"))
+    HeteroIndex.build(g, solver="heteroir").save(os.path.join(root, "hetero", "small.idx"))
 
 
 if __name__ == "__main__":

@@ -328,7 +328,7 @@ def _check_index_arrays(arrays: dict, meta: dict, path: str) -> None:
         value = meta.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
             raise corrupt(f"meta {key!r} is {value!r}")
-    if meta["method"] not in INDEX_METHODS:
+    if meta["method"] not in SOLVERS:
         raise corrupt(f"unknown method {meta['method']!r}")
     n, m = meta["n"], meta["m"]
     off, tgt, sc, lab = (arrays[k] for k in _MEMBERS[:-1])
