@@ -12,6 +12,7 @@ import io
 import math
 import os
 import struct
+import warnings
 import zipfile
 
 import numpy as np
@@ -54,10 +55,13 @@ def _read_npy_header(fh, member: str) -> tuple[tuple, bool, np.dtype]:
     # bytes, so damaged bytes raise whatever those raise (TokenError,
     # SyntaxError, MemoryError on a huge nesting, ...): all mean "not an array".
     try:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(fh)
-        return np.lib.format.read_array_header_2_0(fh)
+        with warnings.catch_warnings():
+            # a damaged header can also make literal_eval warn (invalid escapes)
+            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                return np.lib.format.read_array_header_1_0(fh)
+            return np.lib.format.read_array_header_2_0(fh)
     except Exception as exc:
         raise ValueError(f"member {member!r} has a damaged array header "
                          f"({exc.__class__.__name__})") from None
