@@ -4,10 +4,10 @@ Run from the repository root::
 
     python tools/fuzz/corpus_report.py [--json]
 
-CLI corpus: every case of ``tests/test_cli_bad_input.py`` (``CASES``) is run
-through the real entry point; a case is *clean* when it exits 2 with exactly
-one ``imx: error: ...`` line holding the expected text and no traceback
-(click's three-line ``Usage:/Try/Error:`` block counts as not clean).
+CLI corpus: every row of ``tests/test_cli_bad_input.py`` (``CASES``) is run
+through the real entry point; a row is *clean* when it exits with its code (2
+unless the row says otherwise) and exactly one ``imx: error: ...`` line
+holding the expected text, no traceback.
 
 Loader corpus: the bad-input cases of the loader tests (damaged .imxg and
 HeteroIndex files, edge-list ids/header cases, fuzz-found inputs replayed) and
@@ -59,11 +59,11 @@ LOADER_TESTS = {
 }
 
 
-def _command(args: list[str]) -> str:
-    words = [args[0]]
-    if len(args) > 1 and args[1].isalpha() and args[1].islower():
-        words.append(args[1])
-    return " ".join(words)
+def _command(t, args: list[str]) -> str:
+    names = {" ".join(p) for p in t.COMMAND_PATHS} | {"bench"}
+    words = [a for a in args if not a.startswith("-")]
+    return next((n for n in (" ".join(words[:2]), words[0] if words else "") if n in names),
+                "imx")
 
 
 def cli_corpus() -> dict:
@@ -73,7 +73,8 @@ def cli_corpus() -> dict:
 
     by_command: dict = collections.defaultdict(lambda: [0, 0])
     unclean = []
-    for case_id, files, args, expected in t.CASES:
+    for row in t.CASES:
+        files, args, expected, want_code = t._case(row)
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
             for name, content in files.items():
@@ -92,13 +93,13 @@ def cli_corpus() -> dict:
                 except BaseException as exc:  # a crash is exactly what this counts
                     err.write(f"Traceback: {exc!r}")
             lines = [line for line in err.getvalue().splitlines() if line.strip()]
-            clean = (code == 2 and len(lines) == 1 and lines[0].startswith("imx: error:")
-                     and expected in lines[0])
-        entry = by_command[_command(args)]
+            clean = (code == want_code and len(lines) == 1
+                     and lines[0].startswith("imx: error:") and expected in lines[0])
+        entry = by_command[_command(t, args)]
         entry[0] += 1
         entry[1] += clean
         if not clean:
-            unclean.append(case_id)
+            unclean.append(row[0])
     return {"by_command": dict(by_command), "not_clean": unclean}
 
 
