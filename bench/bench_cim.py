@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import imx  # noqa: E402
-from imx.solvers.cim import SOLVERS, build_problem, cim  # noqa: E402
+from imx.solvers.cim import SOLVERS, build_problem, cim, sample_aps  # noqa: E402
 from imx.solvers.cim.evaluate import rr_estimate  # noqa: E402
-from imx.solvers.cim.io import load_aps, sample_aps  # noqa: E402
+from imx.io.cim_files import load_aps  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "graphs"
 DATA = ROOT / "bench" / "data"

@@ -10,10 +10,9 @@ from click.testing import CliRunner
 from imx.cli.main import cli
 from imx.errors import InputError, ParameterError
 from imx.graph.core import Graph
+from imx.io.cim_files import load_aps, read_ap_tokens, read_assignment, write_assignment
 from imx.sampling.exact import exact_spread
-from imx.solvers.cim import SOLVERS, build_problem, check_assignment, cim, prepare
-from imx.solvers.cim.io import (load_aps, read_ap_tokens, read_assignment, sample_aps,
-                                write_assignment)
+from imx.solvers.cim import SOLVERS, build_problem, check_assignment, cim, prepare, sample_aps
 
 
 def chain_graph():

@@ -142,7 +142,7 @@ class CIMAdapter:
         name, line = arg
         folder = env.get("data_dir")
         path = name if os.path.isabs(name) or folder is None else os.path.join(folder, name)
-        load_aps = require("imx.solvers.cim.io", "load_aps")
+        load_aps = require("imx.io.cim_files", "load_aps")
         return graph.label_list(load_aps(path, graph, ap_line=line))
 
     def _kwargs(self, params: dict, seed: int) -> dict:

@@ -26,7 +26,8 @@ def _ap_options(func):
 
 
 def _load_aps(g, aps_path, ap_line, ap_sample, seed):
-    from ..solvers.cim.io import load_aps, sample_aps
+    from ..io.cim_files import load_aps
+    from ..solvers.cim.problem import sample_aps
 
     if aps_path is not None and ap_sample is not None:
         raise click.UsageError("give either --aps FILE or --ap-sample F, not both")
@@ -97,7 +98,7 @@ def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
     """
     from ..solvers.cim import cim as solve_cim
     from ..solvers.cim import build_problem
-    from ..solvers.cim.io import write_assignment
+    from ..io.cim_files import write_assignment
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     ap_ids = _load_aps(g, aps_path, ap_line, ap_sample, seed)
@@ -166,7 +167,7 @@ def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sa
     from .._threads import numba_threads
     from ..solvers.cim import build_problem, check_assignment
     from ..solvers.cim.evaluate import describe_violations, evaluate_seeds
-    from ..solvers.cim.io import read_assignment
+    from ..io.cim_files import read_assignment
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     ap_ids = _load_aps(g, aps_path, ap_line, ap_sample, seed)

@@ -34,10 +34,10 @@ from ..._threads import numba_threads
 from ...errors import ParameterError
 from ...graph.core import Graph
 from ...record import Result, RunRecord
-from .problem import CIMProblem, build_problem, check_assignment
+from .problem import CIMProblem, build_problem, check_assignment, sample_aps
 
 __all__ = ["cim", "CIMResult", "SOLVERS", "prepare", "CIMProblem", "build_problem",
-           "check_assignment"]
+           "check_assignment", "sample_aps"]
 
 SOLVERS = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
            "mg-greedy-cov", "degree", "pagerank", "local-opim")

@@ -24,7 +24,7 @@ from ...errors import ParameterError
 from ...graph.core import Graph
 from ...sampling.collection import build_node_index
 
-__all__ = ["CIMProblem", "build_problem", "passive_graph", "check_assignment"]
+__all__ = ["CIMProblem", "build_problem", "passive_graph", "check_assignment", "sample_aps"]
 
 
 @njit(cache=True, nogil=True)
@@ -285,3 +285,12 @@ def check_assignment(problem: CIMProblem, ap_index: np.ndarray, seeds: np.ndarra
         for s in uniq[counts > 1].tolist():
             problems.append(f"seed {problem.seed_labels([s])[0]!r} is assigned to more than one AP")
     return problems
+
+
+def sample_aps(graph: Graph, fraction: float, seed: int = 1) -> np.ndarray:
+    """A uniform sample of ``floor(fraction * n)`` (at least 1) nodes, ascending ids."""
+    if not (0.0 < fraction <= 1.0):
+        raise ParameterError(f"AP sample fraction must be in (0, 1], got {fraction!r}")
+    count = max(1, int(fraction * graph.n))
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return np.sort(rng.choice(graph.n, size=count, replace=False)).astype(np.int32)

@@ -21,13 +21,12 @@ from typing import Iterable
 
 import numpy as np
 
-from ...errors import InputError, ParameterError
-from ...graph.core import Graph
-from ...io.atomic import atomic_open
-from ...io.labels import ids_of_tokens
+from ..errors import InputError, ParameterError
+from ..graph.core import Graph
+from .atomic import atomic_open
+from .labels import ids_of_tokens
 
-__all__ = ["read_ap_tokens", "load_aps", "sample_aps", "write_assignment", "read_assignment",
-           "ASSIGNMENT_HEADER"]
+__all__ = ["read_ap_tokens", "load_aps", "write_assignment", "read_assignment", "ASSIGNMENT_HEADER"]
 
 ASSIGNMENT_HEADER = "ap\tseed"
 _SPLIT = re.compile(r"[,;\s]+")
@@ -89,15 +88,6 @@ def load_aps(path: str | os.PathLike, graph: Graph, *, ap_line: int | None = Non
     """
     path = os.fspath(path)
     return ids_of_tokens(graph, read_ap_tokens(path, ap_line=ap_line), what="AP", path=path)
-
-
-def sample_aps(graph: Graph, fraction: float, seed: int = 1) -> np.ndarray:
-    """A uniform sample of ``floor(fraction * n)`` (at least 1) nodes, ascending ids."""
-    if not (0.0 < fraction <= 1.0):
-        raise ParameterError(f"AP sample fraction must be in (0, 1], got {fraction!r}")
-    count = max(1, int(fraction * graph.n))
-    rng = np.random.Generator(np.random.PCG64(seed))
-    return np.sort(rng.choice(graph.n, size=count, replace=False)).astype(np.int32)
 
 
 def write_assignment(path: str | os.PathLike, pairs: Iterable[tuple]) -> None:
