@@ -101,8 +101,6 @@ def test_unknown_suite_names_the_shipped_ones():
 @pytest.fixture(scope="module")
 def smoke_results(tmp_path_factory):
     """`imx bench smoke` through the CLI, real solvers, into a temporary cache."""
-    if not _have("imx.solvers.api"):
-        pytest.skip("the IM solvers are not built yet")
     folder = tmp_path_factory.mktemp("smoke")
     out = folder / "smoke.jsonl"
     res = _cli(["bench", "smoke", "--out", str(out), "--cache-dir", str(folder / "cache"),
@@ -191,7 +189,6 @@ k = 2
     return path
 
 
-@pytest.mark.skipif(not _have("imx.solvers.api"), reason="the IM solvers are not built yet")
 def test_isolated_run_measures_startup_and_peak_memory(tmp_path):
     import numpy as np
 
@@ -369,3 +366,11 @@ rounds = 2
         assert m["ratio"] > 0 and m["imx_value"] > 0 and m["rounds"] == 2
         # same graph, seeds, model: Monte-Carlo means within a few standard errors
         assert abs(m["imx_quality"] - m["peer_quality"]) < 0.05 * m["peer_quality"]
+
+
+def test_unknown_peer_is_a_parameter_error():
+    from imx.benchmark.peers import PeerAdapter
+    from imx.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="unknown peer 'no-such'"):
+        PeerAdapter().modules({"peer": "no-such"})

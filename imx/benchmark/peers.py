@@ -34,6 +34,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import ParameterError
 from .common import Outcome, require, resolve_threads, tiny_graph
 
 __all__ = ["PeerAdapter", "PEERS", "alternate"]
@@ -325,7 +326,7 @@ class PeerAdapter:
     def modules(self, params: dict) -> None:
         peer = params.get("peer")
         if peer not in PEERS:
-            raise ValueError(f"unknown peer {peer!r}; expected one of {', '.join(PEERS)}")
+            raise ParameterError(f"unknown peer {peer!r}; expected one of {', '.join(PEERS)}")
         for module in _NEEDS[peer.split("-", 1)[0]]:
             require(module)
 
