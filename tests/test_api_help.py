@@ -2,6 +2,10 @@
 of every command says what it does."""
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -53,3 +57,39 @@ def test_generate_help_lists_the_eager_generators():
     out = CliRunner().invoke(cli, ["generate", "--help"]).output
     for name in ("er", "ba", "chung-lu", "hetero"):
         assert f"\n  {name} " in out, out
+
+
+def test_help_of_every_command_loads_no_numba():
+    """`imx --help` and every subcommand's --help read the name lists, never the kernels."""
+    paths = [path for path, _, _ in COMMANDS]
+    code = ("import sys\nfrom imx.cli.main import cli\n"
+            f"for path in {paths!r}:\n"
+            "    try:\n"
+            "        cli.main(args=path + ['--help'], standalone_mode=False)\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "print('numba' in sys.modules, file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "False"
+
+
+def _choices(path: list[str], option: str) -> tuple:
+    command = next(c for p, c, _ in COMMANDS if p == path)
+    return tuple(next(p for p in command.params if p.name == option).type.choices)
+
+
+@pytest.mark.parametrize("path,option,library", [
+    (["im"], "solver", "imx.solvers.api:SOLVERS"),
+    (["im"], "model", "imx.sampling.plan:MODELS"),
+    (["spread"], "model", "imx.sampling.plan:MODELS"),
+    (["cim"], "solver", "imx.solvers.cim:SOLVERS"),
+    (["cim"], "model", "imx.solvers.cim:MODELS"),
+    (["cim-eval"], "model", "imx.solvers.cim:MODELS"),
+    (["hetero"], "method", "imx.solvers.hetero:SOLVERS"),
+    (["bcm", "simulate"], "model", "imx.dynamics.models:MODELS"),
+    (["bcm", "simulate"], "distance", "imx.dynamics.models:DISTANCES"),
+    (["bcm", "simulate"], "pairing", "imx.dynamics.deffuant:PAIRINGS"),
+])
+def test_cli_offers_what_the_library_accepts(path, option, library):
+    module, _, attr = library.partition(":")
+    assert _choices(path, option) == getattr(importlib.import_module(module), attr)

@@ -37,7 +37,6 @@ current folder) with ``undirected = true|false``.
 from __future__ import annotations
 
 import itertools
-import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -172,9 +171,3 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
                  path=origin, graphs=graphs, evaluator=evaluator, runs=runs,
                  isolate=bool(raw.get("isolate", True)), timeout_s=default_timeout, raw=raw)
 
-
-def suite_exists(name_or_path: str) -> bool:
-    """True if ``name_or_path`` names a shipped suite or an existing file."""
-    if os.path.isfile(name_or_path):
-        return True
-    return name_or_path in list_suites()

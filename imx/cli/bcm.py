@@ -6,12 +6,11 @@ import os
 
 import click
 
+from .._names import (BCM_DISTANCES, BCM_FIT_METHODS, BCM_MODELS, BCM_PAIRINGS,
+                      BCM_SECOND_STAGES)
 from ..errors import InputError
 from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
                       threads_option)
-
-MODELS = ("dw", "hk", "ego")
-DISTANCES = ("dimension", "vector")
 
 
 def _floats(ctx, param, value):
@@ -63,7 +62,7 @@ def bcm():
 @click.option("--values", "values_path", required=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Initial values: CSV `node,dim1,...` with a header, scores in [0, 1].")
-@click.option("--model", type=click.Choice(MODELS), default="dw", show_default=True,
+@click.option("--model", type=click.Choice(BCM_MODELS), default="dw", show_default=True,
               help="dw = Deffuant-Weisbuch, hk = Hegselmann-Krause, ego = ego update.")
 @click.option("--epsilon", default="0.2", callback=_floats, show_default=True,
               help="Confidence bound; one value or one per dimension (comma-separated).")
@@ -74,11 +73,11 @@ def bcm():
               help="Steps to run (dw: one step is m pair meetings; hk/ego: one synchronous "
                    "update of every node).")
 @seed_option
-@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
               help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True,
               help="hk/ego: weight ties by the graph's arc probabilities (see --probs).")
-@click.option("--pairing", type=click.Choice(("arc", "node")), default="arc", show_default=True,
+@click.option("--pairing", type=click.Choice(BCM_PAIRINGS), default="arc", show_default=True,
               help="dw: draw a uniform arc, or a uniform node then a uniform neighbour.")
 @click.option("--stubborn", "stubborn_path", type=click.Path(exists=True, dir_okay=False),
               help="File of node ids (one per line) that never move.")
@@ -183,7 +182,7 @@ def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
               help="Number of ego networks.")
 @click.option("--size", type=click.IntRange(min=2), default=200, show_default=True,
               help="Largest ego network (ego included).")
-@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True,
+@click.option("--model", type=click.Choice(BCM_MODELS), default="ego", show_default=True,
               help="Planted dynamics: dw, hk or ego (see `imx bcm simulate --help`).")
 @click.option("--epsilon", default="0.3", callback=_floats, show_default=True,
               help="Planted confidence bound; one value or one per dimension.")
@@ -191,7 +190,7 @@ def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
               help="Planted convergence rate; one value or one per dimension.")
 @click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
               help="Planted steps from t0 to t1.")
-@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
               help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Give ties random strengths and use them.")
 @click.option("--noise", type=click.FloatRange(min=0), default=0.01, show_default=True,
@@ -242,11 +241,11 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
 @bcm.command()
 @click.option("--egos", "egos_path", required=True, type=click.Path(exists=True),
               help="An ego file or a directory of ego files.")
-@click.option("--model", type=click.Choice(MODELS), default="ego", show_default=True,
+@click.option("--model", type=click.Choice(BCM_MODELS), default="ego", show_default=True,
               help="Dynamics to fit: dw, hk or ego (see `imx bcm simulate --help`).")
-@click.option("--method", type=click.Choice(("pso", "de")), default="pso", show_default=True,
+@click.option("--method", type=click.Choice(BCM_FIT_METHODS), default="pso", show_default=True,
               help="Particle swarm, or scipy's differential evolution.")
-@click.option("--distance", type=click.Choice(DISTANCES), default="dimension", show_default=True,
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
               help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Weight friends by tie strength.")
 @click.option("--per-dimension", is_flag=True, help="One epsilon and mu per dimension.")
@@ -342,7 +341,7 @@ def _read_params(path: str) -> dict:
                              f"got {params[key]!r}", path=path)
     checks = {"steps": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
               "seed": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-              "model": lambda v: v in MODELS, "distance": lambda v: v in DISTANCES,
+              "model": lambda v: v in BCM_MODELS, "distance": lambda v: v in BCM_DISTANCES,
               "weighted": lambda v: isinstance(v, bool)}
     for key, ok in checks.items():
         if key in params and not ok(params[key]):
@@ -361,13 +360,13 @@ def _read_params(path: str) -> dict:
               help="Convergence rate; one value or one per dimension.")
 @click.option("--steps", type=click.IntRange(min=0), default=None,
               help="Steps from t0 to t1 [default: 1].")
-@click.option("--model", type=click.Choice(MODELS), default=None,
+@click.option("--model", type=click.Choice(BCM_MODELS), default=None,
               help="Dynamics: dw, hk or ego [default: ego].")
-@click.option("--distance", type=click.Choice(DISTANCES), default=None,
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default=None,
               help="Per dimension, or RMS over the value vector [default: dimension].")
 @click.option("--weighted/--unweighted", default=None,
               help="Weight friends by tie strength [default: as in --params, else no].")
-@click.option("--second-stage", type=click.Choice(("none", "ridge", "svr", "auto")),
+@click.option("--second-stage", type=click.Choice(BCM_SECOND_STAGES),
               default="none", show_default=True,
               help="Cross-validated regressor on [BCM, ego t0, friends' mean].")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,

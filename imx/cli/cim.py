@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import click
 
+from .._names import CIM_SOLVERS, DIFFUSION_MODELS
 from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
                       max_memory_option, seed_option, threads_option)
 
-SOLVER_NAMES = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
-                "mg-greedy-cov", "degree", "pagerank", "local-opim")
 _SHOWN_APS = 30
 
 
@@ -74,11 +73,11 @@ def _human(d: dict) -> str:
 @_ap_options
 @click.option("-k", "k", type=click.IntRange(min=1), required=True,
               help="Capacity: seeds each AP may choose.")
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="rr-opim+", show_default=True,
+@click.option("--solver", type=click.Choice(CIM_SOLVERS), default="rr-opim+", show_default=True,
               help="rr-opim+ certifies 1/2 - eps; see `imx.solvers.cim` for the others.")
 @click.option("--eps", type=click.FloatRange(0.0, 0.5, min_open=True, max_open=True), default=0.1,
               show_default=True, help="Certified ratio target 1/2 - EPS.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+@click.option("--model", type=click.Choice(DIFFUSION_MODELS), default="ic", show_default=True,
               help="Diffusion model.")
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Live-edge worlds of the Monte-Carlo greedy solvers.")
@@ -148,7 +147,7 @@ class _Infeasible(click.ClickException):
               help="Estimate by N Monte-Carlo simulations instead of RR sets.")
 @click.option("--eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=0.01, show_default=True, help="Relative error of the RR estimate.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+@click.option("--model", type=click.Choice(DIFFUSION_MODELS), default="ic", show_default=True,
               help="Diffusion model.")
 @click.option("--allow-infeasible", is_flag=True,
               help="Estimate the spread even when the assignment breaks the constraints "

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
+from .._names import HETERO_SOLVERS
 from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
                       threads_option)
 
-_METHODS = ("heteroim", "heteroir", "willingness", "degree")
 _FILE = click.Path(exists=True, dir_okay=False)
 
 
@@ -37,7 +37,7 @@ def _human_run(d: dict) -> str:
               help="Acceptance file 'v U_v' (absent nodes: 1).")
 @click.option("-K", "K", type=click.IntRange(min=1), default=3, show_default=True,
               help="List length per inviter.")
-@click.option("--method", type=click.Choice(_METHODS), default="heteroim", show_default=True,
+@click.option("--method", type=click.Choice(HETERO_SOLVERS), default="heteroim", show_default=True,
               help="heteroim (RR-set greedy over all inviters), heteroir (one-hop score), or "
                    "the baselines willingness and degree.")
 @click.option("-c", "--top-c", "c", type=click.IntRange(min=1), default=3, show_default=True,

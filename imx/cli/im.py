@@ -11,13 +11,13 @@ import time
 
 import click
 
+from .._names import CERTIFIED_IM_SOLVERS, DIFFUSION_MODELS, IM_SOLVERS
 from ..io.labels import read_label_file
 from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
                       max_memory_option, seed_option, threads_option)
 
 __all__ = ["im", "spread", "read_seeds", "write_seeds"]
 
-SOLVER_NAMES = ("opim-c", "imm", "degree", "pagerank", "random", "celf")
 _SHOWN_SEEDS = 20
 
 
@@ -81,14 +81,14 @@ def _human_im(d: dict) -> str:
 @click.command()
 @graph_options
 @click.option("-k", "k", type=click.IntRange(min=1), required=True, help="Number of seeds.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+@click.option("--model", type=click.Choice(DIFFUSION_MODELS), default="ic", show_default=True,
               help="Diffusion model.")
 @click.option("--eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=0.1, show_default=True,
               help="OPIM-C stops at a certified ratio >= 1 - 1/e - EPS (IMM: its error).")
 @click.option("--delta", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=None, help="Failure probability (default 1/n).")
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="opim-c", show_default=True,
+@click.option("--solver", type=click.Choice(IM_SOLVERS), default="opim-c", show_default=True,
               help="opim-c certifies its ratio, imm guarantees it a priori; degree, pagerank, "
                    "random and celf (Monte-Carlo greedy, small graphs) are baselines.")
 @click.option("--time-budget", type=click.FloatRange(0.0, min_open=True), default=None,
@@ -125,7 +125,7 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
         write_seeds(out, result.seeds)
     data = result.to_dict()
     data["graph"] = graph
-    data["eps"] = eps if solver in ("opim-c", "imm") else None
+    data["eps"] = eps if solver in CERTIFIED_IM_SOLVERS else None
     data["out"] = out
     emit(data, as_json, _human_im)
 
@@ -148,7 +148,7 @@ def _human_spread(d: dict) -> str:
 @click.option("--rr-eps", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
               default=None, metavar="EPS",
               help="Use the RR estimator with relative error EPS instead of simulations.")
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+@click.option("--model", type=click.Choice(DIFFUSION_MODELS), default="ic", show_default=True,
               help="Diffusion model.")
 @seed_option
 @threads_option

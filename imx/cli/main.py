@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -100,13 +99,7 @@ class LazyGroup(click.Group):
         if name in self.lazy_commands:
             target = self.lazy_commands[name][0]
             module_name, attr = target.split(":")
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name == module_name:
-                    return None  # command not built in this version
-                raise
-            return getattr(module, attr)
+            return getattr(importlib.import_module(module_name), attr)
         return super().get_command(ctx, name)
 
     def resolve_command(self, ctx, args):
@@ -158,8 +151,7 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx, formatter):
         # lazy commands from their listed help (no import); eager ones (added with
         # @group.command) from their own short help
-        help_of = {name: help_text for name, (target, help_text) in self.lazy_commands.items()
-                   if importlib.util.find_spec(target.split(":")[0]) is not None}
+        help_of = {name: help_text for name, (_, help_text) in self.lazy_commands.items()}
         for name, command in self.commands.items():
             if not command.hidden:
                 help_of[name] = command.get_short_help_str(limit=formatter.width)

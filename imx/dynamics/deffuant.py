@@ -18,12 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._names import BCM_PAIRINGS
 from .._rng import next_below, stream_start
 from .rules import dw_pair
 
 __all__ = ["dw_steps", "PAIRINGS"]
 
-PAIRINGS = ("arc", "node")
+PAIRINGS = BCM_PAIRINGS
 
 
 @njit(cache=True, nogil=True)

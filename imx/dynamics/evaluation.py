@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._names import BCM_SECOND_STAGES
 from ..errors import ParameterError
 from ..record import Result, RunRecord
 from .ego import predict
@@ -168,7 +169,7 @@ def evaluate(egos: EgoNetworks, epsilon: float | Sequence[float] | None = None,
         seed = p.get("seed", seed)
     if epsilon is None or mu is None:
         raise ParameterError("evaluate needs epsilon and mu (or params)")
-    if second_stage not in (None, "none", "ridge", "svr", "auto"):
+    if second_stage is not None and second_stage not in BCM_SECOND_STAGES:
         raise ParameterError(f"second_stage must be ridge, svr or auto; got {second_stage!r}")
     if second_stage == "svr" and not have_sklearn():
         raise ParameterError("second_stage 'svr' needs scikit-learn (pip install scikit-learn)")

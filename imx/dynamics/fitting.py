@@ -39,6 +39,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _validate
+from .._names import BCM_FIT_METHODS
 from ..errors import ParameterError
 from ..record import Result, RunRecord
 from .ego import predict_many
@@ -399,7 +400,7 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     """
     check_choice(model, MODELS, "model")
     check_choice(distance, DISTANCES, "distance")
-    check_choice(method, ("pso", "de"), "method")
+    check_choice(method, BCM_FIT_METHODS, "method")
     if len(egos) == 0:
         raise ParameterError("no ego networks to fit")
     steps = _validate.count(steps, "steps")

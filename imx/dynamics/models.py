@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from .. import _validate
+from .._names import BCM_DISTANCES, BCM_MODELS
 from .._threads import numba_threads
 from ..errors import ParameterError
 from ..graph.core import Graph
@@ -27,8 +28,8 @@ from .state import ValueTable, align_values, check_state, default_dims
 __all__ = ["simulate", "SimulationResult", "MODELS", "DISTANCES", "param_vector",
            "numba_threads"]
 
-MODELS = ("dw", "hk", "ego")
-DISTANCES = ("dimension", "vector")
+MODELS = BCM_MODELS
+DISTANCES = BCM_DISTANCES
 DEFAULT_MU = {"dw": 0.5, "hk": 1.0, "ego": 0.5}
 
 Progress = Callable[[float, float | None, str | None], None]

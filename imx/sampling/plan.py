@@ -42,13 +42,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .._names import DIFFUSION_MODELS
 from ..errors import ParameterError
 
 __all__ = ["SamplingPlan", "get_plan", "MODELS", "METHODS", "model_code",
            "IC_NONE", "IC_ALL", "IC_SKIP", "IC_COIN", "IC_SORTED",
            "LT_NONE", "LT_UNIFORM", "LT_CUMULATIVE"]
 
-MODELS = ("ic", "lt")
+MODELS = DIFFUSION_MODELS
 METHODS = ("auto", "coin", "skip")
 
 IC_NONE, IC_ALL, IC_SKIP, IC_COIN, IC_SORTED = 0, 1, 2, 3, 4

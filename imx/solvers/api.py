@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import _validate
+from .._names import CERTIFIED_IM_SOLVERS, IM_SOLVERS
 from ..errors import ParameterError
 from .result import IMResult
 
 __all__ = ["maximize_influence", "SOLVERS"]
 
 #: Solver names accepted by :func:`maximize_influence` (and ``imx im --solver``).
-SOLVERS = ("opim-c", "imm", "degree", "pagerank", "random", "celf")
+SOLVERS = IM_SOLVERS
 
 
 def _solver_function(name: str):
@@ -77,7 +78,7 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     if name not in SOLVERS:
         raise ParameterError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
     function = _solver_function(name)
-    if name in ("opim-c", "imm"):
+    if name in CERTIFIED_IM_SOLVERS:
         return function(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
                         time_budget=time_budget, max_rr_sets=max_rr_sets,
                         max_memory=max_memory, progress=progress, **options)

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _validate
 from ..record import RunRecord
 from ..sampling.montecarlo import mc_spread
-from ..sampling.plan import model_code
+from ..sampling.plan import MODELS, model_code
 from ..sampling.spread import rr_spread
 from .result import IMResult, validate_common
 
@@ -46,7 +46,7 @@ def degree(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | No
            progress: Callable | None = None, **_ignored) -> IMResult:
     """The ``k`` nodes of highest out-degree (ties: smaller id first)."""
     k, _, _ = validate_common(graph, k)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     record = RunRecord()
     with record.phase("select"):
         seeds = top_k(graph.out_degree, k)
@@ -86,7 +86,7 @@ def pagerank(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | 
              damping: float = 0.85, progress: Callable | None = None, **_ignored) -> IMResult:
     """The ``k`` nodes of highest reversed-graph PageRank (see :func:`pagerank_scores`)."""
     k, _, _ = validate_common(graph, k)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     record = RunRecord()
     with record.phase("select"):
         seeds = top_k(pagerank_scores(graph, damping), k)
@@ -100,7 +100,7 @@ def random_seeds(graph, k: int, *, model: str = "ic", seed: int = 1, threads: in
                  **_ignored) -> IMResult:
     """``k`` distinct nodes uniformly at random (numpy PCG64 seeded with ``seed``)."""
     k, _, _ = validate_common(graph, k)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     record = RunRecord()
     with record.phase("select"):
         rng = np.random.Generator(np.random.PCG64(int(seed)))
@@ -120,7 +120,7 @@ def celf(graph, k: int, *, model: str = "ic", seed: int = 1, threads: int | None
     reported spread is the estimate of the final set.
     """
     k, _, _ = validate_common(graph, k)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     mc_runs = _validate.count(mc_runs, "mc_runs", minimum=1)
     record = RunRecord()
     n = graph.n

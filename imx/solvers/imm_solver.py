@@ -22,7 +22,7 @@ from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.collection import RRCollection
 from ..sampling.memory import check_budget, resolve_budget
-from ..sampling.plan import get_plan, model_code
+from ..sampling.plan import MODELS, get_plan, model_code
 from ..sampling._pool import resolve_threads
 from ..sampling.sampler import append_rr_sets, derive_seed, estimate_bytes
 from .bounds import (APPROX_GREEDY, imm_ell, imm_epsilon_prime, imm_lambda_prime,
@@ -61,7 +61,7 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
     Analysis of the Influence Maximization Algorithm IMM. 2018.
     """
     k, eps, delta = validate_common(graph, k, eps, delta)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     if time_budget is not None:
         raise ParameterError("IMM has no time budget; use solver 'opim-c' (its online mode)")
     if max_rr_sets is not None:

@@ -30,7 +30,7 @@ from .. import _validate
 from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.memory import format_bytes, resolve_budget
-from ..sampling.plan import get_plan, model_code
+from ..sampling.plan import MODELS, get_plan, model_code
 from ..sampling._pool import resolve_threads
 from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
                      opim_theta_zero, opim_upper)
@@ -85,7 +85,7 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     Influence Maximization. SIGMOD 2018.
     """
     k, eps, delta = validate_common(graph, k, eps, delta)
-    model = ("ic", "lt")[model_code(model)]
+    model = MODELS[model_code(model)]
     if time_budget is not None:
         time_budget = _validate.positive(time_budget, "time_budget (seconds)")
     if max_rr_sets is not None:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ... import _validate
+from ..._names import CIM_SOLVERS, DIFFUSION_MODELS
 from ..._threads import numba_threads
 from ...errors import ParameterError
 from ...graph.core import Graph
@@ -39,9 +40,8 @@ from .problem import CIMProblem, build_problem, check_assignment, sample_aps
 __all__ = ["cim", "CIMResult", "SOLVERS", "prepare", "CIMProblem", "build_problem",
            "check_assignment", "sample_aps"]
 
-SOLVERS = ("rr-opim+", "rr-opim", "mg-opim", "rr-greedy", "mg-greedy", "rr-greedy-cov",
-           "mg-greedy-cov", "degree", "pagerank", "local-opim")
-MODELS = ("ic", "lt")
+SOLVERS = CIM_SOLVERS
+MODELS = DIFFUSION_MODELS
 
 #: Relative error of the stopping-rule estimate reported for uncertified solvers.
 REPORT_EPS = 0.05

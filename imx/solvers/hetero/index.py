@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..._names import HETERO_SOLVERS
 from ..._version import __version__
 from ..._npz import load_npz_members, meta_bytes, save_npz_aligned
 from ...errors import InputError, ParameterError
@@ -51,7 +52,7 @@ from .model import HeteroInstance, beta_scores, check_list_length
 __all__ = ["HeteroIndex", "SOLVERS"]
 
 #: Solver names accepted by :func:`imx.solvers.hetero.rerank` and :meth:`HeteroIndex.build`.
-SOLVERS = ("heteroim", "heteroir", "willingness", "degree")
+SOLVERS = HETERO_SOLVERS
 _FORMAT = "imx-hetero-index"
 _VERSION = 1
 _MEMBERS = ("offsets", "targets", "scores", "labels", "meta")
