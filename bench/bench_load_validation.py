@@ -25,12 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from imx import Graph  # noqa: E402
-from imx._npz import load_npz_members  # noqa: E402
-from imx.graph import binary  # noqa: E402
-from imx.graph.binary import load_binary_graph, save_graph  # noqa: E402
+from imx.io import binary  # noqa: E402
 from imx.io.atomic import atomic_write_text  # noqa: E402
-from imx.io.edgelist import write_edgelist  # noqa: E402
+from imx.io.binary import load_binary_graph, save_graph  # noqa: E402
+from imx.io.edgelist import load_edgelist, write_edgelist  # noqa: E402
+from imx.io.npz import load_npz_members  # noqa: E402
 
 DEFAULT_GRAPH = REPO.parent / "shared" / "graphs" / "soc-Slashdot0902.txt.gz"
 
@@ -64,7 +63,7 @@ def measure(name: str, text: Path, imxg: Path, repeats: int) -> dict:
     mapped_check, memory_check = checks(True), checks(False)
     return {
         "graph": name, "n": graph.n, "m": graph.m,
-        "text": timed(lambda: Graph.from_edgelist(text), max(1, repeats // 3)),
+        "text": timed(lambda: load_edgelist(text), max(1, repeats // 3)),
         "load": timed(lambda: load_binary_graph(imxg), repeats),
         "map": timed(lambda: load_npz_members(imxg, True), repeats),
         "check_mapped": timed(mapped_check, repeats),
@@ -115,7 +114,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.graph or [DEFAULT_GRAPH]:
             imxg = Path(tmp) / (path.name + ".imxg")
-            save_graph(Graph.from_edgelist(path), imxg)
+            save_graph(load_edgelist(path), imxg)
             rows.append(measure(path.name, path, imxg, args.repeats))
         n, m = args.generated
         if n and m:

@@ -17,8 +17,8 @@ from ._cache import configure_kernel_cache as _configure_kernel_cache  # noqa: E
 _configure_kernel_cache()  # before any kernel module imports numba
 
 from .errors import ImxError, InputError, MemoryBudgetError, ParameterError  # noqa: E402
-from .graph import Graph, save_graph  # noqa: E402
-from .io import load_graph  # noqa: E402
+from .graph import Graph  # noqa: E402
+from .io import load_graph, save_graph  # noqa: E402
 from .record import RunRecord  # noqa: E402
 
 if _typing.TYPE_CHECKING:  # what the lazy names below resolve to (``X as X``: re-exported)

@@ -408,7 +408,7 @@ def corpus_by_command() -> dict[str, int]:
 
 
 def _truncated_imxg(path: Path) -> None:
-    from imx.graph.binary import save_graph
+    from imx.io.binary import save_graph
     from imx.io import load_graph
 
     save_graph(load_graph(KARATE, directed=False), path)
@@ -419,8 +419,8 @@ def _truncated_imxg(path: Path) -> None:
 def test_damaged_imxg_offsets_are_refused(tmp_path, capsys):
     import numpy as np
 
-    from imx._npz import load_npz_members, save_npz_aligned
-    from imx.graph.binary import save_graph
+    from imx.io.npz import load_npz_members, save_npz_aligned
+    from imx.io.binary import save_graph
     from imx.io import load_graph
 
     good = tmp_path / "g.imxg"

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from imx.cli.main import cli
 from imx.dynamics import SCHWARTZ_VALUES, read_values, write_values
-from imx.graph.binary import save_graph
 from imx.graph.generate import barabasi_albert
+from imx.io.binary import save_graph
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_simulate_writes_final_state_and_trajectory(files):
     assert lines[0] == "step,node," + ",".join(SCHWARTZ_VALUES)
     assert len(lines) == 1 + 6 * files["n"]
     from imx.dynamics import simulate
-    from imx.graph.binary import load_binary_graph
+    from imx.io.binary import load_binary_graph
 
     expect = simulate(load_binary_graph(files["graph"]), files["x"], model="hk", epsilon=0.3,
                       steps=5)

@@ -305,7 +305,7 @@ def test_write_read_round_trip_keeps_isolated_nodes(tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0].startswith("#") and lines[1] == "8\t4"
     assert lines[2:] == ["0\t1\t0.1", "1\t2\t0.25", "2\t0\t1.0", "2\t5\t0.33333334"]
-    back = Graph.from_edgelist(path)
+    back = el.load_edgelist(path)
     assert back.n == 8 and back.scheme == "given"
     for name in ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs"):
         np.testing.assert_array_equal(getattr(back, name), getattr(g, name))

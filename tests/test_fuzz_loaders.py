@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from imx import Graph
 from imx.errors import InputError, ParameterError
-from imx.graph.binary import load_binary_graph, save_graph
+from imx.io.binary import load_binary_graph, save_graph
+from imx.io.cim_files import load_aps, read_assignment
 from imx.io.edgelist import read_edgelist
 from imx.io.labels import read_label_file
-from imx.solvers.cim.io import load_aps, read_assignment
 from imx.solvers.hetero.index import HeteroIndex
 
 from test_edgelist import ReferenceError_, edge_files, reference_parse

@@ -11,8 +11,9 @@ import scipy.sparse as sp
 
 from imx import Graph, load_graph
 from imx.errors import InputError, ParameterError
-from imx.graph.binary import is_binary_graph, load_binary_graph, save_graph
 from imx.graph.probs import parse_scheme
+from imx.io.binary import is_binary_graph, load_binary_graph, save_graph
+from imx.io.edgelist import load_edgelist
 
 ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
 
@@ -312,4 +313,4 @@ def test_load_graph_from_text(tmp_path):
     no_prob = tmp_path / "h.txt"
     no_prob.write_text("1 2\n")
     with pytest.raises(InputError, match="third column"):
-        Graph.from_edgelist(no_prob, probs="given")
+        load_edgelist(no_prob, probs="given")

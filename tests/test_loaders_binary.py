@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from imx import Graph
-from imx._npz import load_npz_members, save_npz_aligned
 from imx.errors import InputError
-from imx.graph.binary import load_binary_graph, save_graph
 from imx.io import load_graph
+from imx.io.binary import load_binary_graph, save_graph
+from imx.io.npz import load_npz_members, save_npz_aligned
 from imx.solvers.hetero.index import HeteroIndex
 
 KARATE = Path(__file__).resolve().parent.parent / "graphs" / "karate.txt"

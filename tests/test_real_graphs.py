@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from imx import Graph
 from imx.cli.main import cli
-from imx.graph.binary import load_binary_graph, save_graph
-from imx.io.edgelist import read_edgelist
+from imx.io.binary import load_binary_graph, save_graph
+from imx.io.edgelist import load_edgelist, read_edgelist
 
 
 def published_counts(folder) -> dict:
@@ -47,14 +47,14 @@ def test_nethept_header_and_given_probabilities(shared_graphs):
     assert data.header == (15233, 58891)
     assert data.labels.tolist() == list(range(15233))
     assert data.prob is not None and data.prob.min() > 0 and data.prob.max() <= 1
-    g = Graph.from_edgelist(shared_graphs / "NetHEPT.txt", directed=False)
+    g = load_edgelist(shared_graphs / "NetHEPT.txt", directed=False)
     assert g.scheme == "given" and g.n == 15233
 
 
 def test_slashdot_crlf_gzip_self_loops(shared_graphs):
-    g = Graph.from_edgelist(shared_graphs / "soc-Slashdot0902.txt.gz")
+    g = load_edgelist(shared_graphs / "soc-Slashdot0902.txt.gz")
     assert (g.n, g.edges_read) == (82168, 948464)
-    loops = Graph.from_edgelist(shared_graphs / "soc-Slashdot0902.txt.gz", keep_self_loops=True)
+    loops = load_edgelist(shared_graphs / "soc-Slashdot0902.txt.gz", keep_self_loops=True)
     tails, heads = loops.arcs()
     assert loops.m > g.m and np.count_nonzero(tails == heads) == loops.m - g.m
 
@@ -70,7 +70,7 @@ def test_wiki_vote_info_cli(shared_graphs):
 
 
 def test_binary_reload_of_a_real_graph(shared_graphs, tmp_path):
-    g = Graph.from_edgelist(shared_graphs / "wiki-Vote.txt")
+    g = load_edgelist(shared_graphs / "wiki-Vote.txt")
     save_graph(g, tmp_path / "w.imxg")
     back = load_binary_graph(tmp_path / "w.imxg")
     assert (back.n, back.m) == (g.n, g.m)

@@ -45,7 +45,7 @@ def _generated_path(name: str, spec: dict, cache_dir) -> Path:
 
 def _generate(spec: dict, path: Path) -> None:
     from ..graph import generate
-    from ..graph.binary import save_graph
+    from ..io.binary import save_graph
 
     kwargs = {k: v for k, v in spec.items() if k not in ("generate", "n", "m", "k")}
     if spec["generate"] == "barabasi_albert":

@@ -69,7 +69,7 @@ def info(graph, undirected, probs, keep_self_loops, as_json):
 @json_option
 def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json):
     """Convert GRAPH (any format imx reads) to OUTPUT: an edge list, Matrix Market or .imxg."""
-    from ..graph.binary import save_graph
+    from ..io.binary import save_graph
     from ..io.edgelist import write_edgelist
     from ..io.formats import output_format, write_matrix_market
 
@@ -82,7 +82,7 @@ def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json):
 
 
 def _save_generated(g, output, as_json):
-    from ..graph.binary import save_graph
+    from ..io.binary import save_graph
     from ..io.edgelist import write_edgelist
 
     if output.endswith(".imxg"):

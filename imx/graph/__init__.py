@@ -1,7 +1,8 @@
-"""Graph core: the CSR :class:`Graph`, probability schemes, binary form, generators."""
+"""Graph core: the CSR :class:`Graph`, probability schemes, generators.
+
+Reading and writing graphs (edge lists, the ``.imxg`` binary form) is :mod:`imx.io`'s.
+"""
 from .core import Graph
 from .probs import Scheme, parse_scheme, SCHEME_HELP
-from .binary import save_graph, load_binary_graph, is_binary_graph
 
-__all__ = ["Graph", "Scheme", "parse_scheme", "SCHEME_HELP", "save_graph", "load_binary_graph",
-           "is_binary_graph"]
+__all__ = ["Graph", "Scheme", "parse_scheme", "SCHEME_HELP"]

@@ -1,7 +1,6 @@
 """The immutable CSR graph every imx algorithm runs on."""
 from __future__ import annotations
 
-import os
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -67,8 +66,8 @@ class Graph:
     ``labels[i]`` is the id node ``i`` had in the input (an integer or a
     string); :meth:`index_of` maps back.
 
-    Build one with :meth:`from_edgelist`, :meth:`from_arrays`,
-    :meth:`from_scipy`, :meth:`from_networkx` or :func:`imx.load_graph`.
+    Build one with :meth:`from_arrays`, :meth:`from_scipy`, :meth:`from_networkx`,
+    :func:`imx.load_graph` or :func:`imx.io.load_edgelist`.
     """
 
     __slots__ = ("n", "out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
@@ -313,35 +312,6 @@ class Graph:
         return cls(n=n, out_offsets=out_offsets, out_targets=out_targets, out_probs=out_probs,
                    in_offsets=in_offsets, in_sources=in_sources, in_probs=in_probs, labels=labels,
                    directed=directed, scheme=scheme, source=source, edges_read=edges_read)
-
-    @classmethod
-    def from_edgelist(cls, path: str | os.PathLike, *, directed: bool = True,
-                      probs: str | Scheme | None = None, seed: int = 1,
-                      keep_self_loops: bool = False, merge: str = "ic",
-                      delimiter: str | None = None, comment: str = "#",
-                      ids: str = "auto") -> "Graph":
-        """Read an edge-list file (see :func:`imx.io.read_edgelist` for the formats).
-
-        ``probs`` defaults to ``given`` when the file has a probability column and
-        to ``wc`` otherwise; ``ids`` is ``auto``, ``int`` or ``str``.
-        """
-        from ..io.edgelist import read_edgelist
-
-        data = read_edgelist(path, delimiter=delimiter, comment=comment, ids=ids)
-        if data.n == 0:
-            raise InputError("the graph is empty (no edges)", path=str(path))
-        scheme = parse_scheme(probs if probs is not None else
-                              ("given" if data.prob is not None else "wc"))
-        if scheme.name == "given" and data.prob is None:
-            raise InputError("probability scheme 'given' needs a third column of probabilities",
-                             path=str(path))
-        graph = cls.from_arrays(data.src, data.dst,
-                                data.prob if scheme.name == "given" else None,
-                                n=data.n, directed=directed, probs=scheme, seed=seed,
-                                keep_self_loops=keep_self_loops, merge=merge, labels=data.labels,
-                                source=str(path), edges_read=data.lines)
-        graph.skipped_header = data.skipped
-        return graph
 
     @classmethod
     def from_scipy(cls, matrix: Any, *, directed: bool = True, probs: str | Scheme | None = None,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 
-from .._npz import ZIP_MAGIC
 from ..errors import InputError
-from ..graph.binary import is_binary_graph, load_binary_graph, save_graph
 from ..graph.core import Graph
 from ..graph.probs import Scheme
+from .binary import is_binary_graph, load_binary_graph, save_graph
+from .npz import ZIP_MAGIC
 
-__all__ = ["load_graph", "save_graph", "read_edgelist", "write_edgelist"]
+__all__ = ["load_graph", "save_graph", "read_edgelist", "load_edgelist", "write_edgelist"]
 
 
 def read_edgelist(path, **kwargs):
@@ -17,6 +17,13 @@ def read_edgelist(path, **kwargs):
     from .edgelist import read_edgelist as _read
 
     return _read(path, **kwargs)
+
+
+def load_edgelist(path: str | os.PathLike, **kwargs) -> Graph:
+    """Read an edge-list file into a Graph; see :func:`imx.io.edgelist.load_edgelist`."""
+    from .edgelist import load_edgelist as _load
+
+    return _load(path, **kwargs)
 
 
 def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
@@ -65,8 +72,8 @@ def load_graph(path: str | os.PathLike, *, directed: bool = True,
         if fmt is not None:
             return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
                                      keep_self_loops=keep_self_loops)
-        return Graph.from_edgelist(path, directed=directed, probs=probs, seed=seed,
-                                   keep_self_loops=keep_self_loops, ids=ids)
+        return load_edgelist(path, directed=directed, probs=probs, seed=seed,
+                             keep_self_loops=keep_self_loops, ids=ids)
     except OSError as exc:  # permission denied, I/O error, a path that vanished meanwhile
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
 

@@ -369,15 +369,15 @@ def _check_counts(ds: Dataset, graph, raw: Path) -> None:
 
 def _convert(ds: Dataset, raw: Path, imxg: Path, note: Path, *, raw_sha256: str | None,
              verified_sha: bool) -> Path:
-    from ..graph.binary import save_graph
-    from ..graph.core import Graph
+    from .binary import save_graph
+    from .edgelist import load_edgelist
 
     kwargs = {}
     if ds.comment != "#":
         kwargs["comment"] = ds.comment
     if ds.delimiter == ",":
         kwargs["delimiter"] = ","
-    graph = Graph.from_edgelist(raw, directed=not ds.undirected, probs=ds.probs, **kwargs)
+    graph = load_edgelist(raw, directed=not ds.undirected, probs=ds.probs, **kwargs)
     _check_counts(ds, graph, raw)
     imxg.parent.mkdir(parents=True, exist_ok=True)
     save_graph(graph, imxg)

@@ -26,15 +26,14 @@ import queue
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from ..errors import InputError, ParameterError
+from ..graph.core import Graph
+from ..graph.probs import Scheme, parse_scheme
 from .atomic import atomic_open
-
-if TYPE_CHECKING:
-    from ..graph.core import Graph
 
 try:
     from .. import _edgelist
@@ -42,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
     raise ImportError("the native edge-list parser imx._edgelist is not built; install imx with "
                       "'pip install .' or run 'python setup.py build_ext --inplace'") from exc
 
-__all__ = ["EdgeListData", "read_edgelist", "write_edgelist", "detect_compression",
+__all__ = ["EdgeListData", "read_edgelist", "load_edgelist", "write_edgelist", "detect_compression",
            "IDS_RULES", "HEADER_RULES", "DETECT_LINES"]
 
 DETECT_LINES = _edgelist.DETECT_LINES
@@ -364,7 +363,35 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
     return EdgeListData(**result)
 
 
-def _label_table(graph: "Graph") -> tuple[bytes, np.ndarray, bool]:
+def load_edgelist(path: str | os.PathLike, *, directed: bool = True,
+                  probs: str | Scheme | None = None, seed: int = 1,
+                  keep_self_loops: bool = False, merge: str = "ic",
+                  delimiter: str | None = None, comment: str = "#",
+                  ids: str = "auto") -> Graph:
+    """Read an edge-list file into a :class:`~imx.graph.core.Graph` (formats: :func:`read_edgelist`).
+
+    ``probs`` defaults to ``given`` when the file has a probability column and
+    to ``wc`` otherwise; ``ids`` is ``auto``, ``int`` or ``str``; ``merge`` is
+    :meth:`Graph.from_arrays`'s rule for repeated arcs.
+    """
+    data = read_edgelist(path, delimiter=delimiter, comment=comment, ids=ids)
+    if data.n == 0:
+        raise InputError("the graph is empty (no edges)", path=str(path))
+    scheme = parse_scheme(probs if probs is not None else
+                          ("given" if data.prob is not None else "wc"))
+    if scheme.name == "given" and data.prob is None:
+        raise InputError("probability scheme 'given' needs a third column of probabilities",
+                         path=str(path))
+    graph = Graph.from_arrays(data.src, data.dst,
+                              data.prob if scheme.name == "given" else None,
+                              n=data.n, directed=directed, probs=scheme, seed=seed,
+                              keep_self_loops=keep_self_loops, merge=merge, labels=data.labels,
+                              source=str(path), edges_read=data.lines)
+    graph.skipped_header = data.skipped
+    return graph
+
+
+def _label_table(graph: Graph) -> tuple[bytes, np.ndarray, bool]:
     """Encoded labels concatenated, their offsets, and whether labels are 0..n-1."""
     labels = np.asarray(graph.labels)
     is_range = labels.dtype.kind in "iu" and bool(
@@ -397,7 +424,7 @@ def _open_compressed(fh, path: str):
     return None
 
 
-def write_edgelist(graph: "Graph", path: str | os.PathLike) -> None:
+def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
     """Write ``graph`` as text, one ``u<TAB>v<TAB>p`` line per arc, atomically.
 
     ``u`` and ``v`` are the node labels and ``p`` the arc's probability (the

@@ -4,7 +4,7 @@ Targets (``--target``):
 
 ``edgelist``  the Cython tokenizer behind :func:`imx.io.read_edgelist`; the
               first input byte picks the chunk size, the delimiter and the ids mode.
-``imxg``      :func:`imx.graph.binary.load_binary_graph`; a graph that loads is
+``imxg``      :func:`imx.io.binary.load_binary_graph`; a graph that loads is
               then walked by a spread simulation, so an array a kernel could
               misread shows up as a crash.
 ``hetero``    :meth:`imx.solvers.hetero.HeteroIndex.load`, then every user's ranking.
@@ -29,7 +29,7 @@ with atheris.instrument_imports(include=["imx"]):
     import numpy as np
 
     from imx.errors import InputError, ParameterError
-    from imx.graph.binary import load_binary_graph
+    from imx.io.binary import load_binary_graph
     from imx.io import edgelist as el
     from imx.solvers.hetero.index import HeteroIndex
 

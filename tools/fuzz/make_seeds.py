@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from imx import Graph
-from imx.graph.binary import save_graph
+from imx.io.binary import save_graph
 from imx.solvers.hetero.index import HeteroIndex
 
 _EDGELISTS = {

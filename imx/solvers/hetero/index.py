@@ -42,9 +42,9 @@ import numpy as np
 
 from ..._names import HETERO_SOLVERS
 from ..._version import __version__
-from ..._npz import load_npz_members, meta_bytes, save_npz_aligned
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
+from ...io.npz import load_npz_members, meta_bytes, save_npz_aligned
 from ...record import RunRecord
 from .baselines import degree_arc_scores
 from .model import HeteroInstance, beta_scores, check_list_length

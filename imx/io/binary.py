@@ -16,10 +16,10 @@ import zlib
 
 import numpy as np
 
-from .._npz import load_npz_members, meta_bytes, npz_member_names, save_npz_aligned
 from ..errors import InputError, ParameterError
-from .core import Graph
-from .probs import parse_scheme
+from ..graph.core import Graph
+from ..graph.probs import parse_scheme
+from .npz import load_npz_members, meta_bytes, npz_member_names, save_npz_aligned
 
 __all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "FORMAT_VERSION"]
 

@@ -42,7 +42,7 @@ def _write_aligned_member(zf: zipfile.ZipFile, fh, name: str, array: np.ndarray)
 
 def save_npz_aligned(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` as an uncompressed, aligned ``.npz`` at ``path``, atomically."""
-    from .io.atomic import atomic_open  # imx.io imports modules that import this one
+    from .atomic import atomic_open
 
     with atomic_open(path, "wb") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
