@@ -335,7 +335,7 @@ _HETERO_TEXT = st.text(alphabet="0123456789 .\t\n,#-abinvterscorank", max_size=1
 
 @pytest.mark.parametrize("reader", _HETERO_READERS)
 def test_hetero_text_readers(reader):
-    from imx.solvers.hetero import io as hio
+    from imx.io import hetero_files as hio
 
     read = getattr(hio, reader)
     takes_graph = reader in ("read_scores", "read_accept", "read_inviters")

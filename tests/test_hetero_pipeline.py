@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from imx import Graph, InputError, save_graph
 from imx.cli.main import cli
+from imx.io.hetero_files import read_accept, read_inviters, read_ranked, read_scores
 from imx.solvers.hetero.evaluate import best_subset, evaluate_ranking
-from imx.solvers.hetero.io import read_accept, read_inviters, read_ranked, read_scores
 from imx.solvers.hetero.synthetic import synthetic_hetero
 
 

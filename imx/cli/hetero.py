@@ -62,9 +62,9 @@ def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file
     u -> v succeeds with P_uv * U_v.  Writes at most K rows per inviter, rank 1
     first; an inviter without friends gets no rows.
     """
-    from ..solvers.hetero import rerank
-    from ..solvers.hetero.io import RANKED_HEADER, read_accept, read_inviters, read_scores, \
+    from ..io.hetero_files import RANKED_HEADER, read_accept, read_inviters, read_scores, \
         write_ranking
+    from ..solvers.hetero import rerank
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     willingness = read_scores(scores_file, g) if scores_file else None
@@ -120,7 +120,7 @@ def hetero_eval(ranked, observed_file, inviters_file, max_k, as_json):
     rank); each is scored against the same observed invitations.
     """
     from ..solvers.hetero.evaluate import evaluate_ranking
-    from ..solvers.hetero.io import read_label_list, read_pairs, read_ranked
+    from ..io.hetero_files import read_label_list, read_pairs, read_ranked
 
     observed = read_pairs(observed_file)
     inviters = read_label_list(inviters_file) if inviters_file else None

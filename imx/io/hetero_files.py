@@ -23,9 +23,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ...errors import InputError
-from ...graph.core import Graph
-from ...io.atomic import atomic_open
+from ..errors import InputError
+from ..graph.core import Graph
+from .atomic import atomic_open
 
 __all__ = ["read_scores", "read_accept", "read_inviters", "read_pairs", "read_ranked",
            "write_ranking", "RANKED_HEADER"]
