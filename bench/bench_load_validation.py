@@ -58,7 +58,7 @@ def measure(name: str, text: Path, imxg: Path, repeats: int) -> dict:
         arrays = load_npz_members(imxg, mmap)
         import json
         meta = json.loads(bytes(arrays["meta"]).decode())
-        return lambda: binary._check_arrays(arrays, meta_n, meta, str(imxg))
+        return lambda: binary.check_arrays(arrays, meta_n, meta, str(imxg))
 
     mapped_check, memory_check = checks(True), checks(False)
     return {

@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from imx.io.atomic import atomic_write_text  # noqa: E402
 from imx.io.binary import load_binary_graph, save_graph  # noqa: E402
-from imx.io.edgelist import _decompressed_chunks, load_edgelist, read_edgelist  # noqa: E402
+from imx.io.edgelist import decompressed_chunks, load_edgelist, read_edgelist  # noqa: E402
 
 DEFAULT_GRAPH = REPO.parent / "shared" / "graphs" / "soc-Slashdot0902.txt.gz"
 
@@ -47,7 +47,7 @@ def run(graph: Path, repeats: int) -> tuple[str, dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "plain.txt"
-        plain.write_bytes(b"".join(_decompressed_chunks(str(graph), "gzip")))
+        plain.write_bytes(b"".join(decompressed_chunks(str(graph), "gzip")))
         binary = Path(tmp) / "graph.imxg"
 
         t_imx, data = timed(lambda: read_edgelist(graph), repeats)
@@ -56,7 +56,7 @@ def run(graph: Path, repeats: int) -> tuple[str, dict]:
         assert arr.shape[0] == data.lines, "loadtxt and imx disagree on the edge count"
         np.testing.assert_array_equal(data.labels[data.src], arr[:, 0])
         np.testing.assert_array_equal(data.labels[data.dst], arr[:, 1])
-        t_zlib, _ = timed(lambda: sum(map(len, _decompressed_chunks(str(graph), "gzip"))), repeats)
+        t_zlib, _ = timed(lambda: sum(map(len, decompressed_chunks(str(graph), "gzip"))), repeats)
         t_imx_plain, _ = timed(lambda: read_edgelist(plain), repeats)
         t_np_plain, _ = timed(lambda: np.loadtxt(plain, dtype=np.int64), max(1, repeats // 2))
         t_graph, g = timed(lambda: load_edgelist(graph), max(1, repeats // 2))

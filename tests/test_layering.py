@@ -6,9 +6,9 @@ The layers, low to high (a module may import its own layer or a lower one)::
     < imx.graph < imx.io < imx.sampling < imx.solvers, imx.dynamics < imx.distributed
     < imx.benchmark, imx.cli
 
-The package face ``imx/__init__.py`` may import anything and nothing may import it.  Imports are read
-with ``ast`` from every module, wherever they sit (a function-level import is an arrow too), with
-relative imports resolved; ``from .. import x`` names the submodule ``x`` when there is one.
+The package face ``imx/__init__.py`` may import anything and nothing may import it.  Imports are
+read with ``ast`` from every module, wherever they sit (a function-level import is an arrow too),
+with relative imports resolved; ``from .. import x`` names the submodule ``x`` when there is one.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / "imx"
 
 BASE_MODULES = frozenset({"errors", "_version", "_rng", "_threads", "_cache", "_validate", "record",
                           "_names", "_edgelist"})
-LAYER_OF_PACKAGE = {"graph": 1, "io": 2, "sampling": 3, "solvers": 4, "dynamics": 4, "distributed": 5,
-                    "benchmark": 6, "cli": 6, "__main__": 6}
+LAYER_OF_PACKAGE = {"graph": 1, "io": 2, "sampling": 3, "solvers": 4, "dynamics": 4,
+                    "distributed": 5, "benchmark": 6, "cli": 6, "__main__": 6}
 FACE = "imx"
 
 # Cycles being removed elsewhere (engineer `kernels` splits the RR collection from its sampler);
@@ -167,7 +167,8 @@ def test_every_module_has_a_layer():
 
 def test_no_upward_import():
     upward = upward_imports(_import_graph())
-    assert not upward, "imports that point up a layer (or at the package face):\n" + "\n".join(upward)
+    assert not upward, ("imports that point up a layer (or at the package face):\n"
+                        + "\n".join(upward))
 
 
 def test_no_import_cycle():
@@ -182,7 +183,8 @@ def test_no_import_cycle():
 @pytest.mark.parametrize(("graph", "cycles", "upward"), [
     ({"imx.graph.core": {"imx.io.edgelist"}, "imx.io.edgelist": {"imx.graph.core"}},
      [["imx.graph.core", "imx.io.edgelist"]], ["imx.graph.core -> imx.io.edgelist"]),
-    ({"imx.sampling.rr": {"imx.graph"}, "imx.graph": set(), "imx.cli.main": {"imx"}, "imx": {"imx.sampling.rr"}},
+    ({"imx.sampling.rr": {"imx.graph"}, "imx.graph": set(), "imx.cli.main": {"imx"},
+      "imx": {"imx.sampling.rr"}},
      [], ["imx.cli.main -> imx"]),
     ({"imx.solvers.a": {"imx.solvers.b"}, "imx.solvers.b": {"imx.solvers.c"},
       "imx.solvers.c": {"imx.solvers.a"}, "imx.errors": set()},

@@ -73,8 +73,8 @@ def bcm():
               help="Steps to run (dw: one step is m pair meetings; hk/ego: one synchronous "
                    "update of every node).")
 @seed_option
-@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
-              help="Per dimension, or RMS over the value vector.")
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension",
+              show_default=True, help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True,
               help="hk/ego: weight ties by the graph's arc probabilities (see --probs).")
 @click.option("--pairing", type=click.Choice(BCM_PAIRINGS), default="arc", show_default=True,
@@ -190,8 +190,8 @@ def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
               help="Planted convergence rate; one value or one per dimension.")
 @click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,
               help="Planted steps from t0 to t1.")
-@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
-              help="Per dimension, or RMS over the value vector.")
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension",
+              show_default=True, help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Give ties random strengths and use them.")
 @click.option("--noise", type=click.FloatRange(min=0), default=0.01, show_default=True,
               help="sd of the Gaussian noise on the planted t1 values.")
@@ -245,8 +245,8 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
               help="Dynamics to fit: dw, hk or ego (see `imx bcm simulate --help`).")
 @click.option("--method", type=click.Choice(BCM_FIT_METHODS), default="pso", show_default=True,
               help="Particle swarm, or scipy's differential evolution.")
-@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension", show_default=True,
-              help="Per dimension, or RMS over the value vector.")
+@click.option("--distance", type=click.Choice(BCM_DISTANCES), default="dimension",
+              show_default=True, help="Per dimension, or RMS over the value vector.")
 @click.option("--weighted", is_flag=True, help="Weight friends by tie strength.")
 @click.option("--per-dimension", is_flag=True, help="One epsilon and mu per dimension.")
 @click.option("--steps", type=click.IntRange(min=0), default=1, show_default=True,

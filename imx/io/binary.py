@@ -21,7 +21,7 @@ from ..graph.core import Graph
 from ..graph.probs import parse_scheme
 from .npz import load_npz_members, meta_bytes, npz_member_names, save_npz_aligned
 
-__all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "FORMAT_VERSION"]
+__all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "check_arrays", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs",
@@ -67,7 +67,7 @@ def _meta_value(meta: dict, key: str, kinds: tuple, path: str, optional: bool = 
     return value
 
 
-def _check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
+def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
     """Refuse anything a kernel could misread: one O(n + m) pass over the arrays.
 
     Dtypes and shapes first (the native check relies on them), then
@@ -147,7 +147,7 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
                          path=path) from None
     source = _meta_value(meta, "source", (str,), path, optional=True)
     edges_read = _meta_value(meta, "edges_read", (int,), path, optional=True)
-    _check_arrays(arrays, n, meta, path)
+    check_arrays(arrays, n, meta, path)
     return Graph(n=n, out_offsets=arrays["out_offsets"], out_targets=arrays["out_targets"],
                  out_probs=arrays["out_probs"], in_offsets=arrays["in_offsets"],
                  in_sources=arrays["in_sources"], in_probs=arrays["in_probs"],

@@ -41,8 +41,9 @@ except ImportError as exc:  # pragma: no cover - only without a build
     raise ImportError("the native edge-list parser imx._edgelist is not built; install imx with "
                       "'pip install .' or run 'python setup.py build_ext --inplace'") from exc
 
-__all__ = ["EdgeListData", "read_edgelist", "load_edgelist", "write_edgelist", "detect_compression",
-           "IDS_RULES", "HEADER_RULES", "DETECT_LINES"]
+__all__ = ["EdgeListData", "read_edgelist", "load_edgelist", "write_edgelist",
+           "detect_compression", "decompressed_chunks", "compressing_writer", "IDS_RULES",
+           "HEADER_RULES", "DETECT_LINES"]
 
 DETECT_LINES = _edgelist.DETECT_LINES
 
@@ -152,7 +153,7 @@ def _decompressor(kind: str):
     return lzma.LZMADecompressor()
 
 
-def _decompressed_chunks(path: str, kind: str) -> Iterator[bytes]:
+def decompressed_chunks(path: str, kind: str) -> Iterator[bytes]:
     """Decompressed bytes of ``path``; concatenated streams are read one after another."""
     with open(path, "rb") as fh:
         dec = _decompressor(kind)
@@ -273,7 +274,7 @@ def _reserve(path: str, compression: str | None, tok) -> None:
 def _scan(path: str, compression: str | None, tok) -> int:
     _reserve(path, compression, tok)
     chunks = (_plain_chunks(path) if compression is None
-              else _Prefetch(_decompressed_chunks(path, compression)))
+              else _Prefetch(decompressed_chunks(path, compression)))
     first = True
     try:
         for chunk in chunks:
@@ -368,7 +369,7 @@ def load_edgelist(path: str | os.PathLike, *, directed: bool = True,
                   keep_self_loops: bool = False, merge: str = "ic",
                   delimiter: str | None = None, comment: str = "#",
                   ids: str = "auto") -> Graph:
-    """Read an edge-list file into a :class:`~imx.graph.core.Graph` (formats: :func:`read_edgelist`).
+    """Read an edge-list file into a :class:`~imx.graph.core.Graph`; formats: :func:`read_edgelist`.
 
     ``probs`` defaults to ``given`` when the file has a probability column and
     to ``wc`` otherwise; ``ids`` is ``auto``, ``int`` or ``str``; ``merge`` is
@@ -411,7 +412,11 @@ def _label_table(graph: Graph) -> tuple[bytes, np.ndarray, bool]:
     return b"".join(texts), offsets, is_range
 
 
-def _open_compressed(fh, path: str):
+def compressing_writer(fh, path: str):
+    """A file object compressing into ``fh`` as ``path``'s suffix says (.gz, .bz2, .xz), else None.
+
+    The caller closes it (which flushes the compressed stream) before ``fh``.
+    """
     low = path.lower()
     if low.endswith(".gz"):
         import gzip
@@ -453,7 +458,7 @@ def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
     if is_range and graph.m:
         head_text += f"{graph.n}\t{graph.m}\n"
     with atomic_open(path, "wb") as raw:
-        wrapped = _open_compressed(raw, path)
+        wrapped = compressing_writer(raw, path)
         fh = wrapped if wrapped is not None else raw
         try:
             fh.write(head_text.encode())

@@ -233,7 +233,7 @@ def write_matrix_market(graph: Graph, path: str | os.PathLike) -> None:
     """
     import scipy.io
 
-    from .edgelist import _open_compressed
+    from .edgelist import compressing_writer
 
     path = os.fspath(path)
     labels = graph.labels
@@ -246,7 +246,7 @@ def write_matrix_market(graph: Graph, path: str | os.PathLike) -> None:
     elif labels.dtype.kind not in "iu":
         comment += "; rows are the nodes in imx's internal order (the labels are not written)"
     with atomic_open(path, "wb") as raw:
-        wrapped = _open_compressed(raw, path)
+        wrapped = compressing_writer(raw, path)
         target = wrapped if wrapped is not None else raw
         scipy.io.mmwrite(target, graph.to_scipy(), comment=comment)
         if wrapped is not None:
