@@ -6,6 +6,7 @@ from p = 7.0, NaN scores returned as rankings) or one the fuzz harness found.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -228,3 +229,14 @@ def test_hetero_fuzz_findings(path, tmp_path):
     bad.write_bytes(path.read_bytes())
     with pytest.raises(InputError):
         HeteroIndex.load(bad)
+
+
+def test_npz_reader_raises_input_error_naming_the_file(tmp_path):
+    not_zip = tmp_path / "plain.npz"
+    not_zip.write_bytes(b"hello")
+    with pytest.raises(InputError, match=re.escape(f"{not_zip}: not a zip archive")):
+        load_npz_members(not_zip)
+    compressed = tmp_path / "deflated.npz"
+    np.savez_compressed(compressed, a=np.arange(10))
+    with pytest.raises(InputError, match="member 'a.npy' is compressed"):
+        load_npz_members(compressed)

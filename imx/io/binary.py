@@ -122,14 +122,16 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     try:
         arrays = load_npz_members(path, mmap)
     except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
-        raise InputError(f"not a readable .imxg graph file ({exc})", path=path) from None
+        raise InputError(f"not a readable .imxg graph file ({getattr(exc, 'problem', exc)})",
+                         path=path) from None
     missing = [a for a in _ARRAYS + ("meta",) if a not in arrays]
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)
     try:
         meta = json.loads(meta_bytes(arrays["meta"]).decode())
     except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
-        raise InputError(f"damaged .imxg graph (bad metadata: {exc.__class__.__name__})",
+        detail = getattr(exc, "problem", exc.__class__.__name__)
+        raise InputError(f"damaged .imxg graph (bad metadata: {detail})",
                          path=path) from None
     if not isinstance(meta, dict):
         raise InputError("damaged .imxg graph (metadata is not a JSON object)", path=path)

@@ -17,6 +17,8 @@ import zipfile
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = ["save_npz_aligned", "load_npz_members", "npz_member_names", "meta_bytes", "ZIP_MAGIC"]
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -50,7 +52,7 @@ def save_npz_aligned(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> 
                 _write_aligned_member(zf, fh, name + ".npy", array)
 
 
-def _read_npy_header(fh, member: str) -> tuple[tuple, bool, np.dtype]:
+def _read_npy_header(fh, member: str, path: str) -> tuple[tuple, bool, np.dtype]:
     # numpy's header parser runs Python's tokenizer and literal_eval on the
     # bytes, so damaged bytes raise whatever those raise (TokenError,
     # SyntaxError, MemoryError on a huge nesting, ...): all mean "not an array".
@@ -63,27 +65,28 @@ def _read_npy_header(fh, member: str) -> tuple[tuple, bool, np.dtype]:
                 return np.lib.format.read_array_header_1_0(fh)
             return np.lib.format.read_array_header_2_0(fh)
     except Exception as exc:
-        raise ValueError(f"member {member!r} has a damaged array header "
-                         f"({exc.__class__.__name__})") from None
+        raise InputError(f"member {member!r} has a damaged array header "
+                         f"({exc.__class__.__name__})", path=path) from None
 
 
 def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np.ndarray]:
     """Every ``.npy`` member of an uncompressed ``.npz``, memory-mapped read-only by default.
 
-    Raises ValueError (or zipfile.BadZipFile / OSError) for anything that is not
-    such an archive, a compressed member, or an object (pickled) array.
+    Raises InputError for anything that is not such an archive, a compressed
+    member, or an object (pickled) array (OSError when the file cannot be read).
     """
     path = os.fspath(path)
     with open(path, "rb") as fh:
         if fh.read(4) != ZIP_MAGIC:
-            raise ValueError("not a zip archive")
+            raise InputError("not a zip archive", path=path)
     try:
         return _read_members(path, mmap)
     except (zipfile.BadZipFile, NotImplementedError, struct.error, EOFError,
             UnicodeDecodeError, OverflowError) as exc:
         # zipfile raises all of these on damaged directories (NotImplementedError
         # for a garbled "version needed" field)
-        raise ValueError(f"damaged zip archive ({exc.__class__.__name__}: {exc})") from None
+        raise InputError(f"damaged zip archive ({exc.__class__.__name__}: {exc})",
+                         path=path) from None
 
 
 def _read_members(path: str, mmap: bool) -> dict[str, np.ndarray]:
@@ -93,20 +96,20 @@ def _read_members(path: str, mmap: bool) -> dict[str, np.ndarray]:
         for info in zf.infolist():
             name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
             if info.compress_type != zipfile.ZIP_STORED:
-                raise ValueError(f"member {info.filename!r} is compressed")
+                raise InputError(f"member {info.filename!r} is compressed", path=path)
             fh.seek(info.header_offset)
             local = fh.read(30)
             if local[:4] != ZIP_MAGIC:
-                raise ValueError("bad zip member header")
+                raise InputError("bad zip member header", path=path)
             name_len, extra_len = struct.unpack("<HH", local[26:30])
             fh.seek(info.header_offset + 30 + name_len + extra_len)
-            shape, fortran, dtype = _read_npy_header(fh, info.filename)
+            shape, fortran, dtype = _read_npy_header(fh, info.filename, path)
             if dtype.hasobject:
-                raise ValueError("refusing to load pickled objects")
+                raise InputError("refusing to load pickled objects", path=path)
             offset = fh.tell()
             count = math.prod(shape)
             if count * dtype.itemsize > file_size - offset:
-                raise ValueError(f"member {info.filename!r} is truncated")
+                raise InputError(f"member {info.filename!r} is truncated", path=path)
             order = "F" if fortran else "C"
             if mmap and count > 0:
                 arr = np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset,
@@ -131,11 +134,11 @@ def npz_member_names(path: str | os.PathLike) -> list[str] | None:
 
 
 def meta_bytes(array: np.ndarray) -> bytes:
-    """The bytes of a ``meta`` member (JSON stored as uint8); ValueError for any other array.
+    """The bytes of a ``meta`` member (JSON stored as uint8); InputError for any other array.
 
     Converting a damaged member of another dtype instead (say unicode holding
     invalid code points) raises SystemError inside numpy.
     """
     if array.dtype != np.uint8 or array.ndim != 1:
-        raise ValueError(f"meta is {array.dtype}[{array.ndim}-d], expected 1-d uint8")
+        raise InputError(f"meta is {array.dtype}[{array.ndim}-d], expected 1-d uint8")
     return array.tobytes()

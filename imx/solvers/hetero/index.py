@@ -224,7 +224,8 @@ class HeteroIndex:
         try:
             arrays = load_npz_members(path, mmap)
         except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
-            raise InputError(f"not a readable HeteroIndex file ({exc})", path=path) from None
+            raise InputError(f"not a readable HeteroIndex file ({getattr(exc, 'problem', exc)})",
+                             path=path) from None
         missing = [k for k in _MEMBERS if k not in arrays]
         if missing:
             raise InputError(f"not a HeteroIndex file (missing {', '.join(missing)})", path=path)
