@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 import imx  # noqa: E402
 from imx.record import RunRecord  # noqa: E402
+from imx.solvers.hetero import SOLVERS as METHODS  # noqa: E402
 from imx.solvers.hetero import HeteroIndex, evaluate_ranking, rerank, synthetic_hetero  # noqa: E402
 
 GRAPH = ROOT.parent / "shared" / "graphs" / "soc-Slashdot0902.txt.gz"
-METHODS = ("heteroim", "heteroir", "willingness", "degree")
 
 
 def warm_up() -> float:
