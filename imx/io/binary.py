@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
-import zipfile
 import zlib
 
 import numpy as np
@@ -19,7 +17,7 @@ import numpy as np
 from ..errors import InputError, ParameterError
 from ..graph.core import Graph
 from ..graph.probs import parse_scheme
-from .npz import load_npz_members, meta_bytes, npz_member_names, save_npz_aligned
+from .npz import meta_bytes, npz_member_names, read_npz_file, save_npz_aligned
 
 __all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "check_arrays", "FORMAT_VERSION"]
 
@@ -119,11 +117,7 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     kind raises InputError and never reaches a kernel.
     """
     path = os.fspath(path)
-    try:
-        arrays = load_npz_members(path, mmap)
-    except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
-        raise InputError(f"not a readable .imxg graph file ({getattr(exc, 'problem', exc)})",
-                         path=path) from None
+    arrays = read_npz_file(path, mmap, ".imxg graph")
     missing = [a for a in _ARRAYS + ("meta",) if a not in arrays]
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)

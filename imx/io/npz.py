@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["save_npz_aligned", "load_npz_members", "npz_member_names", "meta_bytes", "ZIP_MAGIC"]
+__all__ = ["save_npz_aligned", "load_npz_members", "read_npz_file", "npz_member_names", "meta_bytes", "ZIP_MAGIC"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Android's zipalign extra-field id: a padding field that zip readers skip.
@@ -87,6 +87,19 @@ def load_npz_members(path: str | os.PathLike, mmap: bool = True) -> dict[str, np
         # for a garbled "version needed" field)
         raise InputError(f"damaged zip archive ({exc.__class__.__name__}: {exc})",
                          path=path) from None
+
+
+def read_npz_file(path: str | os.PathLike, mmap: bool, what: str) -> dict[str, np.ndarray]:
+    """:func:`load_npz_members` for a file format built on it (``what``: its name).
+
+    Any failure to read the archive, an unreadable file included, is one
+    InputError ``not a readable <what> file (<problem>)`` naming ``path``.
+    """
+    try:
+        return load_npz_members(path, mmap)
+    except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
+        raise InputError(f"not a readable {what} file ({getattr(exc, 'problem', exc)})",
+                         path=os.fspath(path)) from None
 
 
 def _read_members(path: str, mmap: bool) -> dict[str, np.ndarray]:

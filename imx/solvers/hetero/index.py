@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
-import zipfile
 import zlib
 from typing import Any, Callable, Iterable, Sequence
 
@@ -44,7 +42,7 @@ from ..._names import HETERO_SOLVERS
 from ..._version import __version__
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
-from ...io.npz import load_npz_members, meta_bytes, save_npz_aligned
+from ...io.npz import meta_bytes, read_npz_file, save_npz_aligned
 from ...record import RunRecord
 from .baselines import degree_arc_scores
 from .model import HeteroInstance, beta_scores, check_list_length
@@ -221,11 +219,7 @@ class HeteroIndex:
         in ranking order.  Anything else raises InputError.
         """
         path = os.fspath(path)
-        try:
-            arrays = load_npz_members(path, mmap)
-        except (zipfile.BadZipFile, ValueError, OSError, struct.error, EOFError) as exc:
-            raise InputError(f"not a readable HeteroIndex file ({getattr(exc, 'problem', exc)})",
-                             path=path) from None
+        arrays = read_npz_file(path, mmap, "HeteroIndex")
         missing = [k for k in _MEMBERS if k not in arrays]
         if missing:
             raise InputError(f"not a HeteroIndex file (missing {', '.join(missing)})", path=path)
