@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["DIFFUSION_MODELS", "IM_SOLVERS", "CERTIFIED_IM_SOLVERS", "CIM_SOLVERS",
            "HETERO_SOLVERS", "BCM_MODELS", "BCM_DISTANCES", "BCM_PAIRINGS", "BCM_FIT_METHODS",
-           "BCM_SECOND_STAGES"]
+           "BCM_SECOND_STAGES", "GRAPH_WRITE_FORMATS"]
 
 #: Diffusion models: independent cascade, linear threshold.
 DIFFUSION_MODELS = ("ic", "lt")
@@ -38,6 +38,9 @@ BCM_PAIRINGS = ("arc", "node")
 
 #: Optimisers of :func:`imx.dynamics.fit`: particle swarm, differential evolution.
 BCM_FIT_METHODS = ("pso", "de")
+
+#: Graph formats ``imx convert`` writes (:func:`imx.io.formats.output_format`).
+GRAPH_WRITE_FORMATS = ("edgelist", "mtx", "imxg")
 
 #: Second-stage regressors of :func:`imx.dynamics.evaluate` (``"none"``: no second stage).
 BCM_SECOND_STAGES = ("none", "ridge", "svr", "auto")

@@ -89,6 +89,7 @@ def _choices(path: list[str], option: str) -> tuple:
     (["bcm", "simulate"], "model", "imx.dynamics.models:MODELS"),
     (["bcm", "simulate"], "distance", "imx.dynamics.models:DISTANCES"),
     (["bcm", "simulate"], "pairing", "imx.dynamics.deffuant:PAIRINGS"),
+    (["convert"], "fmt", "imx.io.formats:WRITE_FORMATS"),
 ])
 def test_cli_offers_what_the_library_accepts(path, option, library):
     module, _, attr = library.partition(":")

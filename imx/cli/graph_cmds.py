@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .._names import GRAPH_WRITE_FORMATS
 from .main import LazyGroup
 from .options import OutputPath, emit, graph_options, json_option, load_cli_graph, seed_option
 
@@ -61,7 +62,7 @@ def info(graph, undirected, probs, keep_self_loops, as_json):
 @click.command()
 @graph_options
 @click.argument("output", type=OutputPath())
-@click.option("--format", "fmt", type=click.Choice(["edgelist", "mtx", "imxg"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(GRAPH_WRITE_FORMATS), default=None,
               help="What to write: a text edge list 'u v p' (a .gz/.bz2/.xz suffix "
                    "compresses it), Matrix Market (read by scipy.io.mmread, MATLAB, "
                    "Julia...), or imx's binary .imxg (memory-mapped on load).  Default: from "

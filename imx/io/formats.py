@@ -27,6 +27,7 @@ from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
+from .._names import GRAPH_WRITE_FORMATS
 from ..errors import InputError, ParameterError
 from ..graph.core import Graph
 from ..graph.probs import Scheme, parse_scheme
@@ -39,7 +40,7 @@ MATRIX_MARKET = "matrix-market"
 NETWORKX_EDGELIST = "networkx-edgelist"
 
 #: Formats ``imx convert`` writes, by name; :func:`output_format` picks one from a file name.
-WRITE_FORMATS = ("edgelist", "mtx", "imxg")
+WRITE_FORMATS = GRAPH_WRITE_FORMATS
 
 _SNIFF_BYTES = 1 << 16
 _OPENERS: dict[str, Callable[..., Any]] = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
