@@ -9,8 +9,8 @@ import click
 from .._names import (BCM_DISTANCES, BCM_FIT_METHODS, BCM_MODELS, BCM_PAIRINGS,
                       BCM_SECOND_STAGES)
 from ..errors import InputError
-from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
-                      threads_option)
+from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+                      load_cli_graph, seed_option, threads_option)
 
 
 def _floats(ctx, param, value):
@@ -270,10 +270,11 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
               help="Write the fitted parameters and history as JSON (for evaluate --params).")
 @seed_option
 @threads_option
+@cluster_option
 @json_option
 def fit(egos_path, model, method, distance, weighted, per_dimension, steps, fit_steps, max_steps,
         particles, iterations, inertia, cognitive, social, patience, out, seed, threads,
-        as_json):
+        cluster, as_json):
     """Fit epsilon and mu (and optionally steps) to observed ego networks."""
     from ..dynamics import evaluate, fit as run_fit, load_egos
     from ..io.atomic import atomic_write_text
@@ -284,7 +285,7 @@ def fit(egos_path, model, method, distance, weighted, per_dimension, steps, fit_
                          per_dimension=per_dimension, steps=steps, fit_steps=fit_steps,
                          max_steps=max_steps, particles=particles, iterations=iterations,
                          inertia=inertia, cognitive=cognitive, social=social, patience=patience,
-                         seed=seed, threads=threads, progress=progress)
+                         seed=seed, threads=threads, progress=progress, cluster=cluster)
     ev = evaluate(egos, params=result, threads=threads)
     data = result.to_dict()
     data["egos"] = len(egos)

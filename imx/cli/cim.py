@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 
 from .._names import CIM_SOLVERS, DIFFUSION_MODELS
-from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
-                      max_memory_option, seed_option, threads_option)
+from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+                      load_cli_graph, max_memory_option, seed_option, threads_option)
 
 _SHOWN_APS = 30
 
@@ -86,11 +86,12 @@ def _human(d: dict) -> str:
 @max_memory_option
 @seed_option
 @threads_option
+@cluster_option
 @json_option
 @click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the assignment as TSV (header ap<TAB>seed).")
 def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample, k, solver, eps,
-        model, mc_runs, rr_sets, max_memory, seed, threads, as_json, out):
+        model, mc_runs, rr_sets, max_memory, seed, threads, cluster, as_json, out):
     """Choose at most K seeds among each AP's out-neighbours to maximise the spread.
 
     The APs themselves neither count nor pass influence on; seeds are distinct.
@@ -105,7 +106,7 @@ def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
     with Progress(enabled=not as_json, label=solver) as progress:
         result = solve_cim(problem, None, solver=solver, model=model, eps=eps, seed=seed,
                            threads=threads, max_memory=max_memory, progress=progress,
-                           mc_runs=mc_runs, rr_sets=rr_sets)
+                           mc_runs=mc_runs, rr_sets=rr_sets, cluster=cluster)
     if out is not None:
         write_assignment(out, result.pairs)
     data = result.to_dict()

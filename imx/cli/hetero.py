@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 
 from .._names import HETERO_SOLVERS
-from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph, seed_option,
-                      threads_option)
+from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+                      load_cli_graph, seed_option, threads_option)
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -53,9 +53,10 @@ def _human_run(d: dict) -> str:
                    "TSV goes to stdout.")
 @seed_option
 @threads_option
+@cluster_option
 @json_option
 def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file, accept_file, K,
-           method, c, eps, delta, rr_sets, output, seed, threads, as_json):
+           method, c, eps, delta, rr_sets, output, seed, threads, cluster, as_json):
     """Rerank the friends of each inviter so invitations are accepted and spread.
 
     Candidates of an inviter are its out-neighbours in GRAPH; an invitation
@@ -73,7 +74,7 @@ def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file
     with Progress(enabled=not as_json, label=method) as progress:
         ranking = rerank(g, inviters, K, solver=method, willingness=willingness, accept=accept,
                          c=c, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed, threads=threads,
-                         labels=False, progress=progress)
+                         labels=False, progress=progress, cluster=cluster)
     counts = ranking.offsets[1:] - ranking.offsets[:-1]
     summary = {"method": method, "K": K, "inviters": len(ranking),
                "empty_lists": int((counts == 0).sum()), "rows": int(ranking.offsets[-1]),

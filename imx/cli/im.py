@@ -12,9 +12,10 @@ import time
 import click
 
 from .._names import CERTIFIED_IM_SOLVERS, DIFFUSION_MODELS, IM_SOLVERS
+from ..errors import ParameterError
 from ..io.labels import read_label_file
-from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
-                      max_memory_option, seed_option, threads_option)
+from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+                      load_cli_graph, max_memory_option, seed_option, threads_option)
 
 __all__ = ["im", "spread", "read_seeds", "write_seeds"]
 
@@ -100,11 +101,12 @@ def _human_im(d: dict) -> str:
               help="Simulations per estimate of the CELF solver.")
 @seed_option
 @threads_option
+@cluster_option
 @json_option
 @click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the seed labels, one per line, in selection order.")
 def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
-       max_rr_sets, max_memory, mc_runs, seed, threads, as_json, out):
+       max_rr_sets, max_memory, mc_runs, seed, threads, cluster, as_json, out):
     """Choose K seeds of GRAPH that maximise the expected spread (IC or LT).
 
     The default solver, OPIM-C, reports a certified approximation ratio with
@@ -116,6 +118,8 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
         raise click.BadParameter(f"{out!r} is a directory", param_hint="--out")
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     extra = {"mc_runs": mc_runs} if solver == "celf" else {}
+    if cluster is not None:
+        extra["cluster"] = cluster
     with _LateProgress(enabled=not as_json, label=solver) as progress:
         result = maximize_influence(g, k, model=model, solver=solver, eps=eps, delta=delta,
                                     seed=seed, threads=threads, time_budget=time_budget,
@@ -152,18 +156,22 @@ def _human_spread(d: dict) -> str:
               help="Diffusion model.")
 @seed_option
 @threads_option
+@cluster_option
 @json_option
 def spread(graph, undirected, probs, keep_self_loops, seeds_path, runs, rr_eps, model, seed,
-           threads, as_json):
+           threads, cluster, as_json):
     """Estimate the expected spread of the seeds in FILE on GRAPH."""
     from ..sampling import mc_spread, rr_spread
 
+    if cluster is not None and rr_eps is not None:
+        raise ParameterError("--cluster runs Monte-Carlo spread (--mc); the RR estimator "
+                             "(--rr-eps) runs on this machine only")
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     ids = read_seeds(seeds_path, g)
     with _LateProgress(enabled=not as_json, label="spread") as progress:
         if rr_eps is None:
             est = mc_spread(g, ids, runs, model=model, seed=seed, threads=threads,
-                            labels=False, progress=progress)
+                            labels=False, progress=progress, cluster=cluster)
         else:
             est = rr_spread(g, ids, eps=rr_eps, model=model, seed=seed, threads=threads,
                             labels=False, progress=progress)

@@ -15,6 +15,7 @@ from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
 
 __all__ = ["OutputPath", "graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
+           "cluster_option",
            "parse_size", "load_cli_graph", "emit", "Progress", "check_scheme"]
 
 _SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -50,6 +51,24 @@ def max_memory_option(func: Callable) -> Callable:
     return click.option("--max-memory", callback=_size_option, default=None, metavar="SIZE",
                         help="Memory budget for RR sets (e.g. 4G); default 80% of available "
                              "memory.")(func)
+
+
+def _cluster_spec(ctx, param, value):
+    if value is None:
+        return None
+    from ..distributed.cluster import parse_cluster
+
+    parse_cluster(value)  # ParameterError: one line, exit 2, before the graph is read
+    return value.strip()
+
+
+def cluster_option(func: Callable) -> Callable:
+    """--cluster ADDRESS|local[:N]: run on a Dask cluster (the answer does not change)."""
+    return click.option("--cluster", callback=_cluster_spec, default=None,
+                        metavar="ADDRESS|local[:N]",
+                        help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                             "local[:N] for N worker processes here. Same answer as without; "
+                             "needs imx[dask].")(func)
 
 
 def check_scheme(ctx, param, value):

@@ -32,6 +32,7 @@ friends within epsilon changes along the way; the default fits one step.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -46,7 +47,8 @@ from .ego import predict_many
 from .egonets import EgoNetworks
 from .models import DISTANCES, MODELS, check_choice, numba_threads
 
-__all__ = ["fit", "FitResult", "pso", "pso_swarms", "Objective", "SeparableObjective"]
+__all__ = ["fit", "FitResult", "pso", "pso_swarms", "Objective", "SeparableObjective",
+           "particle_errors"]
 
 Progress = Callable[[float, float | None, str | None], None]
 
@@ -93,6 +95,25 @@ class FitResult(Result):
         return super().to_dict()
 
 
+def particle_errors(egos: EgoNetworks, eps: np.ndarray, mu: np.ndarray, steps: np.ndarray, *,
+                    model: str, distance: str, weighted: bool, seed: int,
+                    clip: bool) -> np.ndarray:
+    """``P x d`` MSE per dimension of P parameter sets; row p depends on row p alone,
+    so any split of the particles gives the same rows."""
+    pred = predict_many(egos, eps, mu, steps, model=model, distance=distance,
+                        weighted=weighted, seed=seed, clip=clip)
+    return ((pred - egos.t1[None]) ** 2).mean(axis=1)
+
+
+def _evaluator(cluster, record: RunRecord):
+    """The particle evaluation of a fit: here, or split over a Dask cluster."""
+    if cluster is None:
+        return contextlib.nullcontext(particle_errors)
+    # imx.distributed sits beside this layer: imported only when asked for
+    from ..distributed.fitting import cluster_evaluator
+    return cluster_evaluator(cluster, record)
+
+
 class Objective:
     """MSE of the egos' predicted t1 values as a function of packed parameter vectors.
 
@@ -101,8 +122,10 @@ class Objective:
     """
 
     def __init__(self, egos: EgoNetworks, *, model: str, distance: str, weighted: bool,
-                 per_dimension: bool, steps: int, max_epsilon: float, seed: int, clip: bool):
+                 per_dimension: bool, steps: int, max_epsilon: float, seed: int, clip: bool,
+                 evaluate: Callable = particle_errors):
         self.egos = egos
+        self.evaluate = evaluate
         self.model, self.distance, self.weighted = model, distance, weighted
         self.seed, self.clip = seed, clip
         d = egos.d
@@ -131,9 +154,8 @@ class Objective:
     def errors(self, eps: np.ndarray, mu: np.ndarray) -> np.ndarray:
         """``P x d`` MSE per dimension of P parameter sets (``P x d`` epsilon and mu)."""
         steps = np.full(eps.shape[0], self.steps, dtype=np.int64)
-        pred = predict_many(self.egos, eps, mu, steps, model=self.model, distance=self.distance,
-                            weighted=self.weighted, seed=self.seed, clip=self.clip)
-        return ((pred - self.egos.t1[None]) ** 2).mean(axis=1)
+        return self.evaluate(self.egos, eps, mu, steps, model=self.model, distance=self.distance,
+                             weighted=self.weighted, seed=self.seed, clip=self.clip)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         eps, mu, _ = self.decode(x)
@@ -157,10 +179,11 @@ class SeparableObjective:
     """
 
     def __init__(self, egos: EgoNetworks, *, model: str, weighted: bool, steps: int,
-                 max_epsilon: float, seed: int, clip: bool):
+                 max_epsilon: float, seed: int, clip: bool,
+                 evaluate: Callable = particle_errors):
         self.inner = Objective(egos, model=model, distance="dimension", weighted=weighted,
                                per_dimension=True, steps=steps, max_epsilon=max_epsilon,
-                               seed=seed, clip=clip)
+                               seed=seed, clip=clip, evaluate=evaluate)
         self.lower = np.array([0.0, 0.0])
         self.upper = np.array([max_epsilon, 1.0])
         self.evaluations = 0
@@ -302,7 +325,8 @@ def _search(egos: EgoNetworks, steps: int, stream, opts: dict, progress: Progres
     """One search at a fixed number of steps: (epsilon, mu, mse, history, evaluations)."""
     method, separable = opts["method"], opts["separable"]
     common = dict(model=opts["model"], weighted=opts["weighted"], steps=steps,
-                  max_epsilon=opts["max_epsilon"], seed=opts["seed"], clip=opts["clip"])
+                  max_epsilon=opts["max_epsilon"], seed=opts["seed"], clip=opts["clip"],
+                  evaluate=opts["evaluate"])
     swarm = dict(particles=opts["particles"], iterations=opts["iterations"],
                  inertia=opts["inertia"], cognitive=opts["cognitive"], social=opts["social"],
                  patience=opts["patience"], progress=progress)
@@ -360,7 +384,7 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
         particles: int = 24, iterations: int = 60, inertia: float = 0.7298,
         cognitive: float = 1.49618, social: float = 1.49618, patience: int | None = None,
         seed: int = 1, clip: bool = True, threads: int | None = None,
-        progress: Progress | None = None) -> FitResult:
+        progress: Progress | None = None, cluster=None) -> FitResult:
     """Find the epsilon and mu (and optionally steps) minimising the egos' t1 MSE.
 
     Parameters
@@ -383,6 +407,9 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     seed : seeds the optimiser and the dw draws (the same draws for every candidate).
     threads : numba threads (the result does not depend on it).
     progress : optional ``progress(done, total, label)`` callback.
+    cluster : evaluate each iteration's particles in parallel on a Dask cluster
+        (a ``distributed.Client``, a scheduler address or ``'local[:N]'``, see
+        :mod:`imx.distributed`); the same result.
 
     Returns
     -------
@@ -415,12 +442,14 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     opts = dict(method=method, separable=separable, model=model, weighted=weighted,
                 distance=distance, per_dimension=per_dimension, max_epsilon=float(max_epsilon),
                 seed=int(seed), clip=clip, particles=particles, iterations=iterations,
-                inertia=inertia, cognitive=cognitive, social=social, patience=patience)
+                inertia=inertia, cognitive=cognitive, social=social, patience=patience,
+                evaluate=particle_errors)
     rec = RunRecord()
     evaluations = 0
     profile = []
     best = None
-    with rec.phase(method), numba_threads(threads):
+    with rec.phase(method), numba_threads(threads), _evaluator(cluster, rec) as evaluate:
+        opts["evaluate"] = evaluate
         for c, st in enumerate(candidates):
             stream = [int(seed), st] if fit_steps else int(seed)
             sub = None if progress is None else (

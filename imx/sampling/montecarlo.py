@@ -17,12 +17,12 @@ from .. import _validate
 from .._rng import next_double, stream_start
 from ..record import Result, RunRecord
 from ._pool import parallel_for, resolve_threads
-from .plan import model_code
+from .plan import MODELS, model_code
 
 if TYPE_CHECKING:
     from ..graph.core import Graph
 
-__all__ = ["SpreadEstimate", "mc_spread", "simulate_block"]
+__all__ = ["SpreadEstimate", "mc_spread", "simulate_block", "simulate_runs", "summarize_runs"]
 
 _Z95 = 1.959963984540054
 
@@ -47,8 +47,8 @@ class SpreadEstimate(Result):
 
 @njit(cache=True, nogil=True)
 def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, first, last,
-                   active, weight_in, threshold, queue, touched, result):
-    """``result[r]`` = active nodes at the end of run ``r``, for ``first <= r < last``.
+                   active, weight_in, threshold, queue, touched, result, base):
+    """``result[r - base]`` = active nodes at the end of run ``r``, for ``first <= r < last``.
 
     IC: every arc out of a newly active node fires once with its probability.
     LT: every node draws a threshold uniform in (0, 1] when first reached and
@@ -92,7 +92,7 @@ def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, f
                         active[v] = 1
                         queue[pos] = v
                         pos += 1
-        result[r] = pos
+        result[r - base] = pos
         for i in range(pos):
             active[queue[i]] = 0
         for i in range(ntouched):
@@ -106,7 +106,7 @@ def _seed_ids(graph, seeds: Iterable[Any], labels: bool) -> np.ndarray:
 
 def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: str = "ic",
               seed: int = 1, threads: int | None = None, labels: bool = True,
-              progress: Callable | None = None) -> SpreadEstimate:
+              progress: Callable | None = None, cluster=None) -> SpreadEstimate:
     """Expected spread of ``seeds`` by forward Monte-Carlo simulation.
 
     Parameters
@@ -124,6 +124,9 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
         False when ``seeds`` are internal ids ``0..n-1``.
     progress : callable, optional
         ``progress(done, total, label)``.
+    cluster : optional
+        Run on a Dask cluster (a ``distributed.Client``, a scheduler address or
+        ``'local[:N]'``, see :mod:`imx.distributed`); same answer as locally.
 
     Returns
     -------
@@ -144,33 +147,58 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
     if code == 1:
         graph.check_lt()
     ids = _seed_ids(graph, seeds, labels)
+    record = RunRecord()
+    with record.phase("simulation"):
+        if cluster is not None:
+            # the Dask backend (imx.distributed, beside the solvers) splits the
+            # runs over workers; run r still uses stream (seed, r)
+            from ..distributed.spread import distributed_runs
+            values = distributed_runs(cluster, graph, ids, runs, model=MODELS[code],
+                                      seed=int(seed), progress=progress)
+        else:
+            values = simulate_runs(graph, ids, MODELS[code], int(seed), 0, runs,
+                                   threads=threads, progress=progress)
+    return summarize_runs(values, record)
+
+
+def simulate_runs(graph, ids: np.ndarray, model: str, seed: int, first: int, last: int, *,
+                  threads: int | None = None, progress: Callable | None = None) -> np.ndarray:
+    """Active nodes at the end of runs ``first .. last - 1`` (int32), run ``r`` on
+    stream ``(seed, r)``; ``ids`` are checked seed ids (unique, in range)."""
+    code = model_code(model)
     out_offsets = np.asarray(graph.out_offsets)
     out_targets = np.asarray(graph.out_targets)
     out_probs = np.asarray(graph.out_probs)
     workers = resolve_threads(threads)
     n = graph.n
+    runs = int(last) - int(first)
     lt_n = n if code == 1 else 0
     scratch = [(np.zeros(n, dtype=np.uint8), np.zeros(lt_n), np.zeros(lt_n),
                 np.empty(n, dtype=np.int32), np.empty(lt_n, dtype=np.int32))
-               for _ in range(workers)]
+               for _ in range(min(workers, max(runs, 1)))]
     result = np.zeros(runs, dtype=np.int32)
+    if runs <= 0:
+        return result
     block = max(1, min(1024, runs // (16 * workers)))
     nblocks = (runs + block - 1) // block
     chunk = nblocks if progress is None else max(1, -(-nblocks // 20))
-
     def body(worker: int, b: int) -> None:
-        simulate_block(code, n, out_offsets, out_targets, out_probs, ids, int(seed), b * block,
-                       min(runs, (b + 1) * block), *scratch[worker], result)
+        simulate_block(code, n, out_offsets, out_targets, out_probs, ids, int(seed),
+                       first + b * block, first + min(runs, (b + 1) * block), *scratch[worker],
+                       result, first)
 
-    record = RunRecord()
-    with record.phase("simulation"):
-        for done in range(0, nblocks, chunk):
-            todo = min(chunk, nblocks - done)
-            parallel_for(todo, lambda worker, b, done=done: body(worker, done + b), workers)
-            if progress is not None:
-                progress(min(runs, (done + todo) * block), runs, "simulations")
-    parts = [result]
-    values = np.concatenate(parts).astype(np.float64)
+    for done in range(0, nblocks, chunk):
+        todo = min(chunk, nblocks - done)
+        parallel_for(todo, lambda worker, b, done=done: body(worker, done + b), workers)
+        if progress is not None:
+            progress(min(runs, (done + todo) * block), runs, "simulations")
+    return result
+
+
+def summarize_runs(values: np.ndarray, record: RunRecord) -> SpreadEstimate:
+    """Mean, standard error and normal 95% interval of per-run spreads."""
+    runs = int(values.shape[0])
+    values = values.astype(np.float64)
     mean = float(values.mean())
     stderr = float(values.std(ddof=1) / math.sqrt(runs)) if runs > 1 else 0.0
     record.counters["runs"] = runs

@@ -30,7 +30,7 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
                        eps: float = 0.1, delta: float | None = None, seed: int = 1,
                        threads: int | None = None, time_budget: float | None = None,
                        max_rr_sets: int | None = None, max_memory: int | None = None,
-                       progress: Callable | None = None, **options) -> IMResult:
+                       progress: Callable | None = None, cluster=None, **options) -> IMResult:
     """Choose ``k`` seed nodes that maximize the expected spread under IC or LT.
 
     Parameters
@@ -57,6 +57,12 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         Bytes the RR sets may take (default: 80% of the available memory).
     progress : callable, optional
         ``progress(done, total, label)``.
+    cluster : optional
+        OPIM-C and IMM on a Dask cluster: a ``distributed.Client``, a scheduler
+        address (``"tcp://host:8786"``) or ``"local[:N]"`` (see
+        :mod:`imx.distributed`).  RR sets are sharded over the workers and the
+        greedy runs there; same seeds and bounds as without.  The record adds
+        the traffic (``greedy_round_trips``, ``greedy_bytes``, ``dense_reduce_bytes``...).
     **options
         Solver-specific extras (``method`` for the RR solvers, ``mc_runs`` for
         CELF, ``spread_eps`` for baselines).
@@ -78,6 +84,19 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     if name not in SOLVERS:
         raise ParameterError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
     function = _solver_function(name)
+    if cluster is not None:
+        if name not in CERTIFIED_IM_SOLVERS:
+            raise ParameterError(f"solver {name!r} has no cluster backend "
+                                 f"({' and '.join(CERTIFIED_IM_SOLVERS)} do)")
+        from ..distributed import collections_for
+        with collections_for(cluster, graph.n, model=model,
+                             method=options.get("method", "auto")) as make:
+            result = function(graph, k, model=model, eps=eps, delta=delta, seed=seed,
+                              threads=threads, time_budget=time_budget,
+                              max_rr_sets=max_rr_sets, max_memory=max_memory,
+                              progress=progress, collections=make, **options)
+            result.record.counters.update(make.counters())
+        return result
     if name in CERTIFIED_IM_SOLVERS:
         return function(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
                         time_budget=time_budget, max_rr_sets=max_rr_sets,

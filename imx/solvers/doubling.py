@@ -77,11 +77,15 @@ ROLES = StreamLayout("roles")
 OFFSET = StreamLayout("offset", 1 << 40)
 
 
-def rr_pair(n: int, model: str, seed: int, layout: StreamLayout = ROLES
-            ) -> tuple[RRCollection, RRCollection]:
-    """Empty local R1 and R2 for a run with ``seed``: the one place every solver
-    derives its two stream families."""
+def rr_pair(n: int, model: str, seed: int, layout: StreamLayout = ROLES,
+            make: Callable[[int, int], RRSets] | None = None) -> tuple[RRSets, RRSets]:
+    """Empty R1 and R2 for a run with ``seed``: the one place every solver
+    derives its two stream families.  Local collections, or what
+    ``make(family, start)`` returns (e.g. sharded over a cluster, see
+    :mod:`imx.distributed`)."""
     (f1, s1), (f2, s2) = layout.streams(seed)
+    if make is not None:
+        return make(f1, s1), make(f2, s2)
     return (RRCollection(n, model=model, seed=f1, start=s1),
             RRCollection(n, model=model, seed=f2, start=s2))
 

@@ -24,11 +24,10 @@ from ..sampling.collection import RRCollection
 from ..sampling.memory import check_budget, resolve_budget
 from ..sampling.plan import MODELS, get_plan, model_code
 from ..sampling._pool import resolve_threads
-from ..sampling.sampler import append_rr_sets, derive_seed, estimate_bytes
+from ..sampling.sampler import derive_seed, estimate_bytes
 from .bounds import (APPROX_GREEDY, imm_ell, imm_epsilon_prime, imm_lambda_prime,
                      imm_lambda_star, opim_upper)
-from .coverage import greedy_max_coverage
-from .doubling import index_bytes
+from .doubling import index_bytes, max_coverage
 from .result import IMResult, validate_common
 
 __all__ = ["imm"]
@@ -39,10 +38,12 @@ _ROLE_ESTIMATE, _ROLE_FINAL = 3, 4
 def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
         seed: int = 1, threads: int | None = None, time_budget: float | None = None,
         max_rr_sets: int | None = None, max_memory: int | None = None,
-        progress: Callable | None = None, method: str = "auto") -> IMResult:
+        progress: Callable | None = None, method: str = "auto",
+        collections: Callable | None = None) -> IMResult:
     """Select ``k`` seeds with IMM.
 
-    Parameters are those of :func:`imx.solvers.opim_c`.  ``max_rr_sets`` caps the
+    Parameters are those of :func:`imx.solvers.opim_c` (``collections`` makes
+    the estimation and the final collection).  ``max_rr_sets`` caps the
     final collection (the guarantee then no longer holds; the record says so);
     ``time_budget`` is not supported by IMM (ParameterError: use OPIM-C's
     online mode).
@@ -69,7 +70,11 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
     seed = _validate.seed(seed)
     n = graph.n
     record = RunRecord()
-    budget = resolve_budget(max_memory)
+    # sets made elsewhere are budgeted where they live (a cluster's workers)
+    budget = resolve_budget(max_memory) if collections is None else None
+    if collections is None:
+        def collections(family: int, start: int) -> RRCollection:
+            return RRCollection(n, model=model, seed=family, start=start)
     ell = imm_ell(n, delta)
     eps_prime = imm_epsilon_prime(eps)
     lam_star = imm_lambda_star(n, k, eps, ell)  # first: its refusal names the user's eps
@@ -78,7 +83,7 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
                             "lambda_prime": lam_prime, "lambda_star": lam_star})
     with record.phase("plan"):
         get_plan(graph, model, method)
-    estimate = RRCollection(n, model=model, seed=derive_seed(seed, _ROLE_ESTIMATE))
+    estimate = collections(derive_seed(seed, _ROLE_ESTIMATE), 0)
     lower = 1.0
     rounds = max(1, int(math.ceil(math.log2(max(n, 2)))) - 1)
     nthreads = resolve_threads(threads)
@@ -87,10 +92,10 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
         x = n / 2.0 ** i
         theta_i = int(math.ceil(lam_prime / x))
         with record.phase("sampling"):
-            append_rr_sets(estimate, graph, max(0, theta_i - estimate.count),
-                           threads=nthreads, max_memory=budget, method=method)
+            estimate.grow(graph, max(0, theta_i - estimate.count), threads=nthreads,
+                          max_memory=budget, method=method)
         with record.phase("greedy"):
-            found = greedy_max_coverage(estimate, k, bounds=False, threads=nthreads)
+            found = max_coverage(estimate, k, bounds=False, threads=nthreads)
         if progress is not None:
             progress(i, rounds, "IMM estimating OPT")
         value = n * found.coverage / estimate.count
@@ -110,12 +115,11 @@ def imm(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | No
                  f"IMM final sample ({theta:,} RR sets, mean size {mean:,.1f})")
     record.counters.update({"lower_bound_opt": lower, "theta": theta,
                             "guarantee_holds": not capped})
-    final = RRCollection(n, model=model, seed=derive_seed(seed, _ROLE_FINAL))
+    final = collections(derive_seed(seed, _ROLE_FINAL), 0)
     with record.phase("sampling"):
-        append_rr_sets(final, graph, theta, threads=nthreads, max_memory=budget,
-                       method=method)
+        final.grow(graph, theta, threads=nthreads, max_memory=budget, method=method)
     with record.phase("greedy"):
-        chosen = greedy_max_coverage(final, k, threads=nthreads)
+        chosen = max_coverage(final, k, threads=nthreads)
     final.drop_index()
     spread = n * chosen.coverage / final.count
     upper = opim_upper(chosen.upper_bound, delta) * n / final.count

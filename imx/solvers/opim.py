@@ -43,7 +43,8 @@ __all__ = ["opim_c"]
 def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
            seed: int = 1, threads: int | None = None, time_budget: float | None = None,
            max_rr_sets: int | None = None, max_memory: int | None = None,
-           progress: Callable | None = None, method: str = "auto") -> IMResult:
+           progress: Callable | None = None, method: str = "auto",
+           collections: Callable | None = None) -> IMResult:
     """Select ``k`` seeds with OPIM-C and certify their approximation ratio.
 
     Parameters
@@ -71,6 +72,10 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         ``progress(round, i_max, label)`` after every round.
     method : {'auto', 'coin', 'skip'}
         Sampling routine (testing aid; all draw the same distribution).
+    collections : callable, optional
+        ``collections(family, start)`` makes R1 and R2 (:class:`imx.sampling.RRSets`;
+        default local ones); :func:`imx.maximize_influence` passes sharded
+        ones for ``cluster=``.  The answer does not change.
 
     Returns
     -------
@@ -114,13 +119,14 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
 
     # The greedy pass is sequential: with several threads it runs on R1 while
     # R2 is being drawn (both release the GIL), hiding its time.
-    select, validate = rr_pair(n, model, seed)
+    select, validate = rr_pair(n, model, seed, make=collections)
     run = run_doubling(
         graph, select, validate, theta_zero=theta0, theta_max=theta_max, rounds=i_max,
         select=lambda r1, workers, timer: max_coverage(r1, k, threads=workers, timer=timer),
         validate=lambda r2, greedy, workers: r2.coverage(greedy.seeds, threads=workers),
-        certify=certify, record=record, threads=nthreads, budget=resolve_budget(max_memory),
-        what="OPIM-C", set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
+        certify=certify, record=record, threads=nthreads,
+        # sets made elsewhere are budgeted where they live (a cluster's workers)
+        budget=resolve_budget(max_memory) if collections is None else None, what="OPIM-C", set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
         time_budget=time_budget, overlap=True, method=method, progress=progress,
         label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}")
     select.drop_index()

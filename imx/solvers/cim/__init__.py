@@ -23,6 +23,7 @@ graph (the graph without the APs).  :func:`cim` solves it with:
 """
 from __future__ import annotations
 
+
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -115,7 +116,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         delta: float | None = None, seed: int = 1, threads: int | None = None,
         max_memory: int | None = None, progress: Callable | None = None,
         mc_runs: int = 1000, rr_sets: int = 100_000, augment: bool = True,
-        labels: bool = True) -> CIMResult:
+        labels: bool = True, cluster=None) -> CIMResult:
     """Solve capacity-constrained influence maximization.
 
     Parameters
@@ -141,6 +142,10 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
     augment : after a greedy solver (not the baselines), fill spare AP
         capacity along augmenting paths: every greedy seed stays, seeds are
         only added, so the spread and the guarantee can only improve.
+    cluster : RR-OPIM+ / RR-OPIM / MG-OPIM with their RR sets drawn on a Dask
+        cluster (a ``distributed.Client``, a scheduler address or
+        ``'local[:N]'``, see :mod:`imx.distributed`); the sets come back here,
+        where selection runs, so the answer is the same.
 
     Returns
     -------
@@ -181,14 +186,29 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         problem.passive.check_lt()
     n = problem.passive.n
     delta = 1.0 / max(n, 2) if delta is None else _validate.failure_probability(delta, "delta")
-    with numba_threads(threads):
-        return _solve(problem, solver=solver, model=model, eps=eps, delta=delta, seed=int(seed),
-                      threads=threads, max_memory=max_memory, progress=progress,
-                      mc_runs=mc_runs, rr_sets=rr_sets, augment=augment, record=record)
+    with numba_threads(threads), _collections(cluster, problem, model, solver) as collections:
+        result = _solve(problem, solver=solver, model=model, eps=eps, delta=delta,
+                        seed=int(seed), threads=threads, max_memory=max_memory,
+                        progress=progress, mc_runs=mc_runs, rr_sets=rr_sets, augment=augment,
+                        record=record, collections=collections)
+        if collections is not None:
+            record.counters.update(collections.counters())
+        return result
+
+
+def _collections(cluster, problem: CIMProblem, model: str, solver: str):
+    """R1/R2 drawn on ``cluster`` (none: local), for the OPIM variants."""
+    from ...distributed import collections_for
+    from .opim import VARIANTS
+
+    if cluster is not None and solver not in VARIANTS:
+        raise ParameterError(f"CIM solver {solver!r} has no cluster backend "
+                             f"({', '.join(VARIANTS)} do)")
+    return collections_for(cluster, problem.passive.n, model=model, gather=True)
 
 
 def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max_memory,
-           progress, mc_runs, rr_sets, augment, record) -> CIMResult:
+           progress, mc_runs, rr_sets, augment, record, collections=None) -> CIMResult:
     from . import baselines, greedy, opim
     from .evaluate import rr_estimate
 
@@ -199,7 +219,8 @@ def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max
         if solver in opim.VARIANTS:
             answer = opim.opim_cim(problem, variant=solver, model=model, eps=eps, delta=delta,
                                    seed=seed, threads=threads, max_memory=max_memory,
-                                   progress=progress, augment=augment, record=record)
+                                   progress=progress, augment=augment, record=record,
+                                   collections=collections)
         else:
             answer = opim.fixed_sample_cim(problem, greedy=solver[:2], rr_sets=rr_sets,
                                            model=model, delta=delta, seed=seed, threads=threads,

@@ -155,7 +155,8 @@ def _select(problem: CIMProblem, variant: str, collection, augment: bool
 def _doubling(problem: CIMProblem, variant: str, *, model: str, seed: int, augment: bool,
               theta_0: int, theta_max: int, rounds: int, confidence: float, target: float,
               threads: int | None, max_memory: int | None, record: RunRecord,
-              progress: Callable | None = None, should_stop=None):
+              progress: Callable | None = None, should_stop=None,
+              collections: Callable | None = None):
     """R1/R2 doubling of the CIM certificate on the driver: greedy (and
     augmentation) on R1, coverage of its seeds on R2, OPIM's bounds."""
     n = problem.passive.n
@@ -171,7 +172,7 @@ def _doubling(problem: CIMProblem, variant: str, *, model: str, seed: int, augme
         ratio = lower / upper if upper > 0 else 1.0
         return Certificate(lower, upper, ratio, ratio >= target)
 
-    r1, r2 = rr_pair(n, model, seed)
+    r1, r2 = rr_pair(n, model, seed, make=collections)
     return run_doubling(
         problem.passive, r1, r2, theta_zero=theta_0, theta_max=theta_max, rounds=rounds,
         select=select, validate=lambda r2, chosen, workers: r2.coverage(chosen[0].seed_nodes),
@@ -200,7 +201,8 @@ def opim_cim(problem: CIMProblem, *, variant: str = "rr-opim+", model: str = "ic
              eps: float = 0.1, delta: float | None = None, seed: int = 1,
              threads: int | None = None, max_memory: int | None = None,
              progress: Callable | None = None, augment: bool = True,
-             record: RunRecord | None = None) -> CertifiedSelection:
+             record: RunRecord | None = None,
+             collections: Callable | None = None) -> CertifiedSelection:
     """Solve CIM with RR-OPIM+ / RR-OPIM / MG-OPIM (see the module docstring).
 
     Parameters
@@ -210,6 +212,8 @@ def opim_cim(problem: CIMProblem, *, variant: str = "rr-opim+", model: str = "ic
     delta : failure probability, default ``1 / n`` (n = nodes of the passive graph).
     seed : RR sets and the random OPT lower bound derive from it.
     augment : fill spare capacity along augmenting paths after the greedy.
+    collections : makes R1 and R2 (``collections(family, start)``; see
+        :func:`imx.solvers.doubling.rr_pair`); default local ones.
     """
     if variant not in VARIANTS:
         raise ParameterError(f"unknown OPIM variant {variant!r}; expected one of {VARIANTS}")
@@ -231,7 +235,7 @@ def opim_cim(problem: CIMProblem, *, variant: str = "rr-opim+", model: str = "ic
     run = _doubling(problem, variant, model=model, seed=seed, augment=augment, theta_0=theta_0,
                     theta_max=theta_max, rounds=iterations, confidence=confidence,
                     target=APPROX_MATROID - eps, threads=threads, max_memory=max_memory,
-                    record=record, progress=progress)
+                    record=record, progress=progress, collections=collections)
     return _answer(run, theta_max, chi, record)
 
 

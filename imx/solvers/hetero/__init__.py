@@ -38,7 +38,8 @@ def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
            accept: np.ndarray | None = None, c: int = 3, eps: float = 0.1,
            delta: float | None = None, rr_sets: int | None = None, seed: int = 1,
            threads: int | None = None, max_memory: int | None = None, labels: bool = True,
-           progress: Callable[[float, float | None, str], None] | None = None) -> Ranking:
+           progress: Callable[[float, float | None, str], None] | None = None,
+           cluster=None) -> Ranking:
     """Rank at most ``k`` friends of each inviter with ``solver``.
 
     Parameters
@@ -50,8 +51,8 @@ def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
     solver : ``heteroim`` (default), ``heteroir``, ``willingness`` or ``degree``.
     accept : acceptance ``U_v`` per node (default 1).
     c : HeteroInf's interaction capacity (``heteroir``).
-    eps, delta, rr_sets, seed, threads, max_memory, progress : ``heteroim`` only;
-        see :func:`hetero_im`.
+    eps, delta, rr_sets, seed, threads, max_memory, progress, cluster : ``heteroim``
+        only; see :func:`hetero_im`.
 
     Returns
     -------
@@ -67,10 +68,12 @@ def rerank(graph: Graph, inviters: Iterable[Any] | np.ndarray, k: int = 3, *,
     if solver not in SOLVERS:
         raise ParameterError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     instance = HeteroInstance(graph, willingness, accept)
+    if cluster is not None and solver != "heteroim":
+        raise ParameterError(f"solver {solver!r} has no cluster backend (heteroim does)")
     if solver == "heteroim":
         return hetero_im(instance, inviters, k, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed,
                          threads=threads, max_memory=max_memory, labels=labels,
-                         progress=progress)
+                         progress=progress, cluster=cluster)
     if solver == "heteroir":
         return hetero_ir(instance, inviters, k, c=c, labels=labels)
     if solver == "willingness":

@@ -51,6 +51,7 @@ from ... import _validate
 from ...record import RunRecord
 from ...sampling._pool import resolve_threads
 from ...sampling.memory import resolve_budget
+from ...distributed import collections_for
 from ..bounds import opim_confidence, opim_iterations, opim_lower, opim_upper, theta_max
 from ..doubling import OFFSET, Certificate, rr_pair, run_doubling
 from .model import HeteroInstance, Ranking, check_list_length
@@ -548,7 +549,8 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
               eps: float = 0.1, delta: float | None = None, rr_sets: int | None = None,
               seed: int = 1, threads: int | None = None, max_memory: int | None = None,
               labels: bool = True,
-              progress: Callable[[float, float | None, str], None] | None = None) -> Ranking:
+              progress: Callable[[float, float | None, str], None] | None = None,
+              cluster=None) -> Ranking:
     """Rerank each inviter's friends with HeteroIM.
 
     Parameters
@@ -562,6 +564,9 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
     seed : RR stream family; the same seed gives the same answer on any thread count.
     threads, max_memory : passed to the RR-set engine.
     progress : optional ``progress(done, total, label)`` callback.
+    cluster : draw the RR sets on a Dask cluster (a ``distributed.Client``, a
+        scheduler address or ``'local[:N]'``, see :mod:`imx.distributed`); they
+        come back here, where the greedy runs, so the answer is the same.
 
     Returns
     -------
@@ -590,9 +595,13 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
     with rec.phase("setup"):
         ids = instance.inviter_ids(inviters, labels=labels)
         problem = _Problem(instance, ids, K)
-    sel, theta, info = _size_and_select(problem, instance, eps=eps, delta=delta, rr_sets=rr_sets,
-                                        seed=seed, threads=threads, max_memory=max_memory,
-                                        progress=progress, rec=rec)[:3]
+    with collections_for(cluster, instance.n, model="ic", gather=True) as collections:
+        sel, theta, info = _size_and_select(problem, instance, eps=eps, delta=delta,
+                                            rr_sets=rr_sets, seed=seed, threads=threads,
+                                            max_memory=max_memory, progress=progress, rec=rec,
+                                            collections=collections)[:3]
+        if collections is not None:
+            rec.counters.update(collections.counters())
     rec.counters.update(inviters=int(ids.shape[0]), pairs=int(sel.pairs),
                         rr_sets=int(theta))
     with rec.phase("ranking"):
@@ -608,11 +617,12 @@ def _check_sizing(n, eps, delta, rr_sets) -> None:
 
 
 def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta, rr_sets, seed,
-                     threads, max_memory, progress, rec: RunRecord):
+                     threads, max_memory, progress, rec: RunRecord, collections=None):
     """Sample RR sets (a given count, or OPIM-style doubling) and run the greedy.
 
     Returns ``(selection, theta, info, r1)``; ``r1`` is the selection collection
-    (None when there was nothing to select).
+    (None when there was nothing to select).  ``collections(family, start)``
+    makes the collections (default local ones; see :func:`rr_pair`).
     """
     n = instance.n
     if delta is None:
@@ -626,7 +636,11 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
         g2 = instance.two_stage_graph()
     if rr_sets is not None:
         with rec.phase("sampling"):
-            r1 = _sample(g2, rr_sets, seed, 0, threads, max_memory)
+            if collections is None:
+                r1 = _sample(g2, rr_sets, seed, 0, threads, max_memory)
+            else:
+                r1 = collections(seed, 0)
+                r1.grow(g2, int(rr_sets), threads=threads, max_memory=max_memory)
         with rec.phase("selection"):
             sel = problem.select(r1, want_bound=False)
         theta = r1.count
@@ -652,7 +666,7 @@ def _size_and_select(problem: _Problem, instance: HeteroInstance, *, eps, delta,
             return Certificate(lower, upper, ratio, ratio >= target)
 
         # R1 and R2 share the seed's family, R2 far past any R1 index
-        r1, r2 = rr_pair(n, "ic", seed, OFFSET)
+        r1, r2 = rr_pair(n, "ic", seed, OFFSET, make=collections)
         run = run_doubling(g2, r1, r2, theta_zero=theta0, theta_max=int(math.ceil(cap)),
                            rounds=i_max, select=select,
                            validate=lambda r2, sel, workers: problem.coverage(r2, sel),

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..._names import HETERO_SOLVERS
 from ..._version import __version__
+from ...distributed import collections_for
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...io.npz import meta_bytes, read_npz_file, save_npz_aligned
@@ -66,7 +67,8 @@ def _arc_order(graph: Graph, score: np.ndarray, tie: np.ndarray,
 
 
 def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, seed, threads,
-                         max_memory, progress, rec) -> tuple[np.ndarray, np.ndarray, dict]:
+                         max_memory, progress, rec, collections=None
+                         ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Per-arc HeteroIM scores with each user as the only inviter (no list limit).
 
     The RR sets are sized as HeteroIM sizes them for lists of length ``K`` for
@@ -79,14 +81,20 @@ def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, se
     _check_sizing(g.n, eps, delta, rr_sets)
     if rr_sets is not None:
         with rec.phase("sampling"):
-            r1 = _sample(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
+            if collections is None:
+                r1 = _sample(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
+            else:
+                r1 = collections(seed, 0)
+                r1.grow(instance.two_stage_graph(), int(rr_sets), threads=threads,
+                        max_memory=max_memory)
         theta, info = r1.count, {"rr_sets": r1.count, "approx_ratio": None}
     else:
         everyone = np.flatnonzero(g.out_degree > 0).astype(np.int32)
         sized = _Problem(instance, everyone, K)
         _, theta, info, r1 = _size_and_select(sized, instance, eps=eps, delta=delta,
                                               rr_sets=None, seed=seed, threads=threads,
-                                              max_memory=max_memory, progress=progress, rec=rec)
+                                              max_memory=max_memory, progress=progress, rec=rec,
+                                              collections=collections)
     gains = np.zeros(g.m, dtype=np.float64)
     steps = np.zeros(g.m, dtype=np.int64)
     if r1 is None:
@@ -149,7 +157,7 @@ class HeteroIndex:
               rr_sets: int | None = None, seed: int = 1, threads: int | None = None,
               max_memory: int | None = None,
               progress: Callable[[float, float | None, str], None] | None = None,
-              record: RunRecord | None = None) -> "HeteroIndex":
+              record: RunRecord | None = None, cluster=None) -> "HeteroIndex":
         """Score and sort every user's friends.
 
         Parameters
@@ -164,10 +172,16 @@ class HeteroIndex:
         rr_sets : ``heteroim`` uses exactly this many RR sets instead.
         seed, threads, max_memory : passed to the RR-set engine.
         record : a RunRecord to fill with phase times and counters.
+        cluster : ``heteroim`` draws its RR sets on a Dask cluster (a
+            ``distributed.Client``, a scheduler address or ``'local[:N]'``, see
+            :mod:`imx.distributed`); they come back here, where the scores are
+            summed, so the index is the same.
         """
         if solver not in SOLVERS:
             raise ParameterError(f"solver must be one of {', '.join(SOLVERS)}, "
                                  f"got {solver!r}")
+        if cluster is not None and solver != "heteroim":
+            raise ParameterError(f"solver {solver!r} has no cluster backend (heteroim does)")
         K = check_list_length(k)
         method = solver
         rec = record if record is not None else RunRecord()
@@ -182,9 +196,13 @@ class HeteroIndex:
             elif method == "degree":
                 score = degree_arc_scores(instance)
         if method == "heteroim":
-            score, steps, info = _heteroim_arc_scores(instance, K=K, eps=eps, delta=delta,
-                                               rr_sets=rr_sets, seed=seed, threads=threads,
-                                               max_memory=max_memory, progress=progress, rec=rec)
+            with collections_for(cluster, instance.n, model="ic", gather=True) as collections:
+                score, steps, info = _heteroim_arc_scores(
+                    instance, K=K, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed,
+                    threads=threads, max_memory=max_memory, progress=progress, rec=rec,
+                    collections=collections)
+                if collections is not None:
+                    rec.counters.update(collections.counters())
         with rec.phase("sorting"):
             order = _arc_order(graph, score, instance.willingness, steps)
             targets = np.ascontiguousarray(np.asarray(graph.out_targets)[order], dtype=np.int32)

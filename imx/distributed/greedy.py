@@ -1,0 +1,256 @@
+"""The exact greedy over sharded RR sets, with few round trips and little traffic.
+
+The coordinator holds, per node, a *stale* count: an upper bound of its
+marginal coverage (exact after sampling, when it is the summed per-shard
+node counts; marginal counts only fall as seeds are added).  It sends the
+seeds chosen so far and the top-T candidates by stale count; each worker
+covers the sets those seeds meet and returns, for every candidate, the ids
+of its uncovered sets that hold it.  With those lists the coordinator runs
+greedy steps itself, exactly, as long as the picks provably stay among the
+candidates: the best candidate (key ``(count, -id)``: ties to the smaller
+id, as :func:`imx.solvers.coverage.greedy_kernel`) must beat the (T+1)-th
+stale key, and for OPIM's upper bound the k-th largest candidate count must
+be at least the (T+1)-th stale count (then the sum of the k largest marginal
+counts is exact).  When that fails the candidates' counts, now exact, become
+their stale counts and the next batch is fetched (T widens if a batch
+settled nothing).  So the seeds, gains and prefix bounds are those of
+:func:`imx.solvers.coverage.greedy_max_coverage` on the union of the
+shards, in a few round trips instead of one (or more) per seed, and the
+bytes are the candidates' set lists instead of the n counts per worker and
+step that a dense per-step reduce (the MPI way) moves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..solvers.bounds import APPROX_GREEDY
+from ..solvers.coverage import GreedyCoverage, _allowed_mask
+
+__all__ = ["GreedyTraffic", "exact_greedy", "first_width"]
+
+_LOW32 = np.int64(0xFFFFFFFF)
+_WIDEN = 4
+
+
+@dataclass
+class GreedyTraffic:
+    """Network cost of one distributed greedy, and of a dense per-step reduce of it."""
+
+    round_trips: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    count_bytes: int = 0
+    dense_reduce_bytes: int = 0
+    widenings: int = 0
+
+    @property
+    def bytes_moved(self) -> int:
+        return self.bytes_sent + self.bytes_received + self.count_bytes
+
+    def add(self, other: "GreedyTraffic") -> None:
+        for name in ("round_trips", "bytes_sent", "bytes_received", "count_bytes",
+                     "dense_reduce_bytes", "widenings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def to_dict(self) -> dict:
+        return {"greedy_round_trips": self.round_trips,
+                "greedy_bytes": self.bytes_moved,
+                "greedy_count_bytes": self.count_bytes,
+                "greedy_widenings": self.widenings,
+                "dense_reduce_bytes": self.dense_reduce_bytes,
+                "greedy_traffic_share": (self.bytes_moved / self.dense_reduce_bytes
+                                         if self.dense_reduce_bytes else None)}
+
+
+def first_width(k: int) -> tuple[int, int]:
+    """Candidates of a first batch: ``(with set lists, with counts only)``.  The
+    lists (what the picks are made from) cost their length; the counts (4 bytes
+    each) tighten the bound every node outside the lists must stay under."""
+    return max(2 * int(k), 64), max(64 * int(k), 4096)
+
+
+def _keys(stale: np.ndarray) -> np.ndarray:
+    """``(count << 32) | (2**32 - 1 - id)``; -1 for nodes out of the race."""
+    ids = np.arange(stale.shape[0], dtype=np.int64)
+    keys = (stale.astype(np.int64) << 32) | (_LOW32 - ids)
+    keys[stale < 0] = -1
+    return keys
+
+
+def _top(keys: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest keys, largest first (keys are distinct)."""
+    live = int(np.count_nonzero(keys >= 0))
+    count = min(count, live)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if count < keys.shape[0]:
+        part = np.argpartition(keys, keys.shape[0] - count)[keys.shape[0] - count:]
+    else:
+        part = np.arange(keys.shape[0])
+    return part[np.argsort(keys[part])[::-1]].astype(np.int64)
+
+
+class _Batch:
+    """The uncovered sets holding each of the candidates ``C``, merged over the
+    shard groups: enough to run greedy steps exactly while the picks stay in C."""
+
+    def __init__(self, nodes: np.ndarray, parts):
+        m = nodes.shape[0]
+        self.nodes = nodes
+        entry_node, entry_set = [], []
+        sets = 0
+        for offsets, ids in parts:
+            lens = np.diff(offsets)
+            unique, local = np.unique(ids, return_inverse=True)
+            entry_node.append(np.repeat(np.arange(m, dtype=np.int64), lens))
+            entry_set.append(local.astype(np.int64) + sets)
+            sets += unique.shape[0]
+        node = np.concatenate(entry_node) if entry_node else np.zeros(0, np.int64)
+        owner = np.concatenate(entry_set) if entry_set else np.zeros(0, np.int64)
+        self.gain = np.bincount(node, minlength=m).astype(np.int64)
+        by_node = np.argsort(node, kind="stable")
+        self.node_offsets = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(self.gain, out=self.node_offsets[1:])
+        self.node_sets = owner[by_node]
+        by_set = np.argsort(owner, kind="stable")
+        self.set_offsets = np.zeros(sets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=sets), out=self.set_offsets[1:])
+        self.set_nodes = node[by_set]
+        self.covered = np.zeros(sets, dtype=bool)
+
+    def cover(self, i: int) -> None:
+        """Add candidate ``i`` to the seeds: its sets are covered, gains fall."""
+        mine = self.node_sets[self.node_offsets[i]:self.node_offsets[i + 1]]
+        fresh = mine[~self.covered[mine]]
+        self.covered[fresh] = True
+        starts = self.set_offsets[fresh]
+        lens = self.set_offsets[fresh + 1] - starts
+        total = int(lens.sum())
+        if not total:
+            return
+        # every entry of the fresh sets, without a Python loop per set
+        positions = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        self.gain -= np.bincount(self.set_nodes[positions], minlength=self.gain.shape[0])
+
+
+def exact_greedy(counts: np.ndarray, k: int,
+                 fetch: Callable[[np.ndarray, np.ndarray, np.ndarray], list],
+                 candidates=None, *, bounds: bool = True, workers: int = 1,
+                 width: tuple[int, int] | None = None, traffic: GreedyTraffic | None = None
+                 ) -> GreedyCoverage:
+    """Greedy max coverage from summed counts and batches of candidate set lists.
+
+    Parameters
+    ----------
+    counts : int array [n]
+        How many sets hold each node, summed over the shards.
+    k : int
+    fetch : callable
+        ``fetch(seeds, nodes, more)`` -> one ``(offsets, set_ids, counts)`` per
+        shard group: CSR of the sets of that group not covered by ``seeds`` that
+        hold each of ``nodes`` (set ids unique within a group), and the number
+        of such sets for each of ``more``.
+    candidates : optional
+        As for :func:`imx.solvers.coverage.greedy_max_coverage`.
+    bounds : bool
+        Also compute the prefix upper bounds.
+    workers : int
+        Shard groups a fetch goes to (for the traffic figures).
+    width : (int, int), optional
+        Candidates of a batch with lists and with counts (default
+        :func:`first_width`; widened when a batch settles nothing).
+    traffic : GreedyTraffic, optional
+        Filled in with round trips and bytes.
+
+    Returns
+    -------
+    GreedyCoverage
+        Equal to ``greedy_max_coverage`` on the union of the shards.
+
+    A batch runs greedy steps on the candidates' lists as long as the best
+    candidate beats every stale count outside the batch (and, for the bounds,
+    the k-th largest candidate count is at least that stale count); then the
+    candidates' exact counts become their stale counts and the next batch
+    is fetched with the seeds chosen so far.
+    """
+    k = int(k)
+    if k < 1:
+        raise ParameterError(f"k must be at least 1, got {k}")
+    n = int(counts.shape[0])
+    traffic = GreedyTraffic() if traffic is None else traffic
+    allowed = _allowed_mask(n, candidates)
+    stale = counts.astype(np.int64).copy()
+    if allowed.size:
+        stale[allowed == 0] = -1
+    live = int(np.count_nonzero(stale >= 0))
+    kk = min(k, live)
+    lists, more = first_width(k) if width is None else (max(1, int(width[0])),
+                                                         max(0, int(width[1])))
+    seeds: list[int] = []
+    gains = np.zeros(kk, dtype=np.int64)
+    prefix_upper = np.zeros(kk + 1 if bounds else 0, dtype=np.int64)
+    cov = 0
+    step = 0
+    last = kk + 1 if bounds else kk  # steps to settle (the last one: bounds only)
+    while step < last:
+        keys = _keys(stale)
+        order = _top(keys, lists + more)
+        batch_nodes, counted = order[:lists], order[lists:]
+        parts = fetch(np.asarray(seeds, dtype=np.int32), batch_nodes.astype(np.int32),
+                      counted.astype(np.int32))
+        traffic.round_trips += 1
+        traffic.bytes_sent += workers * 4 * (len(seeds) + order.shape[0])
+        traffic.bytes_received += sum(int(o.nbytes + i.nbytes + c.nbytes) for o, i, c in parts)
+        if counted.shape[0]:
+            stale[counted] = np.sum([c for _, _, c in parts], axis=0, dtype=np.int64)
+        batch = _Batch(batch_nodes, [(o, i) for o, i, _ in parts])
+        # the best any node outside the lists can do from here on
+        keys = _keys(stale)
+        keys[batch_nodes] = -1
+        rest = np.flatnonzero(keys == keys.max()) if keys.shape[0] and keys.max() >= 0 \
+            else np.zeros(0, dtype=np.int64)
+        outside_key = int(keys[rest[0]]) if rest.shape[0] else -1
+        outside = int(stale[rest[0]]) if rest.shape[0] else -1
+        open_ = np.ones(batch_nodes.shape[0], dtype=bool)  # not chosen yet
+        settled = step
+        while step < last:
+            if bounds:
+                ranked = np.sort(batch.gain)[::-1]
+                if rest.shape[0] and (ranked.shape[0] < k or ranked[k - 1] < outside):
+                    break
+                top_sum = int(ranked[:k].sum())
+            if step < kk:
+                batch_keys = np.where(open_, (batch.gain << 32) | (_LOW32 - batch_nodes), -1)
+                best = int(np.argmax(batch_keys))
+                if rest.shape[0] and batch_keys[best] <= outside_key:
+                    break
+            if bounds:
+                prefix_upper[step] = cov + top_sum
+            if step == kk:
+                step += 1
+                break
+            s = int(batch_nodes[best])
+            seeds.append(s)
+            gains[step] = batch.gain[best]
+            cov += int(batch.gain[best])
+            stale[s] = -1
+            open_[best] = False
+            batch.cover(best)
+            step += 1
+        # exact for the seeds so far, hence upper bounds from here on
+        stale[batch_nodes[open_]] = batch.gain[open_]
+        if step == settled:
+            traffic.widenings += 1
+            lists, more = lists * _WIDEN, more * _WIDEN
+    # one dense reduce of n counts per step: what an MPI-style greedy moves
+    traffic.dense_reduce_bytes += workers * 4 * n * last
+    coverage = int(gains.sum())
+    upper = coverage / APPROX_GREEDY
+    if prefix_upper.size:
+        upper = min(upper, float(prefix_upper.min()))
+    return GreedyCoverage(np.asarray(seeds, dtype=np.int32), gains, coverage, prefix_upper,
+                          float(upper))
