@@ -86,13 +86,13 @@ def run_case(case: str, path: str, k: int, eps: float) -> dict:
         if client is not None:
             client.close()
             cluster.close()
-    counters = result.record["counters"]
+    counters = result.record.counters
     return {"case": case, "seconds": seconds, "warmup": warmup,
             "coordinator_peak": _peak_rss(), "worker_peaks": sorted(workers_peak.values()),
-            "seeds": [int(s) for s in result.seeds], "spread": result.spread,
+            "seeds": [int(s) for s in result.seed_ids], "spread": result.spread,
             "lower": result.lower_bound, "upper": result.upper_bound,
             "ratio": result.approx_ratio, "rr_sets": result.rr_sets,
-            "rounds": counters.get("rounds"), "phases": result.record["phases"],
+            "rounds": counters.get("rounds"), "phases": dict(result.record.phases),
             "traffic": {key: counters.get(key) for key in (
                 "cluster_workers", "graph_bytes", "greedy_round_trips", "greedy_bytes",
                 "greedy_count_bytes", "dense_reduce_bytes", "greedy_traffic_share",

@@ -44,7 +44,7 @@ def _set_lists(rr: RRCollection, parts: int = 2):
             offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])])
             ids = np.concatenate(lists) if lists else np.zeros(0, np.int64)
             counts = np.array([len(live(v)) for v in more], dtype=np.int32)
-            out.append((offsets.astype(np.int64), ids.astype(np.int32), counts))
+            out.append((offsets.astype(np.int64), ids.astype(np.int32), counts, rr.count))
         return out
     return fetch
 

@@ -103,12 +103,11 @@ class _Batch:
         self.nodes = nodes
         entry_node, entry_set = [], []
         sets = 0
-        for offsets, ids in parts:
+        for offsets, ids, total in parts:  # a group's set ids are below its total
             lens = np.diff(offsets)
-            unique, local = np.unique(ids, return_inverse=True)
             entry_node.append(np.repeat(np.arange(m, dtype=np.int64), lens))
-            entry_set.append(local.astype(np.int64) + sets)
-            sets += unique.shape[0]
+            entry_set.append(ids.astype(np.int64) + sets)
+            sets += int(total)
         node = np.concatenate(entry_node) if entry_node else np.zeros(0, np.int64)
         owner = np.concatenate(entry_set) if entry_set else np.zeros(0, np.int64)
         self.gain = np.bincount(node, minlength=m).astype(np.int64)
@@ -150,10 +149,10 @@ def exact_greedy(counts: np.ndarray, k: int,
         How many sets hold each node, summed over the shards.
     k : int
     fetch : callable
-        ``fetch(seeds, nodes, more)`` -> one ``(offsets, set_ids, counts)`` per
-        shard group: CSR of the sets of that group not covered by ``seeds`` that
-        hold each of ``nodes`` (set ids unique within a group), and the number
-        of such sets for each of ``more``.
+        ``fetch(seeds, nodes, more)`` -> one ``(offsets, set_ids, counts, total)``
+        per shard group: CSR of the sets of that group not covered by ``seeds``
+        that hold each of ``nodes`` (set ids ``0 .. total - 1`` within a group),
+        and the number of such sets for each of ``more``.
     candidates : optional
         As for :func:`imx.solvers.coverage.greedy_max_coverage`.
     bounds : bool
@@ -204,10 +203,11 @@ def exact_greedy(counts: np.ndarray, k: int,
                       counted.astype(np.int32))
         traffic.round_trips += 1
         traffic.bytes_sent += workers * 4 * (len(seeds) + order.shape[0])
-        traffic.bytes_received += sum(int(o.nbytes + i.nbytes + c.nbytes) for o, i, c in parts)
+        traffic.bytes_received += sum(int(o.nbytes + i.nbytes + c.nbytes) + 8
+                                      for o, i, c, _ in parts)
         if counted.shape[0]:
-            stale[counted] = np.sum([c for _, _, c in parts], axis=0, dtype=np.int64)
-        batch = _Batch(batch_nodes, [(o, i) for o, i, _ in parts])
+            stale[counted] = np.sum([c for _, _, c, _ in parts], axis=0, dtype=np.int64)
+        batch = _Batch(batch_nodes, [(o, i, t) for o, i, _, t in parts])
         # the best any node outside the lists can do from here on
         keys = _keys(stale)
         keys[batch_nodes] = -1

@@ -196,11 +196,11 @@ def uncovered_sets_of(idx_offsets, idx_sets, covered, candidates, fill, ids, bas
 
 
 def greedy_fetch(key: str, seeds: np.ndarray, candidates: np.ndarray, more: np.ndarray,
-                 *shards) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 *shards) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The sets of ``shards`` not covered by ``seeds`` that hold each candidate, as
     CSR ``(offsets int64[len+1], set ids)`` (set ids number this group's sets in
-    shard order; int32 when they fit), and how many such sets hold each of
-    ``more`` (int32)."""
+    shard order; int32 when they fit), how many such sets hold each of ``more``
+    (int32), and the number of sets of the group."""
     plugin = _plugin()
     state = plugin.greedy_state(key, list(shards))
     with plugin.lock:
@@ -223,7 +223,7 @@ def greedy_fetch(key: str, seeds: np.ndarray, candidates: np.ndarray, more: np.n
             base += shard.count
         if base < 2**31:
             ids = ids.astype(np.int32)
-        return offsets, ids, state.gain[np.asarray(more, dtype=np.int64)].copy()
+        return offsets, ids, state.gain[np.asarray(more, dtype=np.int64)].copy(), base
 
 
 def simulate_runs(graph: str, seeds: np.ndarray, model: str, seed: int, first: int,
