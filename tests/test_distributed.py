@@ -259,6 +259,11 @@ def test_real_scheduler_and_workers_give_the_local_answers(real_scheduler, graph
     seeds = [1, 5, 9]
     assert imx.mc_spread(graph, seeds, 2000, seed=4, cluster=real_scheduler) == \
         imx.mc_spread(graph, seeds, 2000, seed=4)
+    for solver in ("opim-c", "imm"):
+        remote = imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3,
+                                        cluster=real_scheduler)
+        _same_result(imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3), remote)
+        assert remote.record.counters["cluster_workers"] == 2
 
 
 # ------------------------------------------------------------------ solvers
