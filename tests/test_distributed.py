@@ -264,6 +264,9 @@ def test_real_scheduler_and_workers_give_the_local_answers(real_scheduler, graph
                                         cluster=real_scheduler)
         _same_result(imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3), remote)
         assert remote.record.counters["cluster_workers"] == 2
+    with distributed.Client(real_scheduler, set_as_default=False) as c:
+        left = c.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.worker_plugins))
+    assert not [name for name in left if name.startswith("imx-graph")]  # taken back
 
 
 # ------------------------------------------------------------------ solvers

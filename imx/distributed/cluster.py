@@ -158,9 +158,15 @@ def open_cluster(cluster) -> Iterator[ClusterSession]:
                              "pip install 'imx[dask]'") from None
     if kind == "address":
         client = _connect(cluster.strip())
+        session = None
         try:
-            yield _session(client)
+            session = _session(client)
+            yield session
         finally:
+            if session is not None:
+                # the cluster outlives this call: take back what it installed
+                from .graphs import release_shared
+                release_shared(session)
             client.close()
         return
     local = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -162,7 +162,7 @@ class ShardedRRCollection:
         for i, lo in enumerate(range(first, first + count, per)):
             size = min(per, first + count - lo)
             home = workers[(len(self.shards) + i) % len(workers)]
-            key = f"imx-rr-{self.digest}-{self.model}-{self.seed}-{lo}-{size}-{self.method}"
+            key = f"{self.graph_handle}-rr-{self.model}-{self.seed}-{lo}-{size}-{self.method}"
             new.append(self._submit(tasks.draw_shard, self.graph_handle, self.model, self.seed,
                                     lo, size, self.method, key=key, worker=home))
             self.ranges.append((lo, size))
@@ -324,7 +324,7 @@ class GatheredRRCollection(RRCollection):
         futures = []
         for i, lo in enumerate(range(first, first + count, per)):
             size = min(per, first + count - lo)
-            key = f"imx-rr-{self.digest}-{self.model}-{self.seed}-{lo}-{size}-{self.method}"
+            key = f"{self.graph_handle}-rr-{self.model}-{self.seed}-{lo}-{size}-{self.method}"
             futures.append(self.session.client.submit(
                 tasks.draw_shard, self.graph_handle, self.model, self.seed, lo, size,
                 self.method, key=key, pure=True, workers=[workers[i % len(workers)]],

@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from .cluster import open_cluster
-from .graphs import place_shared, shared
+from .graphs import place_shared, release_shared, shared
 
 __all__ = ["cluster_evaluator"]
 
@@ -39,7 +39,7 @@ def cluster_evaluator(cluster, record) -> Iterator:
             hit = placed.get(id(egos))
             if hit is None or hit[0] is not egos:
                 # one fit's ego networks (and per-dimension subsets), each sent once
-                hit = placed[id(egos)] = (egos, f"imx-egos-{uuid.uuid4().hex}")
+                hit = placed[id(egos)] = (egos, f"imx-egos-{uuid.uuid4().hex}-{client.id}")
                 place_shared(session, hit[1], lambda: egos)
             workers = session.workers()
             bounds = np.linspace(0, eps.shape[0], min(len(workers), eps.shape[0]) + 1)
@@ -57,8 +57,7 @@ def cluster_evaluator(cluster, record) -> Iterator:
             yield evaluate
         finally:
             for _, handle in placed.values():
-                client.unregister_worker_plugin(handle)
-                session.state.graphs.pop(handle, None)
+                release_shared(session, handle)
             record.counters.update({"cluster_workers": len(session.workers()),
                                     "cluster_round_trips": stats["round_trips"],
                                     "cluster_bytes": stats["bytes"]})

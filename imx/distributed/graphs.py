@@ -18,7 +18,8 @@ from distributed import WorkerPlugin, get_worker
 from ..errors import ParameterError
 from ..graph.core import Graph
 
-__all__ = ["graph_digest", "place_graph", "place_shared", "shared", "SharedPlugin"]
+__all__ = ["graph_digest", "place_graph", "place_shared", "release_shared", "shared",
+           "SharedPlugin", "KEEP_SHARED"]
 
 _DIGESTS: dict[int, tuple] = {}
 _ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
@@ -82,14 +83,34 @@ class SharedPlugin(WorkerPlugin):
         self.value = value
 
 
+#: Shared inputs a client keeps installed for reuse; the oldest goes beyond this.
+KEEP_SHARED = 4
+
+
 def place_shared(session, handle: str, make) -> bool:
     """Install ``make()`` on every worker under ``handle`` unless this client did
-    already; True if it was sent now."""
-    if handle in session.state.graphs:
+    already; True if it was sent now.  Handles are per client (a client's
+    cleanup never removes another client's inputs); a client keeps its last
+    :data:`KEEP_SHARED` and :func:`release_shared` removes them."""
+    placed = session.state.graphs
+    if handle in placed:
+        placed[handle] = placed.pop(handle)  # most recently used last
         return False
+    while len(placed) >= KEEP_SHARED:
+        release_shared(session, next(iter(placed)))
     session.client.register_plugin(SharedPlugin(handle, make()), name=handle)
-    session.state.graphs[handle] = True
+    placed[handle] = True
     return True
+
+
+def release_shared(session, handle: str | None = None) -> None:
+    """Remove ``handle`` (None: every input this client placed) from the workers."""
+    for name in list(session.state.graphs) if handle is None else [handle]:
+        session.state.graphs.pop(name, None)
+        try:
+            session.client.unregister_worker_plugin(name)
+        except Exception:  # noqa: BLE001 - best effort: already gone, a closed cluster
+            pass
 
 
 def shared(handle: str):
@@ -106,7 +127,7 @@ def place_graph(session, graph: Graph, direction: str = "in"):
     when this client placed the same content before.  Tasks take the handle
     and call :func:`shared`."""
     digest = graph_digest(graph)
-    handle = f"imx-graph-{digest}-{direction}"
+    handle = f"imx-graph-{digest}-{direction}-{session.client.id}"
     if not place_shared(session, handle, lambda: _half_graph(graph, direction)):
         return handle, digest, 0
     return handle, digest, _half_bytes(graph, direction) * max(1, len(session.workers()))

@@ -37,7 +37,7 @@ def distributed_runs(cluster, graph, ids: np.ndarray, runs: int, *, model: str, 
             last = min(runs, first + block)
             future = session.client.submit(
                 tasks.simulate_runs, handle, ids, model, seed, first, last, pure=True,
-                key=f"imx-mc-{digest}-{model}-{seed}-{token}-{first}-{last}",
+                key=f"{handle}-mc-{model}-{seed}-{token}-{first}-{last}",
                 workers=[workers[i % len(workers)]], allow_other_workers=True)
             futures[future] = first
         values = np.zeros(runs, dtype=np.int32)
