@@ -59,9 +59,13 @@ class _GreedyState:
                               self.gain, int(s))
             self.seeds.append(int(s))
 
-    def release(self) -> None:
+    def release(self, keep=()) -> None:
+        """Free the shards' indexes, but not those of shards in the states ``keep``
+        (a new round's greedy reuses the earlier shards)."""
+        used = {id(shard) for state in keep for shard in state.shards}
         for shard in self.shards:
-            shard.drop_index()
+            if id(shard) not in used:
+                shard.drop_index()
 
 
 class ImxWorkerPlugin(WorkerPlugin):
@@ -101,7 +105,7 @@ class ImxWorkerPlugin(WorkerPlugin):
                 self.states[key] = state
                 while len(self.states) > _GREEDY_STATES:
                     _, old = self.states.popitem(last=False)
-                    old.release()
+                    old.release(keep=self.states.values())
             self.states.move_to_end(key)
             return state
 
@@ -207,7 +211,6 @@ def greedy_fetch(key: str, seeds: np.ndarray, candidates: np.ndarray, more: np.n
         wanted = [int(s) for s in seeds]
         if state.seeds != wanted[:len(state.seeds)]:
             # a different prefix (a retried or replayed query): start over
-            state.release()
             state = _GreedyState(list(shards))
             plugin.states[key] = state
         state.advance(wanted)
