@@ -257,9 +257,13 @@ class ShardedRRCollection:
                          worker=home)
             for key, (home, shards) in zip(keys, groups)])
         total = np.zeros(self.n, dtype=np.int64)
-        for part in counts:
-            total += part
-        traffic = GreedyTraffic(count_bytes=sum(int(c.nbytes) for c in counts))
+        for nodes, part in counts:
+            if nodes is None:
+                total += part
+            else:
+                total[nodes] += part
+        traffic = GreedyTraffic(count_bytes=sum(int(c.nbytes) + (0 if v is None else int(v.nbytes))
+                                                for v, c in counts))
 
         def fetch(seeds: np.ndarray, nodes: np.ndarray, more: np.ndarray) -> list:
             token = hashlib.blake2b(seeds.tobytes() + b"/" + nodes.tobytes() + b"/"

@@ -173,15 +173,21 @@ def shard_coverage(seeds: np.ndarray, *shards) -> int:
     return int(sum(shard.coverage(seeds) for shard in shards))
 
 
-def greedy_counts(key: str, *shards) -> np.ndarray:
-    """How many sets of ``shards`` hold each node (the greedy's starting counts)."""
+def greedy_counts(key: str, *shards) -> tuple[np.ndarray | None, np.ndarray]:
+    """How many sets of ``shards`` hold each node (the greedy's starting counts):
+    ``(None, counts int32[n])``, or ``(nodes int32, counts int32)`` for the nodes
+    in some set when that is smaller (most nodes of a big graph are in none)."""
     state = _plugin().greedy_state(key, list(shards))
     if not state.seeds:
-        return state.gain.copy()
-    counts = np.zeros_like(state.gain)
-    for shard in shards:
-        counts += np.diff(shard.node_index32()[0]).astype(np.int32)
-    return counts
+        counts = state.gain
+    else:
+        counts = np.zeros_like(state.gain)
+        for shard in shards:
+            counts += np.diff(shard.node_index32()[0]).astype(np.int32)
+    nodes = np.flatnonzero(counts)
+    if 2 * nodes.shape[0] < counts.shape[0]:
+        return nodes.astype(np.int32), counts[nodes]
+    return None, counts.copy()
 
 
 @njit(cache=True, nogil=True)
