@@ -62,6 +62,7 @@ def run_case(case: str, path: str, k: int, eps: float) -> dict:
     """Inside a child process: one warm-up call, then the timed one."""
     sys.path.insert(0, str(ROOT))
     import imx
+    from imx.distributed import Cluster
 
     graph = imx.load_graph(path)
     client = cluster = None
@@ -76,10 +77,12 @@ def run_case(case: str, path: str, k: int, eps: float) -> dict:
         client = distributed.Client(cluster, set_as_default=False)
     try:
         started = time.perf_counter()
-        imx.maximize_influence(graph, 1, eps=0.5, seed=2, max_rr_sets=4000, cluster=client)
+        imx.maximize_influence(graph, 1, eps=0.5, seed=2, max_rr_sets=4000,
+                               cluster=None if client is None else Cluster(client))
         warmup = time.perf_counter() - started
         started = time.perf_counter()
-        result = imx.maximize_influence(graph, k, eps=eps, seed=1, cluster=client)
+        result = imx.maximize_influence(graph, k, eps=eps, seed=1,
+                                        cluster=None if client is None else Cluster(client))
         seconds = time.perf_counter() - started
         workers_peak = client.run(_peak_rss) if client is not None else {}
     finally:

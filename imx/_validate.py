@@ -18,7 +18,7 @@ from .errors import ParameterError
 
 __all__ = ["MAX_SEED", "MAX_INT64", "MIN_EPS", "MIN_DELTA", "count", "seed", "probability",
            "failure_probability", "error_bound", "positive", "node_ids", "threads",
-           "MAX_THREADS"]
+           "MAX_THREADS", "cluster"]
 
 #: Largest seed: the random streams (imx._rng, numba kernels) key on a signed 64-bit int.
 MAX_SEED = 2**63 - 1
@@ -144,3 +144,16 @@ def node_ids(values: Iterable, n: int, name: str = "seeds") -> np.ndarray:
         bad = arr[(arr < 0) | (arr >= n)][:1].tolist()[0]
         raise ParameterError(f"{name}: node id {bad!r} is not in 0..{n - 1}")
     return arr.astype(np.int64)
+
+
+def cluster(value, name: str = "cluster"):
+    """A cluster backend object (:class:`imx.distributed.Cluster`), or None.
+
+    The solvers sit below the distributed layer, so they take the backend as an
+    object with the methods they call; plain specs are turned into one above them.
+    """
+    if value is None or hasattr(value, "rr_collections"):
+        return value
+    raise ParameterError(f"{name} takes an imx.distributed.Cluster, e.g. "
+                         f"Cluster('local:2') or Cluster('tcp://host:8786'), got "
+                         f"{type(value).__name__}")

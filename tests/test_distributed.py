@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import imx
+from imx.distributed import Cluster
 from imx.distributed.greedy import GreedyTraffic, exact_greedy
 from imx.sampling import RRCollection, sample_rr_sets
 from imx.solvers.coverage import greedy_max_coverage
@@ -184,9 +185,9 @@ def test_worker_memory_limit_is_checked_before_sampling(client, graph):
 def test_mc_spread_on_cluster_equals_local(client, graph):
     seeds = [1, 5, 9, 400]
     local = imx.mc_spread(graph, seeds, 3000, seed=4)
-    assert imx.mc_spread(graph, seeds, 3000, seed=4, cluster=client) == local
+    assert imx.mc_spread(graph, seeds, 3000, seed=4, cluster=Cluster(client)) == local
     lt = graph.with_probabilities("wc")
-    assert imx.mc_spread(lt, seeds, 500, model="lt", seed=4, cluster=client) == \
+    assert imx.mc_spread(lt, seeds, 500, model="lt", seed=4, cluster=Cluster(client)) == \
         imx.mc_spread(lt, seeds, 500, model="lt", seed=4)
 
 
@@ -212,7 +213,7 @@ def test_bcm_fit_on_cluster_equals_local(client):
     egos = imx.dynamics.generate_egos(barabasi_albert(200, 4, seed=1), count=20, size=20,
                                       epsilon=0.3, mu=0.4, noise=0.0, seed=2)
     local = imx.dynamics.fit(egos, iterations=4, particles=6, seed=3)
-    remote = imx.dynamics.fit(egos, iterations=4, particles=6, seed=3, cluster=client)
+    remote = imx.dynamics.fit(egos, iterations=4, particles=6, seed=3, cluster=Cluster(client))
     assert (remote.epsilon, remote.mu, remote.mse) == (local.epsilon, local.mu, local.mse)
     assert remote.history == local.history
     assert remote.record.counters["cluster_round_trips"] == 5
@@ -257,11 +258,11 @@ def real_scheduler(tmp_path):
 @pytest.mark.slow
 def test_real_scheduler_and_workers_give_the_local_answers(real_scheduler, graph):
     seeds = [1, 5, 9]
-    assert imx.mc_spread(graph, seeds, 2000, seed=4, cluster=real_scheduler) == \
+    assert imx.mc_spread(graph, seeds, 2000, seed=4, cluster=Cluster(real_scheduler)) == \
         imx.mc_spread(graph, seeds, 2000, seed=4)
     for solver in ("opim-c", "imm"):
         remote = imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3,
-                                        cluster=real_scheduler)
+                                        cluster=Cluster(real_scheduler))
         _same_result(imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3), remote)
         assert remote.record.counters["cluster_workers"] == 2
     with distributed.Client(real_scheduler, set_as_default=False) as c:
@@ -281,7 +282,7 @@ def _same_result(a, b) -> None:
 def test_maximize_influence_on_cluster_equals_local(client, graph, solver, model):
     local = imx.maximize_influence(graph, 8, solver=solver, model=model, eps=0.3, seed=5)
     remote = imx.maximize_influence(graph, 8, solver=solver, model=model, eps=0.3, seed=5,
-                                    cluster=client)
+                                    cluster=Cluster(client))
     _same_result(local, remote)
     counters = remote.record.counters
     assert counters["backend"] == "dask" and counters["cluster_workers"] == 2
@@ -298,7 +299,7 @@ def test_opim_with_a_worker_killed_mid_run_gives_the_same_answer(client, graph):
             _kill_one_worker(client)
             killed.append(done)
 
-    remote = imx.maximize_influence(graph, 5, eps=0.2, seed=8, cluster=client,
+    remote = imx.maximize_influence(graph, 5, eps=0.2, seed=8, cluster=Cluster(client),
                                     progress=progress)
     assert killed == [1]
     _same_result(local, remote)
@@ -311,19 +312,28 @@ def test_cim_and_hetero_draw_on_cluster_with_the_same_answers(client, graph):
 
     aps = list(range(0, 60, 3))
     local = cim(graph, aps, 2, solver="rr-opim+", eps=0.3, seed=4)
-    remote = cim(graph, aps, 2, solver="rr-opim+", eps=0.3, seed=4, cluster=client)
+    remote = cim(graph, aps, 2, solver="rr-opim+", eps=0.3, seed=4, cluster=Cluster(client))
     assert remote.pairs == local.pairs
     assert (remote.spread, remote.lower_bound, remote.upper_bound, remote.approx_ratio) == \
         (local.spread, local.lower_bound, local.upper_bound, local.approx_ratio)
     assert remote.record.counters["selection"] == "coordinator"
     with pytest.raises(imx.ParameterError, match="no cluster backend"):
-        cim(graph, aps, 2, solver="degree", cluster=client)
+        cim(graph, aps, 2, solver="degree", cluster=Cluster(client))
 
     instance = HeteroInstance(graph)
     inviters = list(range(40))
     a = hetero_im(instance, inviters, 3, eps=0.3, seed=2)
-    b = hetero_im(instance, inviters, 3, eps=0.3, seed=2, cluster=client)
+    b = hetero_im(instance, inviters, 3, eps=0.3, seed=2, cluster=Cluster(client))
     assert a.rows() == b.rows() and a.info == b.info
     i = HeteroIndex.build(graph, k=2, eps=0.3, seed=2)
-    j = HeteroIndex.build(graph, k=2, eps=0.3, seed=2, cluster=client)
+    j = HeteroIndex.build(graph, k=2, eps=0.3, seed=2, cluster=Cluster(client))
     assert np.array_equal(i.targets, j.targets) and i.scores.tobytes() == j.scores.tobytes()
+
+
+def test_cluster_argument_must_be_a_cluster_object(graph):
+    with pytest.raises(imx.ParameterError, match="imx.distributed.Cluster"):
+        imx.maximize_influence(graph, 2, cluster="local:2")
+    with pytest.raises(imx.ParameterError, match="imx.distributed.Cluster"):
+        imx.mc_spread(graph, [1], 10, cluster="local:2")
+    with pytest.raises(imx.ParameterError, match="neither local"):
+        Cluster("nowhere")

@@ -56,10 +56,9 @@ def max_memory_option(func: Callable) -> Callable:
 def _cluster_spec(ctx, param, value):
     if value is None:
         return None
-    from ..distributed.cluster import parse_cluster
+    from ..distributed.backend import Cluster
 
-    parse_cluster(value)  # ParameterError: one line, exit 2, before the graph is read
-    return value.strip()
+    return Cluster(value)  # a bad spec: ParameterError, one line, exit 2, before any work
 
 
 def cluster_option(func: Callable) -> Callable:

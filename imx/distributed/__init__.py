@@ -1,13 +1,14 @@
 """The Dask backend: RR sets sharded over a cluster, the same answers as on one machine.
 
-A layer beside :mod:`imx.solvers` that uses :mod:`imx.sampling`.  Nothing here
-imports Dask until a call is given a ``cluster``; the solvers' hooks call
-:func:`collections_for`, which imports nothing without one.
+The layer above :mod:`imx.solvers` and :mod:`imx.dynamics`: they take
+``cluster=`` as a :class:`Cluster` object and call its methods, without
+importing this package; nothing here imports Dask until a Cluster is used.
 
 Public names
 ------------
-open_cluster(cluster)                  a Client / "tcp://host:8786" / "local[:N]" -> session
-collections_for(cluster, n, ...)       the collections factory a solver takes (None: local)
+Cluster(spec)                          a Client / "tcp://host:8786" / "local[:N]": cluster= of
+                                       maximize_influence, mc_spread, cim, hetero_im, fit...
+open_cluster(cluster)                  the same spec -> a session (client + imx's bookkeeping)
 ShardedRRCollection                    RR sets as index-range shards on the workers
 GatheredRRCollection                   RR sets drawn on the workers, kept here
 exact_greedy(counts, k, query, ...)    the low-traffic exact greedy (coordinator side)
@@ -15,29 +16,17 @@ distributed_runs(cluster, graph, ...)  Monte-Carlo runs split over the workers
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
 
 from .cluster import parse_cluster
 
-__all__ = ["open_cluster", "parse_cluster", "collections_for", "ClusterSession",
+__all__ = ["Cluster", "open_cluster", "parse_cluster", "ClusterSession",
            "ShardedRRCollection", "GatheredRRCollection", "exact_greedy", "GreedyTraffic",
            "distributed_runs"]
 
-_LAZY = {"open_cluster": "cluster", "ClusterSession": "cluster",
+_LAZY = {"Cluster": "backend", "open_cluster": "cluster", "ClusterSession": "cluster",
          "ShardedRRCollection": "collection", "GatheredRRCollection": "collection",
          "exact_greedy": "greedy", "GreedyTraffic": "greedy", "distributed_runs": "spread"}
-
-
-def collections_for(cluster, n: int, *, model: str, method: str = "auto", gather: bool = False):
-    """A context yielding None without a cluster (the solver's local collections), else
-    :func:`imx.distributed.backend.cluster_collections` (sharded, or with ``gather``
-    drawn on the workers and kept here)."""
-    if cluster is None:
-        return contextlib.nullcontext()
-    from .backend import cluster_collections
-
-    return cluster_collections(cluster, n, model=model, method=method, gather=gather)
 
 
 def __getattr__(name: str):

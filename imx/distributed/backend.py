@@ -1,25 +1,29 @@
-"""Sharded RR collections for the solvers, and what their run cost on the network.
+"""The cluster backend object the solvers take, and what their runs cost on the network.
 
-A solver that takes ``collections`` (a callable ``(family, start) ->`` an
-empty collection of RR sets ``start, start + 1, ...`` of stream family
-``family``) runs unchanged on a cluster: :func:`cluster_collections` yields
-such a callable making :class:`ShardedRRCollection` objects (sets stay on
-the workers, the greedy runs there: classic IM), or with ``gather``
-:class:`GatheredRRCollection` objects (sets drawn on the workers, then
-selected on here: CIM, HeteroIM); the graph goes to the workers on the
-first growth, once per client and graph content.  :meth:`counters` sums
-their traffic for the record.
+The solvers, ``mc_spread`` and the BCM fit sit below this layer, so they do not
+import it: they take ``cluster=`` as a :class:`Cluster` and call its methods
+(:meth:`Cluster.rr_collections`, :meth:`Cluster.simulate_runs`,
+:meth:`Cluster.particle_evaluator`).  The CLI turns ``--cluster`` into one.
+
+:meth:`Cluster.rr_collections` yields a collections factory ``(family, start)
+->`` an empty collection of RR sets ``start, start + 1, ...`` of stream family
+``family``: :class:`ShardedRRCollection` objects (sets stay on the workers, the
+greedy runs there: classic IM), or with ``gather`` :class:`GatheredRRCollection`
+objects (sets drawn on the workers, then selected on here: CIM, HeteroIM).
+The graph goes to the workers on the first growth, once per client and graph
+content.  :meth:`ClusterCollections.counters` sums the traffic for the record.
 """
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Callable, Iterator
 
-from .cluster import open_cluster
-from .collection import GatheredRRCollection, ShardedRRCollection
+import numpy as np
+
+from .cluster import ClusterSession, open_cluster, parse_cluster
 from .greedy import GreedyTraffic
 
-__all__ = ["ClusterCollections", "cluster_collections"]
+__all__ = ["Cluster", "ClusterCollections"]
 
 
 class ClusterCollections:
@@ -36,6 +40,8 @@ class ClusterCollections:
         self.made: list = []
 
     def __call__(self, family: int, start: int = 0):
+        from .collection import GatheredRRCollection, ShardedRRCollection
+
         if self.gather:
             collection = GatheredRRCollection(self.session, self.n, model=self.model,
                                               seed=family, start=start, method=self.method)
@@ -62,14 +68,78 @@ class ClusterCollections:
         return counters
 
 
-@contextlib.contextmanager
-def cluster_collections(cluster, n: int, *, model: str, method: str = "auto",
-                        shard_size: int | None = None,
-                        gather: bool = False) -> Iterator[ClusterCollections]:
-    """Open ``cluster`` (see :func:`imx.distributed.open_cluster`) and yield a
-    :class:`ClusterCollections` over graphs of ``n`` nodes (of
-    :class:`GatheredRRCollection` objects with ``gather``); what was started for
-    the call is closed after."""
-    with open_cluster(cluster) as session:
-        yield ClusterCollections(session, n, model=model, method=method,
-                                 shard_size=shard_size, gather=gather)
+class Cluster:
+    """A Dask cluster for imx: ``cluster=`` of the solvers, ``mc_spread`` and the BCM fit.
+
+    Parameters
+    ----------
+    spec : distributed.Client or str
+        A client (used as it is, never closed here), a scheduler address
+        (``"tcp://host:8786"``) or ``"local"`` / ``"local:N"`` (a LocalCluster
+        of N worker processes).  A string is only parsed here; the cluster is
+        reached (or started) when a call needs it, and closed after the call,
+        unless the object is used as a context manager: then one connection
+        (one LocalCluster) serves every call inside the ``with`` block.
+
+    Examples
+    --------
+    >>> from imx.distributed import Cluster
+    >>> Cluster("local:2")
+    Cluster('local:2')
+    """
+
+    def __init__(self, spec):
+        if isinstance(spec, str):
+            parse_cluster(spec)  # a malformed spec fails here, before any work
+            spec = spec.strip()
+        self.spec = spec
+        self._held: contextlib.ExitStack | None = None
+        self._session: ClusterSession | None = None
+
+    def __repr__(self) -> str:
+        return f"Cluster({self.spec!r})" if isinstance(self.spec, str) else "Cluster(<Client>)"
+
+    def __enter__(self) -> "Cluster":
+        self._held = contextlib.ExitStack()
+        self._session = self._held.enter_context(open_cluster(self.spec))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        held, self._held, self._session = self._held, None, None
+        if held is not None:
+            held.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[ClusterSession]:
+        """The open session (inside ``with``), or one opened for the call."""
+        if self._session is not None:
+            yield self._session
+        else:
+            with open_cluster(self.spec) as session:
+                yield session
+
+    @contextlib.contextmanager
+    def rr_collections(self, n: int, *, model: str, method: str = "auto",
+                       gather: bool = False,
+                       shard_size: int | None = None) -> Iterator[ClusterCollections]:
+        """A collections factory over graphs of ``n`` nodes (see the module docstring)."""
+        with self.session() as session:
+            yield ClusterCollections(session, n, model=model, method=method,
+                                     shard_size=shard_size, gather=gather)
+
+    def simulate_runs(self, graph, ids: np.ndarray, runs: int, *, model: str, seed: int,
+                      progress: Callable | None = None) -> np.ndarray:
+        """Monte-Carlo runs ``0 .. runs - 1`` of ``ids`` on the workers (int32 per run)."""
+        from .spread import distributed_runs
+
+        with self.session() as session:
+            return distributed_runs(session, graph, ids, runs, model=model, seed=seed,
+                                    progress=progress)
+
+    @contextlib.contextmanager
+    def particle_evaluator(self, record) -> Iterator[Callable]:
+        """A drop-in for :func:`imx.dynamics.fitting.particle_errors` on the workers."""
+        from .fitting import cluster_evaluator
+
+        with self.session() as session, cluster_evaluator(session, record) as evaluate:
+            yield evaluate

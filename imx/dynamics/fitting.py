@@ -109,9 +109,7 @@ def _evaluator(cluster, record: RunRecord):
     """The particle evaluation of a fit: here, or split over a Dask cluster."""
     if cluster is None:
         return contextlib.nullcontext(particle_errors)
-    # imx.distributed sits beside this layer: imported only when asked for
-    from ..distributed.fitting import cluster_evaluator
-    return cluster_evaluator(cluster, record)
+    return _validate.cluster(cluster).particle_evaluator(record)
 
 
 class Objective:
@@ -408,8 +406,7 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     threads : numba threads (the result does not depend on it).
     progress : optional ``progress(done, total, label)`` callback.
     cluster : evaluate each iteration's particles in parallel on a Dask cluster
-        (a ``distributed.Client``, a scheduler address or ``'local[:N]'``, see
-        :mod:`imx.distributed`); the same result.
+        (an :class:`imx.distributed.Cluster`); the same result.
 
     Returns
     -------

@@ -124,9 +124,9 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
         False when ``seeds`` are internal ids ``0..n-1``.
     progress : callable, optional
         ``progress(done, total, label)``.
-    cluster : optional
-        Run on a Dask cluster (a ``distributed.Client``, a scheduler address or
-        ``'local[:N]'``, see :mod:`imx.distributed`); same answer as locally.
+    cluster : imx.distributed.Cluster, optional
+        Run on a Dask cluster (``Cluster("local:2")``, ``Cluster("tcp://host:8786")``,
+        ``Cluster(client)``); same answer as locally.
 
     Returns
     -------
@@ -150,11 +150,9 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
     record = RunRecord()
     with record.phase("simulation"):
         if cluster is not None:
-            # the Dask backend (imx.distributed, beside the solvers) splits the
-            # runs over workers; run r still uses stream (seed, r)
-            from ..distributed.spread import distributed_runs
-            values = distributed_runs(cluster, graph, ids, runs, model=MODELS[code],
-                                      seed=int(seed), progress=progress)
+            # the workers split the runs; run r still uses stream (seed, r)
+            values = _validate.cluster(cluster).simulate_runs(
+                graph, ids, runs, model=MODELS[code], seed=int(seed), progress=progress)
         else:
             values = simulate_runs(graph, ids, MODELS[code], int(seed), 0, runs,
                                    threads=threads, progress=progress)

@@ -57,9 +57,9 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         Bytes the RR sets may take (default: 80% of the available memory).
     progress : callable, optional
         ``progress(done, total, label)``.
-    cluster : optional
-        OPIM-C and IMM on a Dask cluster: a ``distributed.Client``, a scheduler
-        address (``"tcp://host:8786"``) or ``"local[:N]"`` (see
+    cluster : imx.distributed.Cluster, optional
+        OPIM-C and IMM on a Dask cluster: ``Cluster(client)``,
+        ``Cluster("tcp://host:8786")`` or ``Cluster("local:N")`` (see
         :mod:`imx.distributed`).  RR sets are sharded over the workers and the
         greedy runs there; same seeds and bounds as without.  The record adds
         the traffic (``greedy_round_trips``, ``greedy_bytes``, ``dense_reduce_bytes``...).
@@ -88,9 +88,9 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         if name not in CERTIFIED_IM_SOLVERS:
             raise ParameterError(f"solver {name!r} has no cluster backend "
                                  f"({' and '.join(CERTIFIED_IM_SOLVERS)} do)")
-        from ..distributed import collections_for
-        with collections_for(cluster, graph.n, model=model,
-                             method=options.get("method", "auto")) as make:
+        from .doubling import cluster_collections
+        with cluster_collections(cluster, graph.n, model=model,
+                                 method=options.get("method", "auto")) as make:
             result = function(graph, k, model=model, eps=eps, delta=delta, seed=seed,
                               threads=threads, time_budget=time_budget,
                               max_rr_sets=max_rr_sets, max_memory=max_memory,

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Protocol
 
+from .. import _validate
 from ..record import RunRecord
 from ..sampling.collection import RRCollection, RRSets
 from ..sampling.memory import check_budget, format_bytes
@@ -45,7 +46,7 @@ from ..sampling.sampler import derive_seed, estimate_bytes
 from .coverage import GreedyCoverage, greedy_max_coverage
 
 __all__ = ["Certificate", "RoundState", "DoublingOutcome", "PhaseTimer", "StreamLayout",
-           "ROLES", "OFFSET", "rr_pair", "max_coverage", "index_bytes", "round_bytes", "stop_when_certified",
+           "ROLES", "OFFSET", "rr_pair", "cluster_collections", "max_coverage", "index_bytes", "round_bytes", "stop_when_certified",
            "run_doubling", "PILOT_SETS"]
 
 #: Sets of R1 drawn before the first round's memory check, to learn the mean size.
@@ -88,6 +89,17 @@ def rr_pair(n: int, model: str, seed: int, layout: StreamLayout = ROLES,
         return make(f1, s1), make(f2, s2)
     return (RRCollection(n, model=model, seed=f1, start=s1),
             RRCollection(n, model=model, seed=f2, start=s2))
+
+
+def cluster_collections(cluster, n: int, *, model: str, method: str = "auto",
+                        gather: bool = False):
+    """The ``make`` of :func:`rr_pair` for ``cluster=`` (an :class:`imx.distributed.Cluster`):
+    a context yielding its collections factory, or None (local collections) without one.
+    ``gather``: sets drawn on the workers but kept here (for selections on local arrays)."""
+    if cluster is None:
+        return nullcontext()
+    return _validate.cluster(cluster).rr_collections(n, model=model, method=method,
+                                                     gather=gather)
 
 
 # ------------------------------------------------------------------ operations

@@ -143,8 +143,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         capacity along augmenting paths: every greedy seed stays, seeds are
         only added, so the spread and the guarantee can only improve.
     cluster : RR-OPIM+ / RR-OPIM / MG-OPIM with their RR sets drawn on a Dask
-        cluster (a ``distributed.Client``, a scheduler address or
-        ``'local[:N]'``, see :mod:`imx.distributed`); the sets come back here,
+        cluster (an :class:`imx.distributed.Cluster`); the sets come back here,
         where selection runs, so the answer is the same.
 
     Returns
@@ -198,13 +197,13 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
 
 def _collections(cluster, problem: CIMProblem, model: str, solver: str):
     """R1/R2 drawn on ``cluster`` (none: local), for the OPIM variants."""
-    from ...distributed import collections_for
+    from ..doubling import cluster_collections
     from .opim import VARIANTS
 
     if cluster is not None and solver not in VARIANTS:
         raise ParameterError(f"CIM solver {solver!r} has no cluster backend "
                              f"({', '.join(VARIANTS)} do)")
-    return collections_for(cluster, problem.passive.n, model=model, gather=True)
+    return cluster_collections(cluster, problem.passive.n, model=model, gather=True)
 
 
 def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max_memory,

@@ -51,9 +51,8 @@ from ... import _validate
 from ...record import RunRecord
 from ...sampling._pool import resolve_threads
 from ...sampling.memory import resolve_budget
-from ...distributed import collections_for
 from ..bounds import opim_confidence, opim_iterations, opim_lower, opim_upper, theta_max
-from ..doubling import OFFSET, Certificate, rr_pair, run_doubling
+from ..doubling import OFFSET, Certificate, cluster_collections, rr_pair, run_doubling
 from .model import HeteroInstance, Ranking, check_list_length
 
 __all__ = ["hetero_im", "hetero_theta_max", "select_invitees", "SelectionResult",
@@ -564,9 +563,8 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
     seed : RR stream family; the same seed gives the same answer on any thread count.
     threads, max_memory : passed to the RR-set engine.
     progress : optional ``progress(done, total, label)`` callback.
-    cluster : draw the RR sets on a Dask cluster (a ``distributed.Client``, a
-        scheduler address or ``'local[:N]'``, see :mod:`imx.distributed`); they
-        come back here, where the greedy runs, so the answer is the same.
+    cluster : draw the RR sets on a Dask cluster (an :class:`imx.distributed.Cluster`);
+        they come back here, where the greedy runs, so the answer is the same.
 
     Returns
     -------
@@ -595,7 +593,7 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
     with rec.phase("setup"):
         ids = instance.inviter_ids(inviters, labels=labels)
         problem = _Problem(instance, ids, K)
-    with collections_for(cluster, instance.n, model="ic", gather=True) as collections:
+    with cluster_collections(cluster, instance.n, model="ic", gather=True) as collections:
         sel, theta, info = _size_and_select(problem, instance, eps=eps, delta=delta,
                                             rr_sets=rr_sets, seed=seed, threads=threads,
                                             max_memory=max_memory, progress=progress, rec=rec,

@@ -40,7 +40,6 @@ import numpy as np
 
 from ..._names import HETERO_SOLVERS
 from ..._version import __version__
-from ...distributed import collections_for
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...io.npz import meta_bytes, read_npz_file, save_npz_aligned
@@ -172,10 +171,9 @@ class HeteroIndex:
         rr_sets : ``heteroim`` uses exactly this many RR sets instead.
         seed, threads, max_memory : passed to the RR-set engine.
         record : a RunRecord to fill with phase times and counters.
-        cluster : ``heteroim`` draws its RR sets on a Dask cluster (a
-            ``distributed.Client``, a scheduler address or ``'local[:N]'``, see
-            :mod:`imx.distributed`); they come back here, where the scores are
-            summed, so the index is the same.
+        cluster : ``heteroim`` draws its RR sets on a Dask cluster (an
+            :class:`imx.distributed.Cluster`); they come back here, where the
+            scores are summed, so the index is the same.
         """
         if solver not in SOLVERS:
             raise ParameterError(f"solver must be one of {', '.join(SOLVERS)}, "
@@ -196,7 +194,9 @@ class HeteroIndex:
             elif method == "degree":
                 score = degree_arc_scores(instance)
         if method == "heteroim":
-            with collections_for(cluster, instance.n, model="ic", gather=True) as collections:
+            from ..doubling import cluster_collections
+            with cluster_collections(cluster, instance.n, model="ic",
+                                     gather=True) as collections:
                 score, steps, info = _heteroim_arc_scores(
                     instance, K=K, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed,
                     threads=threads, max_memory=max_memory, progress=progress, rec=rec,
