@@ -6,7 +6,8 @@ import click
 
 from .._names import GRAPH_WRITE_FORMATS
 from .main import LazyGroup
-from .options import OutputPath, emit, graph_options, json_option, load_cli_graph, seed_option
+from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
+                      seed_option, threads_option)
 
 
 def _human_info(d: dict) -> str:
@@ -82,10 +83,13 @@ def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json):
           "probabilities": g.scheme}, as_json)
 
 
-def _save_generated(g, output, as_json):
+def _save_generated(make, output, as_json):
+    """Build the graph with ``make(progress)`` and write it (.imxg: the binary form, atomically)."""
     from ..io.binary import save_graph
     from ..io.edgelist import write_edgelist
 
+    with Progress(enabled=not as_json) as progress:
+        g = make(lambda done, total, phase: progress(done, total, f"generating: {phase:<13}"))
     if output.endswith(".imxg"):
         save_graph(g, output)
     else:
@@ -95,6 +99,7 @@ def _save_generated(g, output, as_json):
 
 _gen_common = [
     seed_option,
+    threads_option,
     click.option("-o", "--out", "output", required=True, type=OutputPath(),
                  help="Output file: .imxg for the binary form, anything else for a text edge list."),
     json_option,
@@ -121,11 +126,13 @@ def generate():
               help="Number of arcs (edges with --undirected).")
 @click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
-def gen_er(nodes, arcs, undirected, seed, output, as_json):
-    """Erdos-Renyi G(n, m) with m distinct arcs (edges with --undirected)."""
+def gen_er(nodes, arcs, undirected, seed, threads, output, as_json):
+    """Random graph with m distinct arcs (edges with --undirected), no self loops."""
     from ..graph.generate import erdos_renyi
 
-    _save_generated(erdos_renyi(nodes, arcs, seed=seed, directed=not undirected), output, as_json)
+    _save_generated(lambda progress: erdos_renyi(nodes, arcs, seed=seed, directed=not undirected,
+                                                 threads=threads, progress=progress),
+                    output, as_json)
 
 
 @generate.command("ba")
@@ -133,11 +140,13 @@ def gen_er(nodes, arcs, undirected, seed, output, as_json):
 @click.option("-k", "--links", type=click.IntRange(min=1), default=3, show_default=True,
               help="Edges each new node attaches with.")
 @_common
-def gen_ba(nodes, links, seed, output, as_json):
+def gen_ba(nodes, links, seed, threads, output, as_json):
     """Barabasi-Albert preferential attachment (undirected)."""
     from ..graph.generate import barabasi_albert
 
-    _save_generated(barabasi_albert(nodes, links, seed=seed), output, as_json)
+    _save_generated(lambda progress: barabasi_albert(nodes, links, seed=seed, threads=threads,
+                                                     progress=progress),
+                    output, as_json)
 
 
 @generate.command("chung-lu")
@@ -148,9 +157,11 @@ def gen_ba(nodes, links, seed, output, as_json):
               show_default=True, help="Node weights are pareto(EXPONENT) + 1.")
 @click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
-def gen_chung_lu(nodes, arcs, exponent, undirected, seed, output, as_json):
+def gen_chung_lu(nodes, arcs, exponent, undirected, seed, threads, output, as_json):
     """Chung-Lu graph with heavy-tailed expected degrees (LiveJournal-like at 1M/10M)."""
     from ..graph.generate import chung_lu
 
-    _save_generated(chung_lu(nodes, arcs, exponent=exponent, seed=seed, directed=not undirected),
+    _save_generated(lambda progress: chung_lu(nodes, arcs, exponent=exponent, seed=seed,
+                                              directed=not undirected, threads=threads,
+                                              progress=progress),
                     output, as_json)
