@@ -184,8 +184,8 @@ def test_progress_reports_every_phase_up_to_its_total():
     seen: dict[str, list[tuple[int, int]]] = {}
     chung_lu(3000, 30000, seed=1, directed=False, threads=2,
              progress=lambda done, total, label: seen.setdefault(label, []).append((done, total)))
-    assert set(seen) == {"weights", "out-degrees", "heads", "symmetrise", "probabilities",
-                         "transpose"}
+    assert set(seen) == {"weights", "tail sums", "out-degrees", "heads", "symmetrise",
+                         "probabilities", "transpose"}
     for calls in seen.values():
         assert calls[-1][0] == calls[-1][1]
         assert [d for d, _ in calls] == sorted(d for d, _ in calls)

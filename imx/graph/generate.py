@@ -36,6 +36,7 @@ drawing from its own stream.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -104,13 +105,47 @@ def _pick(cdf, guide, x):
 
 
 @njit(cache=True, nogil=True)
-def _count_tails(counts, cdf, guide, seed, stream, draws):
-    """Add ``draws`` tails drawn from stream ``stream`` to ``counts`` (in proportion to cdf)."""
-    total = cdf[cdf.shape[0] - 1]
+def _exponential_sum(seed, stream, draws):
+    """Sum of the ``draws`` Exp(1) variates of stream ``stream``."""
     state = stream_start(seed, stream)
+    total = 0.0
     for _ in range(draws):
         state, u = next_double(state)
-        counts[_pick(cdf, guide, u * total)] += 1
+        total -= math.log1p(-u)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _sorted_draws(counts, cdf, seed, stream, draws, start, scale):
+    """Count, per node, sorted uniforms ``(start + E_1 + ... + E_i) * scale`` landing in
+    its cdf range, ``E`` the Exp(1) variates of stream ``stream``.
+
+    The uniforms arrive in increasing order, so the node is found by walking
+    ``cdf`` forward (memory read in order).  The first node of the block may
+    also be the last of the previous one: its count is returned, ``(node,
+    count)``, for the caller to add, so that blocks never write the same entry.
+    """
+    last = cdf.shape[0] - 2
+    state = stream_start(seed, stream)
+    total = start
+    first = -1
+    first_count = 0
+    i = 0
+    for d in range(draws):
+        state, u = next_double(state)
+        total -= math.log1p(-u)
+        x = total * scale
+        if d == 0:
+            i = min(max(np.searchsorted(cdf, x, side="right") - 1, 0), last)
+            first = i
+        else:
+            while i < last and cdf[i + 1] <= x:
+                i += 1
+        if i == first:
+            first_count += 1
+        else:
+            counts[i] += 1
+    return first, first_count
 
 
 @njit(cache=True, nogil=True)
@@ -271,21 +306,29 @@ def _out_degrees(tail_weights: np.ndarray, room: np.ndarray, m: int, seed: int,
         cdf = _cumulative(weights)
         if not cdf[-1] > 0:
             break
-        guide = _guide_table(cdf, n)
+        # The order statistics of `need` uniforms are S_i / S_(need+1), S the running
+        # sums of Exp(1) variates: each block sums its own variates, then walks its
+        # stretch of sorted uniforms through cdf, starting from the sums before it.
         nblocks = -(-need // _BLOCK_ARCS)
-        # one counts row per worker: adding is commutative, so whichever worker
-        # counts a block, the sum is the same
-        rows = np.zeros((min(blocks.threads, nblocks), n), dtype=np.int32)
+        streams = _TAIL_STREAMS + (round_ << _ROUND_SHIFT) + np.arange(nblocks + 1)
+        sizes = np.minimum(_BLOCK_ARCS, need - np.arange(nblocks) * _BLOCK_ARCS)
+        sums = np.zeros(nblocks + 1)  # the last: the one variate past the end
 
-        def body(worker: int, b: int, cdf=cdf, guide=guide, rows=rows, round_=round_,
-                 need=need) -> None:
-            draws = min(_BLOCK_ARCS, need - b * _BLOCK_ARCS)
-            _count_tails(rows[worker], cdf, guide, seed,
-                         _TAIL_STREAMS + (round_ << _ROUND_SHIFT) + b, draws)
+        def add_up(worker: int, b: int, streams=streams, sizes=sizes, sums=sums) -> None:
+            sums[b] = _exponential_sum(seed, streams[b], sizes[b] if b < len(sizes) else 1)
+
+        blocks.run("tail sums", nblocks + 1, add_up)
+        starts = np.concatenate(([0.0], np.cumsum(sums[:-1])))
+        scale = cdf[-1] / (starts[-1] + sums[-1])
+        firsts = np.zeros((nblocks, 2), dtype=np.int64)
+
+        def body(worker: int, b: int, cdf=cdf, streams=streams, sizes=sizes, starts=starts,
+                 scale=scale, firsts=firsts) -> None:
+            firsts[b] = _sorted_draws(counts, cdf, seed, streams[b], sizes[b], starts[b],
+                                      scale)
 
         blocks.run("out-degrees", nblocks, body)
-        counts += rows.sum(axis=0)
-        del rows
+        np.add.at(counts, firsts[:, 0], firsts[:, 1])
         over = counts > room
         need = int((counts[over] - room[over]).sum())
         if need == 0:
