@@ -70,6 +70,13 @@ def test_arc_counts_and_symmetry(name, arcs):
         assert np.array_equal(g.in_sources, g.out_targets)  # every arc has its reverse
 
 
+@pytest.mark.parametrize("scheme", ["uniform:0.2", "wc-variant:2", "exp"])
+def test_probabilities_are_the_schemes(scheme):
+    g = chung_lu(800, 6000, seed=3, probs=scheme, threads=2)
+    tails, heads = g.arcs()
+    assert same_graph(g, Graph.from_arrays(tails, heads, n=g.n, probs=scheme, seed=3))
+
+
 def test_random_probability_schemes_are_seeded():
     a = chung_lu(500, 4000, seed=1, probs="trivalency", threads=1)
     b = chung_lu(500, 4000, seed=1, probs="trivalency", threads=2)

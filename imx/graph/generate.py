@@ -64,6 +64,9 @@ _BLOCK_ARCS = 1 << 18  # arcs (or draws) per work item: a few ms of kernel time
 _BLOCK_NODES = 1 << 18
 _HEAD_DRAWS_PER_ARC = 64  # a node gives up after this many draws per head it needs
 _TAIL_ROUNDS = 64
+# schemes whose probability of an arc depends on its head's in-degree only
+_PER_ARC_SCHEMES = ("wc", "wc-variant", "uniform")
+_PROB_CHUNK = 1 << 22
 
 
 # ----------------------------------------------------------------- kernels
@@ -380,9 +383,19 @@ def _graph_from_out_csr(n: int, offsets: np.ndarray, heads: np.ndarray, *, direc
     if scheme.name == "given":
         raise ParameterError("generated graphs have no given probabilities; choose a scheme")
     in_degree = np.bincount(heads, minlength=n)
-    out_probs = compute_probabilities(scheme, heads, in_degree, seed=seed)
-    if blocks.progress is not None:
-        blocks.progress(1, 1, "probabilities")
+    if scheme.name in _PER_ARC_SCHEMES:
+        # chunks, so that Ctrl-C is not kept waiting by one NumPy call over every arc
+        out_probs = np.empty(heads.shape[0], dtype=np.float32)
+        bounds = np.unique(np.append(np.arange(0, heads.shape[0], _PROB_CHUNK), heads.shape[0]))
+
+        def chunk(a: int, b: int) -> None:
+            out_probs[a:b] = compute_probabilities(scheme, heads[a:b], in_degree, seed=seed)
+
+        blocks.serial("probabilities", bounds, chunk)
+    else:  # one random stream in arc order, or weights normalised per head: all at once
+        out_probs = compute_probabilities(scheme, heads, in_degree, seed=seed)
+        if blocks.progress is not None:
+            blocks.progress(1, 1, "probabilities")
     in_offsets, in_sources, in_probs = _transpose(n, offsets, heads, out_probs, blocks)
     return Graph(n=n, out_offsets=offsets, out_targets=heads, out_probs=out_probs,
                  in_offsets=in_offsets, in_sources=in_sources, in_probs=in_probs,
