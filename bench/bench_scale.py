@@ -202,7 +202,7 @@ def main() -> None:
                 keep(solve(n, m, threads, args.tmp))
             if not args.keep:
                 path.unlink(missing_ok=True)
-    text = table(records + new)
+    text = table(sorted(records + new, key=lambda r: (r["m"], r["threads"], r["when"])))
     atomic_write_text(TABLES / "scale.md", text)
     print(text)
 
