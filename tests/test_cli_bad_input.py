@@ -202,7 +202,7 @@ CASES += [
     ("gen-er-n-one", {}, ["generate", "er", "-n", "1", "-m", "1", "-o", "{t}/o.csv"],
      "'-n' / '--nodes': 1 is not in the range x>=2"),
     ("gen-er-too-many-arcs", {}, ["generate", "er", "-n", "3", "-m", "99", "-o", "{t}/o.csv"],
-     "cannot place 99 distinct edges on 3 nodes"),
+     "cannot place 99 distinct arcs on 3 nodes"),
     ("gen-er-n-huge", {}, ["generate", "er", "-n", BIG, "-m", "5", "-o", "{t}/o.csv"],
      "erdos_renyi n must be at most"),
     ("gen-er-seed-2**64", {}, ["generate", "er", "-n", "9", "-m", "5", "--seed", BIG,

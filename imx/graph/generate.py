@@ -43,6 +43,7 @@ import numpy as np
 from numba import njit
 
 from .._pool import parallel_for, resolve_threads
+from .. import _validate
 from .._rng import next_below, next_double, stream_start
 from ..errors import ParameterError
 from .core import Graph
@@ -451,6 +452,13 @@ def _weighted_graph(weights: np.ndarray, m: int, *, seed: int, directed: bool,
 
 
 # ------------------------------------------------------------------ public
+def _sizes(n, m, seed, generator: str, m_name: str = "m") -> tuple[int, int, int]:
+    """``n >= 2``, ``m >= 1`` whole numbers and a valid seed; the node ids must fit int32."""
+    return (_validate.count(n, f"{generator} n", minimum=2, maximum=2**31 - 1),
+            _validate.count(m, f"{generator} {m_name}", minimum=1),
+            _validate.seed(seed))
+
+
 def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
                 probs: str | Scheme = "wc", threads: int | None = None,
                 progress: Progress | None = None) -> Graph:
@@ -476,8 +484,7 @@ def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
     >>> g.n, g.m
     (100, 500)
     """
-    if n < 2 or m < 1:
-        raise ParameterError("erdos_renyi needs n >= 2 and m >= 1")
+    n, m, seed = _sizes(n, m, seed, "erdos_renyi")
     blocks = _Blocks(threads, progress)
     return _weighted_graph(np.ones(n), m, seed=seed, directed=directed, probs=probs,
                            blocks=blocks, what="erdos_renyi")
@@ -502,8 +509,7 @@ def chung_lu(n: int, m: int, *, exponent: float = 2.5, seed: int = 1, directed: 
     >>> g.m, int(g.out_degree.max()) > 50
     (10000, True)
     """
-    if n < 2 or m < 1:
-        raise ParameterError("chung_lu needs n >= 2 and m >= 1")
+    n, m, seed = _sizes(n, m, seed, "chung_lu")
     blocks = _Blocks(threads, progress)
     weights = _chung_lu_weights(n, exponent, seed, blocks)
     return _weighted_graph(weights, m, seed=seed, directed=directed, probs=probs, blocks=blocks,
@@ -522,13 +528,13 @@ def chung_lu_weights(n: int, *, exponent: float = 2.5, seed: int = 1,
     >>> w.shape, bool((w >= 1).all())
     ((5,), True)
     """
-    if n < 1:
-        raise ParameterError("chung_lu_weights needs n >= 1")
+    n = _validate.count(n, "chung_lu_weights n", minimum=1, maximum=2**31 - 1)
+    seed = _validate.seed(seed)
     return _chung_lu_weights(n, exponent, seed, _Blocks(threads, None))
 
 
 def _chung_lu_weights(n: int, exponent: float, seed: int, blocks: _Blocks) -> np.ndarray:
-    if not exponent > 1:
+    if not _validate.positive(exponent, "exponent") > 1:
         raise ParameterError("chung_lu exponent must be > 1")
     weights = np.empty(n, dtype=np.float64)
     bounds = np.unique(np.append(np.arange(0, n, _BLOCK_ARCS), n))
@@ -553,7 +559,8 @@ def barabasi_albert(n: int, k: int, *, seed: int = 1, probs: str | Scheme = "wc"
     >>> g.m == 2 * (100 - 3) * 3
     True
     """
-    if k < 1 or n <= k:
+    n, k, seed = _sizes(n, k, seed, "barabasi_albert", m_name="k")
+    if n <= k:
         raise ParameterError("barabasi_albert needs 1 <= k < n")
     edges = (n - k) * k
     if 2 * edges >= 2**31:
