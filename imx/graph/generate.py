@@ -1,7 +1,7 @@
 """Synthetic graphs for scaling tests: Erdos-Renyi, Barabasi-Albert, Chung-Lu.
 
 The generators build the CSR arrays of a :class:`Graph` directly, in native
-kernels that work on blocks of about a million arcs, on several threads
+kernels that work on blocks of about 250,000 arcs, on several threads
 (:func:`imx._pool.parallel_for`), and never hold a Python list of edges.  Every
 random draw comes from a counter-based stream (:mod:`imx._rng`) keyed by the
 seed and by a node or block number, never by a thread, so a graph depends on
@@ -17,15 +17,19 @@ undirected) without self loops:
 2. Out-degrees: ``m`` tails are drawn in proportion to ``w[u] * (W - w[u])``
    (directed; ``W`` the total weight) or ``w[u] * (weight of the nodes after
    u)`` (undirected, the edge is kept by its smaller end), so that tail and
-   head together follow step 1.  A node drawn more often than it has possible
-   heads gives the excess back, to be redrawn among nodes with room.
+   head together follow step 1.  They are drawn as ``m`` sorted uniforms
+   (running sums of exponential variates, block by block) walked through the
+   cumulative weights in memory order: an exact multinomial sample without
+   random memory access.  A node drawn more often than it has possible heads
+   gives the excess back, to be redrawn among nodes with room.
 3. Heads: node ``u`` draws its heads from its own stream, in proportion to the
    weights (among the nodes after ``u`` when undirected), redrawing self loops
    and repeated heads until its list holds distinct ones.
 
 Step 3 keeps a node's out-degree from step 2 and redraws its duplicates
-locally; the earlier generator (imx <= 0.1, one NumPy stream, duplicates
-dropped and redrawn globally) redrew them anywhere.  Both give ``m`` distinct
+locally; the earlier generator (one NumPy stream, every arc key sorted again
+after each batch, duplicates dropped and redrawn globally) redrew them
+anywhere.  Both give ``m`` distinct
 arcs with expected degrees proportional to the weights away from saturation;
 they differ only in how the few duplicates are replaced.  The graphs are not
 the same as the earlier generator's for the same seed.
