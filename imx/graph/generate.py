@@ -46,16 +46,16 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
-from .._pool import parallel_for, resolve_threads
 from .. import _validate
+from .._pool import parallel_for, resolve_threads
 from .._rng import next_below, next_double, stream_start
 from ..errors import ParameterError
 from .core import Graph
 from .probs import Scheme, compute_probabilities, parse_scheme
 
-__all__ = ["erdos_renyi", "barabasi_albert", "chung_lu", "chung_lu_weights", "Progress"]
+__all__ = ["erdos_renyi", "barabasi_albert", "chung_lu", "chung_lu_weights", "ProgressCallback"]
 
-Progress = Callable[[int, int, str], None]
+ProgressCallback = Callable[[int, int, str], None]
 """``progress(done, total, label)``: called between blocks of a long generation."""
 
 # Stream families: the top bits of a stream index name what it draws.
@@ -70,7 +70,7 @@ _BLOCK_NODES = 1 << 18
 _HEAD_DRAWS_PER_ARC = 64  # a node gives up after this many draws per head it needs
 _TAIL_ROUNDS = 64
 # schemes whose probability of an arc depends on its head's in-degree only
-_PER_ARC_SCHEMES = ("wc", "wc-variant", "uniform")
+_HEAD_ONLY_SCHEMES = ("wc", "wc-variant", "uniform")
 _PROB_CHUNK = 1 << 22
 
 
@@ -261,7 +261,7 @@ def _merge_halves(before_offsets, before, after_offsets, after, offsets, out, fi
 class _Blocks:
     """Runs kernels over blocks on the pool; reports progress between blocks."""
 
-    def __init__(self, threads: int | None, progress: Progress | None):
+    def __init__(self, threads: int | None, progress: ProgressCallback | None):
         self.threads = resolve_threads(threads)
         self.progress = progress
 
@@ -388,7 +388,7 @@ def _graph_from_out_csr(n: int, offsets: np.ndarray, heads: np.ndarray, *, direc
     if scheme.name == "given":
         raise ParameterError("generated graphs have no given probabilities; choose a scheme")
     in_degree = np.bincount(heads, minlength=n)
-    if scheme.name in _PER_ARC_SCHEMES:
+    if scheme.name in _HEAD_ONLY_SCHEMES:
         # chunks, so that Ctrl-C is not kept waiting by one NumPy call over every arc
         out_probs = np.empty(heads.shape[0], dtype=np.float32)
         bounds = np.unique(np.append(np.arange(0, heads.shape[0], _PROB_CHUNK), heads.shape[0]))
@@ -465,7 +465,7 @@ def _sizes(n, m, seed, generator: str, m_name: str = "m") -> tuple[int, int, int
 
 def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
                 probs: str | Scheme = "wc", threads: int | None = None,
-                progress: Progress | None = None) -> Graph:
+                progress: ProgressCallback | None = None) -> Graph:
     """A random graph with ``m`` distinct arcs (edges if undirected), no self loops.
 
     Out-degrees are multinomial(m, 1/n) (capped at n - 1, the excess redrawn);
@@ -496,7 +496,7 @@ def erdos_renyi(n: int, m: int, *, seed: int = 1, directed: bool = True,
 
 def chung_lu(n: int, m: int, *, exponent: float = 2.5, seed: int = 1, directed: bool = True,
              probs: str | Scheme = "wc", threads: int | None = None,
-             progress: Progress | None = None) -> Graph:
+             progress: ProgressCallback | None = None) -> Graph:
     """Chung-Lu graph with heavy-tailed expected degrees: ``m`` distinct arcs, no self loops.
 
     Node weights are ``pareto(exponent) + 1`` (a Pareto law with minimum 1 and
@@ -549,7 +549,7 @@ def _chung_lu_weights(n: int, exponent: float, seed: int, blocks: _Blocks) -> np
 
 
 def barabasi_albert(n: int, k: int, *, seed: int = 1, probs: str | Scheme = "wc",
-                    threads: int | None = None, progress: Progress | None = None) -> Graph:
+                    threads: int | None = None, progress: ProgressCallback | None = None) -> Graph:
     """Preferential attachment: each new node links to ``k`` distinct earlier nodes (undirected).
 
     Nodes ``0..k-1`` start the process; node ``v >= k`` picks ``k`` distinct
