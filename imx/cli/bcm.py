@@ -9,8 +9,9 @@ import click
 from .._names import (BCM_DISTANCES, BCM_FIT_METHODS, BCM_MODELS, BCM_PAIRINGS,
                       BCM_SECOND_STAGES)
 from ..errors import InputError
-from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+from .options import (OutputPath, cluster_option, emit, graph_options, json_option,
                       load_cli_graph, seed_option, threads_option)
+from .progress import Progress, quiet_option
 
 
 def _floats(ctx, param, value):
@@ -90,9 +91,10 @@ def bcm():
               help="Write every step here (CSV `step,node,dim1,...`).")
 @threads_option
 @json_option
+@quiet_option
 def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsilon, mu, steps,
              seed, distance, weighted, pairing, stubborn_path, tol, no_clip, out, trajectory,
-             threads, as_json):
+             threads, as_json, quiet):
     """Simulate value dynamics on GRAPH from the values in --values."""
     from ..dynamics import read_values, simulate as run_simulation, write_trajectory, write_values
 
@@ -100,7 +102,7 @@ def simulate(graph, undirected, probs, keep_self_loops, values_path, model, epsi
     _refuse_ego_file(values_path)
     table = read_values(values_path)
     stubborn = _read_stubborn(stubborn_path, g) if stubborn_path else None
-    with Progress(enabled=not as_json, label=f"bcm {model}") as progress:
+    with Progress(f"bcm {model}", enabled=not (as_json or quiet)) as progress:
         result = run_simulation(g, table, model=model, epsilon=epsilon, mu=mu, steps=steps,
                                 seed=seed, distance=distance,
                                 weights="graph" if weighted else None, stubborn=stubborn,
@@ -207,18 +209,22 @@ def values(graph, undirected, probs, keep_self_loops, out, dims, seed, as_json):
               help="Replace the CSV files of an existing --out directory.")
 @seed_option
 @json_option
+@quiet_option
 def generate(graph, undirected, probs, keep_self_loops, out, count, size, model, epsilon, mu,
              steps, distance, weighted, noise, clusters, spread, dims, min_friends, overwrite,
-             seed, as_json):
+             seed, as_json, quiet):
     """Ego networks of GRAPH with t0 values and planted dynamics, written to --out."""
     from ..dynamics import SCHWARTZ_VALUES, generate_egos, save_egos
     from ..io.atomic import atomic_write_text
 
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     names = dims or SCHWARTZ_VALUES
-    egos = generate_egos(g, count, size, epsilon=epsilon, mu=mu, steps=steps, model=model,
-                         distance=distance, weighted=weighted, noise=noise, clusters=clusters,
-                         spread=spread, dims=names, min_friends=min_friends, seed=seed)
+    with Progress("bcm generate", enabled=not (as_json or quiet)) as progress:
+        egos = generate_egos(g, count, size, epsilon=epsilon, mu=mu, steps=steps, model=model,
+                             distance=distance, weighted=weighted, noise=noise,
+                             clusters=clusters, spread=spread, dims=names,
+                             min_friends=min_friends, seed=seed, progress=progress)
+        progress.finish(f"{len(egos):,} ego networks")
     planted = egos.meta["planted"]
     planted_text = json.dumps(planted, indent=2) + "\n"
     if out.endswith(".csv"):
@@ -272,15 +278,17 @@ def generate(graph, undirected, probs, keep_self_loops, out, count, size, model,
 @threads_option
 @cluster_option
 @json_option
+@quiet_option
 def fit(egos_path, model, method, distance, weighted, per_dimension, steps, fit_steps, max_steps,
         particles, iterations, inertia, cognitive, social, patience, out, seed, threads,
-        cluster, as_json):
+        cluster, as_json, quiet):
     """Fit epsilon and mu (and optionally steps) to observed ego networks."""
     from ..dynamics import evaluate, fit as run_fit, load_egos
     from ..io.atomic import atomic_write_text
 
     egos = load_egos(egos_path)
-    with Progress(enabled=not as_json, label=method) as progress:
+    with Progress(f"bcm fit ({method})", enabled=not (as_json or quiet), eta=not fit_steps) \
+            as progress:
         result = run_fit(egos, model=model, method=method, distance=distance, weighted=weighted,
                          per_dimension=per_dimension, steps=steps, fit_steps=fit_steps,
                          max_steps=max_steps, particles=particles, iterations=iterations,

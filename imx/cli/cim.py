@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 
 from .._names import CIM_SOLVERS, DIFFUSION_MODELS
-from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+from .options import (OutputPath, cluster_option, emit, graph_options, json_option,
                       load_cli_graph, max_memory_option, seed_option, threads_option)
+from .progress import Progress, quiet_option
 
 _SHOWN_APS = 30
 
@@ -90,8 +91,9 @@ def _human(d: dict) -> str:
 @json_option
 @click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the assignment as TSV (header ap<TAB>seed).")
+@quiet_option
 def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample, k, solver, eps,
-        model, mc_runs, rr_sets, max_memory, seed, threads, cluster, as_json, out):
+        model, mc_runs, rr_sets, max_memory, seed, threads, cluster, as_json, out, quiet):
     """Choose at most K seeds among each AP's out-neighbours to maximise the spread.
 
     The APs themselves neither count nor pass influence on; seeds are distinct.
@@ -103,10 +105,11 @@ def cim(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     ap_ids = _load_aps(g, aps_path, ap_line, ap_sample, seed)
     problem = build_problem(g, ap_ids, k)
-    with Progress(enabled=not as_json, label=solver) as progress:
+    with Progress(solver, enabled=not (as_json or quiet), eta=False) as progress:
         result = solve_cim(problem, None, solver=solver, model=model, eps=eps, seed=seed,
                            threads=threads, max_memory=max_memory, progress=progress,
                            mc_runs=mc_runs, rr_sets=rr_sets, cluster=cluster)
+        progress.finish(f"{len(result.pairs):,} seed assignments over {problem.num_aps:,} APs")
     if out is not None:
         write_assignment(out, result.pairs)
     data = result.to_dict()
@@ -156,8 +159,10 @@ class _Infeasible(click.ClickException):
 @seed_option
 @threads_option
 @json_option
+@quiet_option
 def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sample,
-             assignment_path, k, mc_runs, eps, model, allow_infeasible, seed, threads, as_json):
+             assignment_path, k, mc_runs, eps, model, allow_infeasible, seed, threads, as_json,
+             quiet):
     """Estimate the spread, on the passive graph, of an assignment file.
 
     The assignment must be feasible: every seed a candidate (out-neighbour) of
@@ -181,7 +186,8 @@ def cim_eval(graph, undirected, probs, keep_self_loops, aps_path, ap_line, ap_sa
     if violations and not allow_infeasible:
         raise _Infeasible(f"{assignment_path}: {describe_violations(violations)}; "
                           "--allow-infeasible evaluates it anyway")
-    with numba_threads(threads), Progress(enabled=not as_json, label="evaluating") as progress:
+    with numba_threads(threads), Progress("cim-eval", enabled=not (as_json or quiet)) \
+            as progress:
         estimate = evaluate_seeds(problem, passive_ids, method="mc" if mc_runs else "rr",
                                   eps=eps, runs=mc_runs or 1, model=model, seed=seed,
                                   threads=threads, progress=progress)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from .options import Progress, emit, json_option
+from .options import emit, json_option
+from .progress import Progress, quiet_option
 
 
 def _folder_options(func):
@@ -66,16 +67,19 @@ def list_(data_dir, cache_dir, as_json):
 @_folder_options
 @click.option("--force", is_flag=True, help="Download and convert again even if cached.")
 @json_option
-def fetch(names, data_dir, cache_dir, force, as_json):
+@quiet_option
+def fetch(names, data_dir, cache_dir, force, as_json, quiet):
     """Fetch NAME (download or --data-dir), verify it, convert it to .imxg."""
     from ..io.datasets import cache_entry, fetch as fetch_dataset, get_dataset
 
     results = []
     for name in names:
         ds = get_dataset(name)
-        with Progress(enabled=not as_json, label=f"downloading {ds.name}") as progress:
+        with Progress(f"fetching {ds.name}", enabled=not (as_json or quiet), unit="B") \
+                as progress:
             path = fetch_dataset(ds, data_dir=data_dir, cache_dir=cache_dir, progress=progress,
                                  force=force)
+            progress.finish(f"{path}")
         note = cache_entry(ds, cache_dir)[1]
         import json
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 
 from .._names import HETERO_SOLVERS
-from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+from .options import (OutputPath, cluster_option, emit, graph_options, json_option,
                       load_cli_graph, seed_option, threads_option)
+from .progress import Progress, quiet_option
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -55,8 +56,9 @@ def _human_run(d: dict) -> str:
 @threads_option
 @cluster_option
 @json_option
+@quiet_option
 def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file, accept_file, K,
-           method, c, eps, delta, rr_sets, output, seed, threads, cluster, as_json):
+           method, c, eps, delta, rr_sets, output, seed, threads, cluster, as_json, quiet):
     """Rerank the friends of each inviter so invitations are accepted and spread.
 
     Candidates of an inviter are its out-neighbours in GRAPH; an invitation
@@ -71,10 +73,11 @@ def hetero(graph, undirected, probs, keep_self_loops, inviters_file, scores_file
     willingness = read_scores(scores_file, g) if scores_file else None
     accept = read_accept(accept_file, g) if accept_file else None
     inviters = read_inviters(inviters_file, g)
-    with Progress(enabled=not as_json, label=method) as progress:
+    with Progress(method, enabled=not (as_json or quiet), eta=False) as progress:
         ranking = rerank(g, inviters, K, solver=method, willingness=willingness, accept=accept,
                          c=c, eps=eps, delta=delta, rr_sets=rr_sets, seed=seed, threads=threads,
                          labels=False, progress=progress, cluster=cluster)
+        progress.finish(f"ranked the friends of {len(ranking):,} inviters")
     counts = ranking.offsets[1:] - ranking.offsets[:-1]
     summary = {"method": method, "K": K, "inviters": len(ranking),
                "empty_lists": int((counts == 0).sum()), "rows": int(ranking.offsets[-1]),

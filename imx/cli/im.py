@@ -7,15 +7,15 @@ lines and lines starting with ``#`` are skipped).
 from __future__ import annotations
 
 import os
-import time
 
 import click
 
 from .._names import CERTIFIED_IM_SOLVERS, DIFFUSION_MODELS, IM_SOLVERS
 from ..errors import ParameterError
 from ..io.labels import read_label_file
-from .options import (OutputPath, Progress, cluster_option, emit, graph_options, json_option,
+from .options import (OutputPath, cluster_option, emit, graph_options, json_option,
                       load_cli_graph, max_memory_option, seed_option, threads_option)
+from .progress import Progress, quiet_option
 
 __all__ = ["im", "spread", "read_seeds", "write_seeds"]
 
@@ -34,21 +34,22 @@ def read_seeds(path: str, graph) -> list[int]:
     return read_label_file(path, graph, what="seed").tolist()
 
 
-class _LateProgress(Progress):
-    """A progress line that appears only once a run has lasted ``delay`` seconds."""
-
-    def __init__(self, enabled: bool = True, label: str = "", delay: float = 1.0):
-        super().__init__(enabled, label)
-        self._start = time.perf_counter()
-        self._delay = delay
-
-    def __call__(self, done, total=None, label=None):
-        if time.perf_counter() - self._start >= self._delay:
-            super().__call__(done, total, label)
-
-
 def _fmt(value, spec=",.1f"):
     return "-" if value is None else format(value, spec)
+
+
+def _im_summary(result) -> str:
+    """The final progress line: what the solver did and why it stopped."""
+    counters = result.record.counters if hasattr(result.record, "counters") \
+        else result.record.get("counters", {})
+    bits = [f"{len(result.seeds)} seeds"]
+    if result.rr_sets:
+        bits.append(f"{result.rr_sets:,} RR sets")
+    if result.approx_ratio is not None:
+        bits.append(f"ratio {result.approx_ratio:.3f}")
+    if counters.get("stop"):
+        bits.append(f"stopped: {counters['stop']}")
+    return ", ".join(bits)
 
 
 def _human_im(d: dict) -> str:
@@ -105,8 +106,9 @@ def _human_im(d: dict) -> str:
 @json_option
 @click.option("--out", type=OutputPath(), default=None, metavar="FILE",
               help="Write the seed labels, one per line, in selection order.")
+@quiet_option
 def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
-       max_rr_sets, max_memory, mc_runs, seed, threads, cluster, as_json, out):
+       max_rr_sets, max_memory, mc_runs, seed, threads, cluster, as_json, out, quiet):
     """Choose K seeds of GRAPH that maximise the expected spread (IC or LT).
 
     The default solver, OPIM-C, reports a certified approximation ratio with
@@ -120,11 +122,13 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
     extra = {"mc_runs": mc_runs} if solver == "celf" else {}
     if cluster is not None:
         extra["cluster"] = cluster
-    with _LateProgress(enabled=not as_json, label=solver) as progress:
+    # OPIM-C / IMM rounds double in size: a linear ETA over rounds would mislead
+    with Progress(solver, enabled=not (as_json or quiet), eta=solver in ("celf",)) as progress:
         result = maximize_influence(g, k, model=model, solver=solver, eps=eps, delta=delta,
                                     seed=seed, threads=threads, time_budget=time_budget,
                                     max_rr_sets=max_rr_sets, max_memory=max_memory,
                                     progress=progress, **extra)
+        progress.finish(_im_summary(result))
     if out is not None:
         write_seeds(out, result.seeds)
     data = result.to_dict()
@@ -158,8 +162,9 @@ def _human_spread(d: dict) -> str:
 @threads_option
 @cluster_option
 @json_option
+@quiet_option
 def spread(graph, undirected, probs, keep_self_loops, seeds_path, runs, rr_eps, model, seed,
-           threads, cluster, as_json):
+           threads, cluster, as_json, quiet):
     """Estimate the expected spread of the seeds in FILE on GRAPH."""
     from ..sampling import mc_spread, rr_spread
 
@@ -168,13 +173,15 @@ def spread(graph, undirected, probs, keep_self_loops, seeds_path, runs, rr_eps, 
                              "(--rr-eps) runs on this machine only")
     g = load_cli_graph(graph, undirected, probs, keep_self_loops, seed)
     ids = read_seeds(seeds_path, g)
-    with _LateProgress(enabled=not as_json, label="spread") as progress:
+    with Progress("spread", enabled=not (as_json or quiet)) as progress:
         if rr_eps is None:
             est = mc_spread(g, ids, runs, model=model, seed=seed, threads=threads,
                             labels=False, progress=progress, cluster=cluster)
         else:
             est = rr_spread(g, ids, eps=rr_eps, model=model, seed=seed, threads=threads,
                             labels=False, progress=progress)
+        progress.finish(f"spread {est.mean:,.2f} from {est.runs:,} "
+                        + ("simulations" if rr_eps is None else "RR sets"))
     data = est.to_dict()
     data.update({"graph": graph, "seeds": len(ids), "model": model})
     emit(data, as_json, _human_spread)

@@ -35,16 +35,12 @@ COMMANDS = {
 KERNEL_COMMANDS = frozenset({"im", "spread", "cim", "cim-eval", "hetero", "bcm", "generate", "bench"})
 
 
-def _announce_first_compile(name: str) -> None:
-    """Say why the first kernel-using run after an install is slow (stderr, once per install)."""
-    if name not in KERNEL_COMMANDS:
-        return
-    from .._cache import kernel_cache_dir, kernels_cached
+def _announce_first_compile(name: str, args: list[str]) -> None:
+    """Say why the first kernel-using run after an install is slow, with progress (stderr)."""
+    if name in KERNEL_COMMANDS:
+        from .progress import compile_notice
 
-    if not kernels_cached():
-        click.echo("imx: compiling native kernels once for this installation "
-                   "(seconds to a minute); "
-                   f"later runs load them from {kernel_cache_dir()}", err=True)
+        compile_notice(quiet=bool({"-q", "--quiet"} & set(args)))
 
 
 class ImxCommandError(click.ClickException):
@@ -105,7 +101,7 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not ctx.resilient_parsing and not {"-h", "--help"} & set(rest):
-            _announce_first_compile(name)
+            _announce_first_compile(name, rest)
         return name, command, rest
 
     def invoke(self, ctx):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import tempfile
 from typing import Any, Callable
 
@@ -13,6 +12,7 @@ import click
 from .._validate import MAX_SEED
 from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
+from .progress import Progress  # noqa: F401 - re-exported: commands import it from here
 
 __all__ = ["OutputPath", "graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
            "cluster_option",
@@ -176,42 +176,3 @@ def emit(data: dict, as_json: bool, human: Callable[[dict], str] | None = None) 
         width = max((len(k) for k in data), default=0)
         for key, value in data.items():
             click.echo(f"{key:<{width}}  {value}")
-
-
-class Progress:
-    """A progress line on stderr, shown only on a terminal and not with --json.
-
-    Use as the ``progress`` callback of library calls: ``progress(done, total, label)``.
-    """
-
-    def __init__(self, enabled: bool = True, label: str = ""):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.label = label
-        self._shown = False
-
-    def __call__(self, done: float, total: float | None = None, label: str | None = None) -> None:
-        if not self.enabled:
-            return
-        text = label or self.label
-        if total:
-            frac = min(1.0, done / total)
-            bar = "#" * int(frac * 30)
-            line = f"\r{text} [{bar:<30}] {100 * frac:5.1f}%"
-        else:
-            line = f"\r{text} {done:,.0f}"
-        sys.stderr.write(line)
-        sys.stderr.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        if self._shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self._shown = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False

@@ -116,7 +116,7 @@ def generate_egos(graph: Graph, count: int = 275, size: int = 200, *,
                   distance: str = "dimension", weighted: bool = False, noise: float = 0.01,
                   clusters: int = 3, spread: float = 0.07,
                   dims: Sequence[str] = SCHWARTZ_VALUES, min_friends: int | None = None,
-                  seed: int = 1) -> EgoNetworks:
+                  seed: int = 1, progress=None) -> EgoNetworks:
     """Ego networks of ``graph`` with t0 values and planted t1 dynamics (module docstring).
 
     Parameters
@@ -130,6 +130,7 @@ def generate_egos(graph: Graph, count: int = 275, size: int = 200, *,
     dims : dimension names (default the five Schwartz higher-order values).
     min_friends : egos need at least this many friends (default ``size // 2``).
     seed : seed of every random choice.
+    progress : optional ``progress(done, total, label)`` after each ego network.
 
     Returns
     -------
@@ -154,7 +155,9 @@ def generate_egos(graph: Graph, count: int = 275, size: int = 200, *,
     sizes, ego_local, labels, srcs, dsts, ws = [], [], [], [], [], []
     t0_parts, seed_rows, seed_cluster, seed_offsets = [], [], [], [0]
     base = 0
-    for u in egos.tolist():
+    for done, u in enumerate(egos.tolist()):
+        if progress is not None:
+            progress(done, len(egos), "ego networks")
         friends = _friends(graph, u)
         friends = friends[friends != u]
         if friends.size > size - 1:
