@@ -35,7 +35,6 @@ the fast routines draw from the same distribution.
 """
 from __future__ import annotations
 
-import math
 import weakref
 from dataclasses import dataclass
 
@@ -123,44 +122,48 @@ def _pack(in_offsets: np.ndarray, mode: np.ndarray, param: np.ndarray,
     return info
 
 
-@njit(cache=True, nogil=True)
-def _ic_modes(in_offsets, in_probs, method):
+def _segments(in_offsets: np.ndarray, values: np.ndarray):
+    """Per node with in-arcs: (mask of such nodes, degree, min, max of ``values``).
+
+    Vectorised over all arcs (``reduceat``), so a plan costs time in
+    proportion to the graph and no kernel has to be loaded to build it.
+    """
+    degree = np.diff(in_offsets)
+    has = degree > 0
+    starts = in_offsets[:-1][has]
+    if starts.shape[0] == 0:
+        empty = np.zeros(0, dtype=values.dtype)
+        return has, degree[has], empty, empty
+    return has, degree[has], np.minimum.reduceat(values, starts), \
+        np.maximum.reduceat(values, starts)
+
+
+def _ic_modes(in_offsets: np.ndarray, in_probs: np.ndarray, method: int):
+    """Routine code, 1 / ln(1 - p) and P(no live in-arc) of every node (IC)."""
     n = in_offsets.shape[0] - 1
-    mode = np.zeros(n, dtype=np.int8)
+    mode = np.zeros(n, dtype=np.int8)  # IC_NONE
     param = np.zeros(n, dtype=np.float64)
     none = np.zeros(n, dtype=np.float64)
-    for v in range(n):
-        lo = in_offsets[v]
-        hi = in_offsets[v + 1]
-        if hi == lo:
-            continue
-        p0 = in_probs[lo]
-        pmax = p0
-        uniform = True
-        for i in range(lo + 1, hi):
-            p = in_probs[i]
-            if p != p0:
-                uniform = False
-            if p > pmax:
-                pmax = p
-        if pmax <= 0.0:
-            mode[v] = IC_NONE
-        elif uniform and p0 >= 1.0:
-            mode[v] = IC_ALL
-        elif method == 1:
-            mode[v] = IC_COIN
-        elif uniform:
-            if method == 2 or (hi - lo >= _SKIP_MIN_DEGREE and p0 <= _SKIP_MAX_PROB):
-                mode[v] = IC_SKIP
-                lq = math.log1p(-np.float64(p0))
-                param[v] = 1.0 / lq
-                none[v] = math.exp(lq * (hi - lo))
-            else:
-                mode[v] = IC_COIN
-        elif method == 2 or hi - lo >= _SKIP_MIN_DEGREE:
-            mode[v] = IC_SORTED
-        else:
-            mode[v] = IC_COIN
+    has, degree, pmin, pmax = _segments(in_offsets, in_probs)
+    uniform = pmin == pmax
+    p0 = pmax.astype(np.float64)  # the common p where uniform
+    many = degree >= _SKIP_MIN_DEGREE
+    if method == 1:
+        skip = np.zeros_like(uniform)
+        sorted_ = skip
+    elif method == 2:
+        skip = uniform
+        sorted_ = ~uniform
+    else:
+        skip = uniform & many & (p0 <= _SKIP_MAX_PROB)
+        sorted_ = ~uniform & many
+    sub = np.select([pmax <= 0.0, uniform & (p0 >= 1.0), skip, sorted_],
+                    [IC_NONE, IC_ALL, IC_SKIP, IC_SORTED], IC_COIN).astype(np.int8)
+    mode[has] = sub
+    at = np.flatnonzero(has)[sub == IC_SKIP]
+    lq = np.log1p(-p0[sub == IC_SKIP])
+    param[at] = 1.0 / lq
+    none[at] = np.exp(lq * degree[sub == IC_SKIP])
     return mode, param, none
 
 
@@ -182,33 +185,23 @@ def _sorted_arcs(in_offsets, in_sources, in_probs):
     return alt_sources, alt_values
 
 
-@njit(cache=True, nogil=True)
-def _lt_modes(in_offsets, in_probs, method):
+def _lt_modes(in_offsets: np.ndarray, in_probs: np.ndarray, method: int):
+    """Routine code and uniform weight of every node (LT); weights are >= 0 (check_lt)."""
     n = in_offsets.shape[0] - 1
-    mode = np.zeros(n, dtype=np.int8)
+    mode = np.zeros(n, dtype=np.int8)  # LT_NONE
     param = np.zeros(n, dtype=np.float64)
-    for v in range(n):
-        lo = in_offsets[v]
-        hi = in_offsets[v + 1]
-        if hi == lo:
-            continue
-        w0 = in_probs[lo]
-        uniform = True
-        total = 0.0
-        for i in range(lo, hi):
-            total += in_probs[i]
-            if in_probs[i] != w0:
-                uniform = False
-        if total <= 0.0:
-            mode[v] = LT_NONE
-        elif uniform and method != 1:
-            mode[v] = LT_UNIFORM
-            param[v] = np.float64(w0)
-        else:
-            mode[v] = LT_CUMULATIVE
+    has, _degree, wmin, wmax = _segments(in_offsets, in_probs)
+    uniform = (wmin == wmax) & (method != 1)
+    sub = np.select([wmax <= 0.0, uniform], [LT_NONE, LT_UNIFORM], LT_CUMULATIVE)
+    mode[has] = sub
+    at = np.flatnonzero(has)[sub == LT_UNIFORM]
+    param[at] = wmax[sub == LT_UNIFORM].astype(np.float64)
     return mode, param, np.zeros(n, dtype=np.float64)
 
 
+# Per-node running sums in float64, in arc order: a numba loop keeps the exact
+# rounding of the sampling kernels' comparisons; only LT with unequal weights
+# needs it, so only those runs load it.
 @njit(cache=True, nogil=True)
 def _lt_cumulative(in_offsets, in_probs, mode):
     m = in_probs.shape[0]
