@@ -204,6 +204,45 @@ def test_isolated_run_measures_startup_and_peak_memory(tmp_path):
     assert load_results(out)[0]["result"] == rec["result"]
 
 
+@pytest.mark.skipif(not _have("imx.solvers.api"), reason="the IM solvers are not built yet")
+def test_warm_worker_is_reused_and_replaced_after_a_timeout(tmp_path):
+    path = tmp_path / "warm.toml"
+    path.write_text('''
+name = "warm"
+[evaluator]
+method = "mc"
+runs = 200
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "degree"
+k = [1, 2]
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "degree"
+k = 3
+timeout_s = 0.001
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "degree"
+k = 4
+''')
+    first, second, slow, after = run_suite(str(path), out=False, cache_dir=tmp_path / "c")
+    assert first["isolation"] == "warm" and first["status"] == second["status"] == "ok"
+    assert first["pid"] == second["pid"]  # one process for both
+    assert "startup_s" in first and "startup_s" not in second  # only the first paid for it
+    for rec in (first, second):
+        assert rec["memory"]["peak_scope"] == "run" and rec["isolated"]
+        assert rec["memory"]["baseline_rss_bytes"] <= rec["memory"]["peak_rss_bytes"]
+    assert slow["status"] == "timeout"
+    assert after["status"] == "ok" and after["pid"] != first["pid"]  # a new worker
+    assert after["result"]["num_seeds"] == 4
+
+
 def test_timeout_is_recorded_not_fatal(tmp_path):
     suite = _single_run_suite(tmp_path, extra="timeout_s = 0.05")
     [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "c", isolate=True)

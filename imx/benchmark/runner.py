@@ -1,4 +1,15 @@
-"""Run a suite: prepare its graphs once, then every run in a fresh worker process.
+"""Run a suite: prepare its graphs once, then every run in a worker process.
+
+Isolation modes (suite key ``isolate``, CLI ``--isolation``):
+
+* ``"warm"`` (default): one worker process, started once and reused, so a run
+  costs its own work, not a process start-up (interpreter, numpy, numba:
+  seconds on a busy machine); its peak memory is still its own on Linux (the
+  worker resets the high-water mark before each run).  A run that fails
+  hard or times out takes the worker with it; the next run starts a new one.
+* ``"fresh"`` (``true``): a new process for every run: clean peak memory and
+  JIT state, for memory tables and peers with global state.
+* ``"inline"`` (``false``): everything in the calling process.
 
 Results go to a JSON-lines file, one object per run, rewritten atomically after
 each run (so an interrupted suite keeps the runs that finished, and a reader
@@ -12,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -23,7 +35,7 @@ from typing import Callable
 
 from ..io.atomic import atomic_write_text
 from .machine import machine_info, versions
-from .suites import RunSpec, Suite, load_suite
+from .suites import RunSpec, Suite, isolation_mode, load_suite
 
 __all__ = ["run_suite", "prepare_graphs", "default_output"]
 
@@ -141,6 +153,84 @@ def _run_isolated(spec: dict, timeout: float) -> dict:
         return result
 
 
+def _tail(text: str) -> str:
+    return " | ".join(text.strip().splitlines()[-3:])
+
+
+class _WarmWorker:
+    """One ``python -m imx.benchmark.worker --serve`` process, reused run after run."""
+
+    def __init__(self):
+        self._proc: subprocess.Popen | None = None
+        self._stderr = None
+        self._folder = tempfile.TemporaryDirectory(prefix="imx-bench-")
+        self._count = 0
+
+    def _start(self) -> None:
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        self._proc = subprocess.Popen([sys.executable, "-m", "imx.benchmark.worker", "--serve"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=self._stderr, env=_worker_env(), text=True)
+
+    def _stderr_tail(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return _tail(self._stderr.read())
+
+    def run(self, spec: dict, timeout: float) -> dict:
+        if self._proc is None or self._proc.poll() is not None:
+            self.stop()
+            self._start()
+            spec = dict(spec, spawn_time=time.time())
+        self._count += 1
+        out_path = os.path.join(self._folder.name, f"out-{self._count}.json")
+        t0 = time.perf_counter()
+        try:
+            self._proc.stdin.write(json.dumps({"spec": spec, "out": out_path}) + "\n")
+            self._proc.stdin.flush()
+            ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+            reply = self._proc.stdout.readline() if ready else None
+        except (BrokenPipeError, OSError):
+            reply = ""
+        except BaseException:
+            self.stop()  # interrupted: never leave the worker running
+            raise
+        wall = time.perf_counter() - t0
+        if reply is None:
+            self.stop()
+            return {"status": "timeout", "error": f"run exceeded {timeout:g} s", "times": {},
+                    "cpu": {}, "process_wall_s": wall}
+        if reply.strip() != "done" or not os.path.exists(out_path):
+            code = self._proc.poll()
+            tail = self._stderr_tail()
+            self.stop()
+            return {"status": "error", "times": {}, "cpu": {}, "process_wall_s": wall,
+                    "error": f"worker exited with code {code}: {tail}"}
+        with open(out_path, encoding="utf-8") as fh:
+            result = json.load(fh)
+        os.unlink(out_path)
+        result["process_wall_s"] = wall
+        return result
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def close(self) -> None:
+        self.stop()
+        self._folder.cleanup()
+
+
 def _run_inline(spec: dict) -> dict:
     from .worker import execute
 
@@ -157,8 +247,9 @@ def describe(run: RunSpec) -> str:
 
 
 def run_suite(suite: Suite | str, *, data_dir=None, cache_dir=None, out=None,
-              isolate: bool | None = None, repetitions: int | None = None,
-              match: Callable[[RunSpec], bool] | None = None, log: Log | None = None) -> list[dict]:
+              isolate: bool | str | None = None, repetitions: int | None = None,
+              match: Callable[[RunSpec], bool] | None = None, log: Log | None = None,
+              progress: Callable | None = None) -> list[dict]:
     """Run every run of ``suite`` and write the results as JSON lines to ``out``.
 
     Parameters
@@ -168,10 +259,12 @@ def run_suite(suite: Suite | str, *, data_dir=None, cache_dir=None, out=None,
     cache_dir : cache folder for converted and generated graphs (default ``$IMX_DATA``).
     out : JSON-lines output path (default ``bench-results/SUITE-TIMESTAMP.jsonl``);
         ``False`` keeps the results in memory only.
-    isolate : run each run in a fresh process (default: the suite's ``isolate``).
+    isolate : ``"warm"``, ``"fresh"`` or ``"inline"`` (module docstring; ``True`` means
+        fresh, ``False`` inline); default: the suite's ``isolate``.
     repetitions : override the repetitions of every run group.
     match : keep only the runs for which ``match(run)`` is true.
     log : called with one line per run (the CLI prints it on stderr).
+    progress : ``progress(done, total, label)`` after each run.
 
     Returns
     -------
@@ -180,7 +273,12 @@ def run_suite(suite: Suite | str, *, data_dir=None, cache_dir=None, out=None,
     if not isinstance(suite, Suite):
         suite = load_suite(suite, repetitions=repetitions)
     runs = [r for r in suite.runs if match is None or match(r)]
-    isolate = suite.isolate if isolate is None else isolate
+    try:
+        mode = isolation_mode(suite.isolate if isolate is None else isolate)
+    except ValueError as exc:
+        from ..errors import ParameterError
+
+        raise ParameterError(str(exc)) from None
     out_path = None if out is False else Path(out) if out is not None else default_output(suite)
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,34 +288,49 @@ def run_suite(suite: Suite | str, *, data_dir=None, cache_dir=None, out=None,
     env = {"data_dir": None if data_dir is None else str(Path(data_dir).resolve())}
     results: list[dict] = []
     lines: list[str] = []
-    for i, run in enumerate(runs, start=1):
-        ginfo = graphs.get(run.graph) if run.graph else None
-        record = {"type": "run", "suite": suite.name, "index": run.index, "task": run.task,
-                  "graph": run.graph or None,
-                  "graph_source": ginfo.get("source") if ginfo else None,
-                  "params": run.params, "rep": run.rep,
-                  "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        if ginfo is not None and ginfo.get("path") is None:
-            result = {"status": "skipped", "reason": ginfo["skip"], "times": {}, "cpu": {}}
-        else:
-            spec = {"run": {"task": run.task, "graph": run.graph, "params": run.params,
-                            "rep": run.rep}, "graph": ginfo, "evaluator": suite.evaluator,
-                    "env": env, "isolated": isolate}
-            if isolate:
-                with _terminate_as_interrupt():
-                    result = _run_isolated(spec, run.timeout_s)
-            else:
-                result = _run_inline(spec)
-        record.update(result)
-        record["evaluator"] = suite.evaluator
-        record.update(common)
-        results.append(record)
-        if log is not None:
-            log(_progress_line(i, len(runs), run, record))
-        if out_path is not None:
-            lines.append(json.dumps(record, default=str) + "\n")
-            atomic_write_text(out_path, "".join(lines))
+    worker = _WarmWorker() if mode == "warm" else None
+    try:
+        for i, run in enumerate(runs, start=1):
+            record = _one_run(suite, run, graphs, env, mode, worker)
+            record.update(common)
+            results.append(record)
+            if log is not None:
+                log(_progress_line(i, len(runs), run, record))
+            if progress is not None:
+                progress(i, len(runs), describe(run))
+            if out_path is not None:
+                lines.append(json.dumps(record, default=str) + "\n")
+                atomic_write_text(out_path, "".join(lines))
+    finally:
+        if worker is not None:
+            worker.close()
     return results
+
+
+def _one_run(suite: Suite, run: RunSpec, graphs: dict, env: dict, mode: str,
+             worker: _WarmWorker | None) -> dict:
+    ginfo = graphs.get(run.graph) if run.graph else None
+    record = {"type": "run", "suite": suite.name, "index": run.index, "task": run.task,
+              "graph": run.graph or None,
+              "graph_source": ginfo.get("source") if ginfo else None,
+              "params": run.params, "rep": run.rep,
+              "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if ginfo is not None and ginfo.get("path") is None:
+        result = {"status": "skipped", "reason": ginfo["skip"], "times": {}, "cpu": {}}
+    else:
+        spec = {"run": {"task": run.task, "graph": run.graph, "params": run.params,
+                        "rep": run.rep}, "graph": ginfo, "evaluator": suite.evaluator,
+                "env": env, "isolated": mode != "inline"}
+        if mode == "inline":
+            result = _run_inline(spec)
+        else:
+            with _terminate_as_interrupt():
+                result = (worker.run(spec, run.timeout_s) if worker is not None
+                          else _run_isolated(spec, run.timeout_s))
+    record.update(result)
+    record["isolation"] = mode
+    record["evaluator"] = suite.evaluator
+    return record
 
 
 def _progress_line(i: int, total: int, run: RunSpec, rec: dict) -> str:

@@ -5,7 +5,8 @@ A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)
     name = "smoke"
     description = "..."
     timeout_s = 120          # per run (default 600)
-    isolate = true           # each run in a fresh process (default true)
+    isolate = "warm"         # "warm" (default): runs share one reused worker process;
+                             # "fresh" (or true): a new process per run; "inline" (or false)
 
     [evaluator]              # ONE spread evaluator for every solver of the suite
     method = "rr"            # "rr": RR estimator to relative error eps; "mc": runs simulations
@@ -77,7 +78,7 @@ class Suite:
     graphs: dict[str, dict]
     evaluator: dict
     runs: list[RunSpec]
-    isolate: bool = True
+    isolate: str = "warm"
     timeout_s: float = 600.0
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -169,5 +170,29 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
                                         params=values, rep=rep, timeout_s=timeout))
     return Suite(name=raw.get("name", Path(origin).stem), description=raw.get("description", ""),
                  path=origin, graphs=graphs, evaluator=evaluator, runs=runs,
-                 isolate=bool(raw.get("isolate", True)), timeout_s=default_timeout, raw=raw)
+                 isolate=_isolation(raw.get("isolate", "warm"), origin),
+                 timeout_s=default_timeout, raw=raw)
+
+
+ISOLATION_MODES = ("warm", "fresh", "inline")
+
+
+def isolation_mode(value) -> str:
+    """``True`` / ``False`` (the older spelling) or a mode name -> a mode name."""
+    if value is True:
+        return "fresh"
+    if value is False:
+        return "inline"
+    mode = str(value).lower()
+    if mode not in ISOLATION_MODES:
+        raise ValueError(f"isolate must be one of {', '.join(ISOLATION_MODES)} (or true / "
+                         f"false), got {value!r}")
+    return mode
+
+
+def _isolation(value, origin: str) -> str:
+    try:
+        return isolation_mode(value)
+    except ValueError as exc:
+        raise InputError(str(exc), path=origin) from None
 

@@ -1,9 +1,15 @@
-"""One benchmark run, normally in a fresh process: ``python -m imx.benchmark.worker SPEC OUT``.
+"""Benchmark runs in a worker process, fresh or kept warm.
 
-A fresh process per run gives each run its own peak resident memory (the
-high-water mark of the process, which never goes down inside a process, so
-it cannot be measured per run in a shared process) and its own JIT state, so
-warm-up is measured for real.
+``python -m imx.benchmark.worker SPEC OUT`` runs one spec in a fresh process:
+its own peak resident memory and its own JIT state, so warm-up is measured for
+real, at the price of a process start-up (interpreter, numpy, numba: seconds
+on a busy machine) per run.
+``python -m imx.benchmark.worker --serve`` keeps one process warm: it reads
+one JSON request per line on stdin (``{"spec": ..., "out": path}``), writes the
+result to ``out`` and answers ``done`` on its stdout.  The peak memory of each
+run is still its own on Linux: the high-water mark is reset before each run
+(``/proc/self/clear_refs``); where it cannot be reset the record says so
+(``memory.peak_scope = "process"``).
 Times recorded, wall and CPU (``time.process_time``, all threads):
 
 * ``startup``: from the runner's spawn to this module's first line (interpreter);
@@ -50,6 +56,16 @@ def _peak_rss_bytes() -> int:
     return int(rss) if sys.platform == "darwin" else int(rss) * 1024
 
 
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak resident memory to its current size (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def _current_rss_bytes() -> int | None:
     try:
         with open("/proc/self/statm", encoding="ascii") as fh:
@@ -85,7 +101,8 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
     seed = int(params.pop("seed", 1)) + int(run["rep"])
     warmup = str(params.pop("warmup", "cheap"))
     clock = _Clock()
-    out: dict = {"status": "ok", "seed": seed, "isolated": bool(spec.get("isolated", True))}
+    out: dict = {"status": "ok", "seed": seed, "isolated": bool(spec.get("isolated", True)),
+                 "pid": os.getpid()}
     if started is not None and spec.get("spawn_time") is not None:
         out["startup_s"] = max(0.0, started - float(spec["spawn_time"]))
     try:
@@ -101,6 +118,9 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
             adapter.modules(params)
             if run["task"] in ("im", "cim"):
                 from .. import sampling  # noqa: F401  (the evaluator's engine)
+        # interpreter, numpy, numba and LLVM: the same in every run, reported apart
+        # from what the graph and the solver add
+        baseline = _current_rss_bytes()
         evaluator = Evaluator.from_config(spec.get("evaluator", {}))
         graph = None
         gspec = spec.get("graph") or {}
@@ -125,7 +145,10 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
         rss_before = _current_rss_bytes()
         with clock("solve"):
             outcome = adapter.solve(graph, ctx, params, seed)
-        out["memory"] = {"peak_rss_bytes": _peak_rss_bytes(), "rss_before_solve_bytes": rss_before,
+        peak = _peak_rss_bytes()
+        out["memory"] = {"peak_rss_bytes": peak, "rss_before_solve_bytes": rss_before,
+                         "baseline_rss_bytes": baseline,
+                         "solver_peak_bytes": (peak - rss_before) if rss_before else None,
                          "graph_bytes": graph.nbytes if graph is not None else None}
         if outcome.eval_graph is not None and outcome.seed_ids is not None:
             with clock("evaluate"):
@@ -147,18 +170,46 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
     return out
 
 
+def _write_result(result: dict, path: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, default=_jsonable)
+    os.replace(tmp, path)
+
+
+def serve() -> int:
+    """Run requests from stdin until it closes (see the module docstring)."""
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)  # whatever a solver or peer prints goes to stderr, not into the replies
+    started: float | None = _MODULE_START
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        spec = dict(request["spec"], isolated=_reset_peak_rss())
+        result = execute(spec, started=started)
+        if "memory" in result:
+            result["memory"]["peak_scope"] = "run" if spec["isolated"] else "process"
+        started = None  # only the first run paid for the start-up
+        _write_result(result, request["out"])
+        replies.write("done\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--serve"]:
+        return serve()
     if len(argv) != 2:
-        print("usage: python -m imx.benchmark.worker SPEC.json OUT.json", file=sys.stderr)
+        print("usage: python -m imx.benchmark.worker SPEC.json OUT.json | --serve",
+              file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as fh:
         spec = json.load(fh)
     result = execute(spec, started=_MODULE_START)
-    tmp = argv[1] + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, default=_jsonable)
-    os.replace(tmp, argv[1])
+    if "memory" in result:
+        result["memory"]["peak_scope"] = "run"
+    _write_result(result, argv[1])
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from .options import OutputPath, emit, json_option
+from .progress import Progress
 
 
 class _DefaultRun(click.Group):
@@ -61,12 +62,16 @@ def list_suites(as_json):
 @click.option("--only", "only", multiple=True, metavar="TEXT",
               help="Run only the runs whose description contains TEXT (repeatable: all must "
                    "match), e.g. --only opim-c --only wiki-Vote.")
+@click.option("--isolation", type=click.Choice(("warm", "fresh", "inline")), default=None,
+              help="warm: runs share one reused worker process (the default of most suites; "
+                   "per-run peak memory on Linux); fresh: a new process per run (clean JIT "
+                   "state); inline: all in this process.")
 @click.option("--isolate/--inline", default=None,
-              help="Each run in a fresh process (clean peak memory; the default of most "
-                   "suites) or all in this process.")
+              help="Shorthands for --isolation fresh / --isolation inline.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @json_option
-def run(suite, data_dir, cache_dir, out, make_report, reps, only, isolate, quiet, as_json):
+def run(suite, data_dir, cache_dir, out, make_report, reps, only, isolation, isolate, quiet,
+        as_json):
     """Run SUITE (a shipped name or a .toml file) and write its results."""
     from pathlib import Path
 
@@ -91,12 +96,19 @@ def run(suite, data_dir, cache_dir, out, make_report, reps, only, isolate, quiet
                                  "('imx bench list' shows the suites)", param_hint="--only")
     out_path = Path(out) if out else default_output(spec)
 
-    def log(line):
-        if not quiet:
-            click.echo(line, err=True)
+    with Progress(f"bench {spec.name}", enabled=not (quiet or as_json), delay=0.0) as progress:
+        def log(line):
+            if quiet:
+                return
+            if progress.enabled:
+                progress.echo(line)
+            else:
+                click.echo(line, err=True)
 
-    results = run_suite(spec, data_dir=data_dir, cache_dir=cache_dir, out=out_path,
-                        isolate=isolate, match=match if only else None, log=log)
+        results = run_suite(spec, data_dir=data_dir, cache_dir=cache_dir, out=out_path,
+                            isolate=isolation or isolate, match=match if only else None,
+                            log=log, progress=progress)
+        progress.finish(f"{len(results)} runs")
     counts = {s: sum(1 for r in results if r["status"] == s)
               for s in ("ok", "skipped", "error", "timeout")}
     summary = {"suite": spec.name, "results": str(out_path), "runs": len(results), **counts}

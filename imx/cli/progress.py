@@ -197,6 +197,15 @@ class Progress:
         done = int(min(self.done, length)) if length is not None else int(self.done)
         bar.update(done - bar.pos, self.label)
 
+    def echo(self, line: str) -> None:
+        """Print ``line`` on the stream (always: a log line, not progress) above the bar."""
+        with self._lock:
+            if self._bar is not None and not self._finished:
+                self.stream.write(_ERASE_LINE)
+                self._bar._last_line = None  # the next call redraws the bar under the line
+                self._drawn_at = 0.0
+            click.echo(line, file=self.stream)
+
     def finish(self, summary: str | None = None) -> None:
         """End the display; if the bar was shown, replace it by one final line.
 
