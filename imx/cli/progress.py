@@ -31,8 +31,8 @@ import click
 __all__ = ["Progress", "quiet_option", "compile_notice", "FIRST_RUN_SECONDS"]
 
 # Measured cold first run of ``imx im graphs/karate.txt --undirected -k 5``
-# on the 2-core development machine (see bench/tables/startup.md).
-FIRST_RUN_SECONDS = "about 10 s"
+# on the 2-core development machine: 6-8 s of CPU (bench/tables/startup.md).
+FIRST_RUN_SECONDS = "about 10 s for `imx im` on 2 idle cores"
 
 _REDRAW_SECONDS = 0.1
 _ERASE_LINE = "\r\033[K"
@@ -183,17 +183,15 @@ class Progress:
         length = int(self.total) if self._percent_known() else None
         if self._bar is None:
             self._bar = click.progressbar(
-                length=length if length is not None else 1, label=self.title, file=self.stream,
-                # steps of unequal size (doubling rounds) show "5/24", not a percentage
-                show_eta=self.eta, show_percent=self.eta, show_pos=not self.eta, width=24,
-                item_show_func=self._suffix)
-            self._bar.length = length
+                length=1, label=self.title, file=self.stream, show_eta=self.eta,
+                show_percent=self.eta, width=24, item_show_func=self._suffix)
             self._restart_eta()
-            # the label is redrawn whole every time: no stale tail from a longer line
-            self._bar.__enter__()
         bar = self._bar
         bar.length = length
+        # steps of unequal size (doubling rounds) show "5/24", not a percentage
         bar.show_pos = length is not None and not self.eta
+        if not bar.entered:
+            bar.__enter__()
         done = int(min(self.done, length)) if length is not None else int(self.done)
         bar.update(done - bar.pos, self.label)
 
@@ -245,55 +243,66 @@ class Progress:
         return False
 
 
-def _compile_listener(progress: Progress):
+def _compile_listener(progress: Progress, announce: Callable[[], None]):
     """A numba listener of ``numba:compile`` events (fired on cache misses only)."""
     from numba.core import event
 
     class CompileListener(event.Listener):
         count = 0
+        depth = 0  # numba compiles its own helpers (np.empty, ...) inside a kernel's compile
 
         def on_start(self, ev) -> None:
+            self.depth += 1
+            if self.depth > 1:
+                return
+            if self.count == 0 and not progress.shown:
+                announce()
             name = getattr(ev.data.get("dispatcher"), "__name__", None) or "kernel"
             progress(self.count, None, f"compiling {name}")
 
         def on_end(self, ev) -> None:
-            self.count += 1
-            progress(self.count, None, "kernels")
+            self.depth -= 1
+            if self.depth == 0:
+                self.count += 1
+                progress(self.count, None, "kernels")
 
     return CompileListener()
 
 
-def compile_notice(*, quiet: bool = False,
-                   stream: TextIO | None = None) -> Progress | None:
-    """On the first kernel-using run of this installation, say so and show progress.
+def compile_notice(*, quiet: bool = False, stream: TextIO | None = None) -> Progress | None:
+    """Say so when this process compiles native kernels, and show their progress.
 
-    Prints one line (unless ``quiet``) and, on a terminal, keeps a progress
-    line of the kernels compiled so far.  Returns the Progress (``None`` when
-    the kernels are cached already); it finishes itself at exit with the
-    count and the time it took.
+    That happens on the first run of a command after an install (numba caches
+    the kernels in :func:`imx._cache.kernel_cache_dir`).  Listens to numba's
+    ``numba:compile`` events, fired on cache misses only: at the first one it
+    prints one line on ``stream`` (terminal or not), then on a terminal keeps
+    a progress line of the kernels compiled so far, and at exit a final line
+    with their count and time.  Costs nothing when every kernel is cached.
+    Returns the Progress, or ``None`` when ``quiet``.
     """
-    from .._cache import kernel_cache_dir, kernels_cached
-
-    if kernels_cached():
+    if quiet:
         return None
+    from numba.core import event
+
+    from .._cache import kernel_cache_dir
+
     stream = stream if stream is not None else sys.stderr
-    if not quiet:
+    progress = Progress("compiling kernels", delay=0.0, eta=False, unit="kernels", rate=False,
+                        stream=stream)
+
+    def announce() -> None:
         click.echo(f"imx: compiling native kernels once for this installation "
                    f"({FIRST_RUN_SECONDS}); later runs load them from {kernel_cache_dir()}",
                    file=stream)
-    progress = Progress("compiling kernels", enabled=not quiet, delay=0.0, eta=False,
-                        unit="kernels", rate=False, stream=stream)
-    if progress.enabled:
-        from numba.core import event
 
-        listener = _compile_listener(progress)
-        event.register("numba:compile", listener)
+    listener = _compile_listener(progress, announce)
+    event.register("numba:compile", listener)
 
-        def _finish() -> None:
-            event.unregister("numba:compile", listener)
-            progress.finish(f"{listener.count} kernels compiled and cached")
+    def finish() -> None:
+        event.unregister("numba:compile", listener)
+        progress.finish(f"{listener.count} kernels compiled and cached")
 
-        import atexit
+    import atexit
 
-        atexit.register(_finish)
+    atexit.register(finish)
     return progress
