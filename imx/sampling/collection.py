@@ -104,7 +104,7 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
     buckets = max(1, (n + (1 << shift) - 1) >> shift)
     hist = np.zeros((parts, buckets), dtype=np.int64)
     parallel_for(parts, lambda w, p: _bucket_histogram(nodes, offsets, bounds[p], bounds[p + 1],
-                                                       shift, hist[p]), workers)
+                                                       shift, hist[p]), workers, work=total)
     starts = np.zeros(parts * buckets, dtype=np.int64)
     np.cumsum(hist.T.ravel()[:-1], out=starts[1:])  # bucket-major, then partition
     cursors = np.ascontiguousarray(starts.reshape(buckets, parts).T)
@@ -114,13 +114,14 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
     idx_sets = np.empty(total, dtype=dtype)
     parallel_for(parts, lambda w, p: _scatter_to_buckets(nodes, offsets, bounds[p],
                                                          bounds[p + 1], shift, cursors[p], low,
-                                                         idx_sets), workers)
+                                                         idx_sets), workers, work=total)
     idx_offsets = np.empty(n + 1, dtype=np.int64)
     idx_offsets[n] = total
     step = max(1, buckets // (8 * workers))
     parallel_for((buckets + step - 1) // step,
                  lambda w, t: _sort_buckets(bucket_base, t * step, min(buckets, (t + 1) * step),
-                                            shift, n, low, idx_sets, idx_offsets), workers)
+                                            shift, n, low, idx_sets, idx_offsets), workers,
+                 work=total)
     return idx_offsets, idx_sets
 
 

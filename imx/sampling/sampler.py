@@ -94,7 +94,7 @@ def _draw_round(collection: RRCollection, arrays, model: int, seed: int, first: 
             workers.buffers[worker] = np.empty(2 * out.shape[0], dtype=np.int32)
         blocks[block] = out[:end].copy()
 
-    parallel_for(nblocks, body, workers.threads)
+    parallel_for(nblocks, body, workers.threads, work=count * mean)
     total = int(sizes.sum(dtype=np.int64))
     collection._reserve(count, total)
     base = collection.total_size
