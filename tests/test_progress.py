@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -89,13 +90,26 @@ def test_compile_notice_speaks_at_the_first_compilation_only():
 
     assert compile_notice(quiet=True) is None
     out = _Terminal()
-    progress = compile_notice(stream=out)
+    stop = compile_notice(stream=out)
     assert out.getvalue() == ""  # nothing compiled yet: nothing said
     numba.njit(lambda x: x + 1)(1)  # not cached: numba compiles it
     numba.njit(lambda x: x + 2)(1)
+    stop()
     text = out.getvalue()
     assert text.count("compiling native kernels once") == 1
-    assert "compiling kernels" in text and progress.done == 2
+    assert "compiling kernels" in text
+    assert _final_line(text).startswith("compiling kernels: 2 kernels compiled and cached")
+    numba.njit(lambda x: x + 3)(1)  # after the command: no longer listening
+    assert out.getvalue() == text
+
+
+def test_cli_stops_listening_when_the_command_ends(tmp_path):
+    import numba
+
+    karate = Path(__file__).resolve().parents[1] / "graphs" / "karate.txt"
+    res = CliRunner().invoke(cli, ["im", str(karate), "-k", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    numba.njit(lambda x: x + 4)(1)  # CliRunner's stderr is closed now: must not be written
 
 
 def test_cli_quiet_and_off_terminal(tmp_path):

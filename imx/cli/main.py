@@ -35,12 +35,14 @@ COMMANDS = {
 KERNEL_COMMANDS = frozenset({"im", "spread", "cim", "cim-eval", "hetero", "bcm", "generate", "bench"})
 
 
-def _announce_first_compile(name: str, args: list[str]) -> None:
+def _announce_first_compile(ctx: click.Context, name: str, args: list[str]) -> None:
     """Say why the first kernel-using run after an install is slow, with progress (stderr)."""
     if name in KERNEL_COMMANDS:
         from .progress import compile_notice
 
-        compile_notice(quiet=bool({"-q", "--quiet"} & set(args)))
+        stop = compile_notice(quiet=bool({"-q", "--quiet"} & set(args)))
+        if stop is not None:
+            ctx.call_on_close(stop)  # when the command ends, also inside CliRunner
 
 
 class ImxCommandError(click.ClickException):
@@ -101,7 +103,7 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not ctx.resilient_parsing and not {"-h", "--help"} & set(rest):
-            _announce_first_compile(name, rest)
+            _announce_first_compile(ctx, name, rest)
         return name, command, rest
 
     def invoke(self, ctx):

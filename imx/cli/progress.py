@@ -269,16 +269,18 @@ def _compile_listener(progress: Progress, announce: Callable[[], None]):
     return CompileListener()
 
 
-def compile_notice(*, quiet: bool = False, stream: TextIO | None = None) -> Progress | None:
-    """Say so when this process compiles native kernels, and show their progress.
+def compile_notice(*, quiet: bool = False,
+                   stream: TextIO | None = None) -> Callable[[], None] | None:
+    """Say so when this command compiles native kernels, and show their progress.
 
     That happens on the first run of a command after an install (numba caches
     the kernels in :func:`imx._cache.kernel_cache_dir`).  Listens to numba's
     ``numba:compile`` events, fired on cache misses only: at the first one it
     prints one line on ``stream`` (terminal or not), then on a terminal keeps
-    a progress line of the kernels compiled so far, and at exit a final line
-    with their count and time.  Costs nothing when every kernel is cached.
-    Returns the Progress, or ``None`` when ``quiet``.
+    a progress line of the kernels compiled so far.  Costs nothing when every
+    kernel is cached.  Returns the function that stops listening and prints
+    the final line (count and time), to call when the command ends; ``None``
+    when ``quiet``.
     """
     if quiet:
         return None
@@ -298,11 +300,15 @@ def compile_notice(*, quiet: bool = False, stream: TextIO | None = None) -> Prog
     listener = _compile_listener(progress, announce)
     event.register("numba:compile", listener)
 
-    def finish() -> None:
-        event.unregister("numba:compile", listener)
-        progress.finish(f"{listener.count} kernels compiled and cached")
+    listening = [True]
 
-    import atexit
+    def stop() -> None:
+        if listening[0]:
+            listening[0] = False
+            event.unregister("numba:compile", listener)
+            try:
+                progress.finish(f"{listener.count} kernels compiled and cached")
+            except ValueError:  # the stream is closed already (an embedding caller's)
+                pass
 
-    atexit.register(finish)
-    return progress
+    return stop
