@@ -310,13 +310,14 @@ def _subsim(graph: Path, undirected: bool, scratch: Path, reps: int) -> tuple[fl
     subprocess.run([sys.executable, str(TO_SUBSIM), str(graph), str(folder / name)]
                    + (["--undirected"] if undirected else []), check=True,
                    capture_output=True)
+    # SUBSIM writes a result/ folder into its working folder: keep it in the scratch folder
     subprocess.run([str(SUBSIM), "-func=format", f"-gname={name}", f"-dir={folder}",
-                    "-pdist=wc"], check=True, capture_output=True)
+                    "-pdist=wc"], check=True, capture_output=True, cwd=folder)
     times, sets = [], 0
     for _ in range(reps):
         out = subprocess.run([str(SUBSIM), "-func=im", f"-gname={name}", f"-dir={folder}",
                               "-seedsize=50", "-eps=0.1", "-vanilla=1"], check=True,
-                             capture_output=True, text=True).stdout
+                             capture_output=True, text=True, cwd=folder).stdout
         times.append(float(re.search(r"\|Time \(sec\): ([\d.eE+-]+)", out).group(1)))
         sets = int(re.search(r"\|#RR sets: (\d+)", out).group(1))
     return statistics.median(times), sets

@@ -40,8 +40,7 @@ def _fmt(value, spec=",.1f"):
 
 def _im_summary(result) -> str:
     """The final progress line: what the solver did and why it stopped."""
-    counters = result.record.counters if hasattr(result.record, "counters") \
-        else result.record.get("counters", {})
+    counters = result.record.counters
     bits = [f"{len(result.seeds)} seeds"]
     if result.rr_sets:
         bits.append(f"{result.rr_sets:,} RR sets")

@@ -40,7 +40,8 @@ def _announce_first_compile(ctx: click.Context, name: str, args: list[str]) -> N
     if name in KERNEL_COMMANDS:
         from .progress import compile_notice
 
-        stop = compile_notice(quiet=bool({"-q", "--quiet"} & set(args)))
+        # like the commands' own progress: nothing with --quiet or --json
+        stop = compile_notice(quiet=bool({"-q", "--quiet", "--json"} & set(args)))
         if stop is not None:
             ctx.call_on_close(stop)  # when the command ends, also inside CliRunner
 
