@@ -204,6 +204,11 @@ def stop_when_certified(state: RoundState) -> str | None:
     return "certified" if state.certificate.certified else None
 
 
+#: Below this many R1 entries the selection runs after R2 is drawn: starting a
+#: thread and handing work over costs more than the overlap saves (small graphs).
+OVERLAP_MIN_ENTRIES = 1 << 18
+
+
 class _Selector(Protocol):
     def __call__(self, r1: Any, threads: int, timer: PhaseTimer) -> Any: ...
 
@@ -313,7 +318,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                          f"mean size {mean:,.1f})")
             r1.grow(graph, size - r1.count, threads=threads, max_memory=budget, method=method)
         timer = PhaseTimer()
-        if overlap and threads > 1:
+        if overlap and threads > 1 and r1.count * r1.mean_size() >= OVERLAP_MIN_ENTRIES:
             background = _Background(lambda timer=timer: select(r1, 1, timer))
             background.start()
             with record.phase("sampling"):
