@@ -169,3 +169,14 @@ def test_other_commands_accept_ids(tmp_path, capsys):
     # line 1 is a column-name header (rule 1), so line 2 is the first refused
     assert code == 2 and "g.txt:2: column 1: node id 'b' is not an integer" in err
     np.testing.assert_equal((tmp_path / "o.imxg").exists(), False)
+
+
+def test_read_edgelist_reports_bytes_read(tmp_path):
+    from imx.io.edgelist import read_edgelist
+
+    path = tmp_path / "g.txt"
+    path.write_text("".join(f"{i} {i + 1}\n" for i in range(1000)))
+    calls = []
+    read_edgelist(path, progress=lambda done, total, label: calls.append((done, total, label)))
+    assert calls and calls[-1] == (path.stat().st_size, path.stat().st_size, "reading")
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)

@@ -6,8 +6,9 @@ import click
 
 from .._names import GRAPH_WRITE_FORMATS
 from .main import LazyGroup
-from .options import (OutputPath, Progress, emit, graph_options, json_option, load_cli_graph,
-                      seed_option, threads_option)
+from .options import (OutputPath, emit, graph_options, json_option, load_cli_graph, seed_option,
+                      threads_option)
+from .progress import Progress, quiet_option
 
 
 def _human_info(d: dict) -> str:
@@ -69,16 +70,19 @@ def info(graph, undirected, probs, keep_self_loops, as_json):
                    "Julia...), or imx's binary .imxg (memory-mapped on load).  Default: from "
                    "OUTPUT's suffix (.imxg, .mtx[.gz]; anything else an edge list).")
 @json_option
-def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json):
+@quiet_option
+def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json, quiet):
     """Convert GRAPH (any format imx reads) to OUTPUT: an edge list, Matrix Market or .imxg."""
     from ..io.binary import save_graph
     from ..io.edgelist import write_edgelist
     from ..io.formats import output_format, write_matrix_market
 
-    g = load_cli_graph(graph, undirected, probs, keep_self_loops)
     fmt = output_format(output, fmt)
-    write = {"imxg": save_graph, "mtx": write_matrix_market, "edgelist": write_edgelist}[fmt]
-    write(g, output)
+    with Progress("convert", enabled=not (as_json or quiet), unit="B") as progress:
+        g = load_cli_graph(graph, undirected, probs, keep_self_loops, progress=progress)
+        write = {"imxg": save_graph, "mtx": write_matrix_market, "edgelist": write_edgelist}[fmt]
+        write(g, output)
+        progress.finish(f"wrote {output}: {g.n:,} nodes, {g.m:,} arcs ({fmt})")
     emit({"output": output, "format": fmt, "nodes": g.n, "arcs": g.m,
           "probabilities": g.scheme}, as_json)
 

@@ -146,14 +146,15 @@ def threads_option(func: Callable) -> Callable:
                         help="Worker threads (default: all cores).")(func)
 
 
-def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, seed: int = 1):
-    """Load GRAPH with the shared graph options."""
+def load_cli_graph(graph: str, undirected: bool, probs, keep_self_loops: bool, seed: int = 1,
+                   progress=None):
+    """Load GRAPH with the shared graph options (``progress``: see :func:`imx.load_graph`)."""
     from ..io import load_graph
 
     ctx = click.get_current_context(silent=True)
     ids = ctx.meta.get(_IDS_KEY, "auto") if ctx is not None else "auto"
     return load_graph(graph, directed=not undirected, probs=probs, seed=seed,
-                      keep_self_loops=keep_self_loops, ids=ids)
+                      keep_self_loops=keep_self_loops, ids=ids, progress=progress)
 
 
 def _jsonable(obj: Any):

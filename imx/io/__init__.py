@@ -35,14 +35,16 @@ def write_edgelist(graph: Graph, path: str | os.PathLike) -> None:
 
 def load_graph(path: str | os.PathLike, *, directed: bool = True,
                probs: str | Scheme | None = None, seed: int = 1,
-               keep_self_loops: bool = False, mmap: bool = True, ids: str = "auto") -> Graph:
+               keep_self_loops: bool = False, mmap: bool = True, ids: str = "auto",
+               progress=None) -> Graph:
     """Load a graph from an edge list, an ``.imxg`` binary file, a Matrix Market ``.mtx``
     file or NetworkX's edge list (``u v {'p': 0.3}``; see :mod:`imx.io.formats`).
 
     A binary file keeps its stored structure and probabilities unless ``probs``
     names another scheme; ``directed``/``keep_self_loops`` only apply to edge
     lists, as does ``ids`` (``auto``, ``int`` or ``str``: see
-    :data:`imx.io.edgelist.IDS_RULES`).  A missing path, a folder, an
+    :data:`imx.io.edgelist.IDS_RULES`), and ``progress(bytes_read, total, label)``
+    (the text parse of an edge list reports per chunk).  A missing path, a folder, an
     unreadable file or a damaged one raises InputError.
 
     Examples
@@ -73,7 +75,7 @@ def load_graph(path: str | os.PathLike, *, directed: bool = True,
             return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
                                      keep_self_loops=keep_self_loops)
         return load_edgelist(path, directed=directed, probs=probs, seed=seed,
-                             keep_self_loops=keep_self_loops, ids=ids)
+                             keep_self_loops=keep_self_loops, ids=ids, progress=progress)
     except OSError as exc:  # permission denied, I/O error, a path that vanished meanwhile
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
 

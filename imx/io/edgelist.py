@@ -26,7 +26,7 @@ import queue
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -271,13 +271,17 @@ def _reserve(path: str, compression: str | None, tok) -> None:
     tok.reserve(min(estimate + 16, _RESERVE_MAX))
 
 
-def _scan(path: str, compression: str | None, tok) -> int:
+def _scan(path: str, compression: str | None, tok, progress=None) -> int:
     _reserve(path, compression, tok)
     chunks = (_plain_chunks(path) if compression is None
               else _Prefetch(decompressed_chunks(path, compression)))
+    # plain text counts against the file size; decompressed text has no known total
+    total = os.path.getsize(path) if compression is None else None
+    done = 0
     first = True
     try:
         for chunk in chunks:
+            done += len(chunk)
             if first:
                 first = False
                 if chunk.startswith(_BOM):
@@ -285,6 +289,8 @@ def _scan(path: str, compression: str | None, tok) -> int:
             status = tok.feed(chunk)
             if status != _edgelist.ST_OK:
                 return status
+            if progress is not None:
+                progress(done, total, "reading")
     except _StreamError as exc:
         raise InputError(str(exc), path=path, line=tok.lineno + 1) from None
     finally:
@@ -300,7 +306,9 @@ def _ids_code(ids: str) -> int:
 
 
 def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
-                  comment: str | None = "#", ids: str = "auto") -> EdgeListData:
+                  comment: str | None = "#", ids: str = "auto",
+                  progress: Callable[[float, float | None, str], None] | None = None
+                  ) -> EdgeListData:
     """Read an edge-list file with the native streaming parser.
 
     Parameters
@@ -316,6 +324,9 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
         Integer or string node ids; ``auto`` decides from the first
         :data:`DETECT_LINES` data lines (see :data:`IDS_RULES`).  A first line
         that is a header is skipped by the rules of :data:`HEADER_RULES`.
+    progress : callable, optional
+        ``progress(bytes_read, total_bytes, "reading")`` after every chunk
+        (``total_bytes`` is None for compressed files).
 
     Returns
     -------
@@ -346,7 +357,7 @@ def read_edgelist(path: str | os.PathLike, *, delimiter: str | None = None,
     strings, skip_names = ids == "str", False
     while True:
         tok = _edgelist.Tokenizer(delim, comment_code, strings, skip_names, ids_code)
-        status = _scan(name, compression, tok)
+        status = _scan(name, compression, tok, progress)
         if status == _edgelist.ST_RESTART_NAMES:
             skip_names = True
         elif status == _edgelist.ST_RESTART_STRINGS or (
@@ -368,14 +379,15 @@ def load_edgelist(path: str | os.PathLike, *, directed: bool = True,
                   probs: str | Scheme | None = None, seed: int = 1,
                   keep_self_loops: bool = False, merge: str = "ic",
                   delimiter: str | None = None, comment: str = "#",
-                  ids: str = "auto") -> Graph:
+                  ids: str = "auto", progress=None) -> Graph:
     """Read an edge-list file into a :class:`~imx.graph.core.Graph`; formats: :func:`read_edgelist`.
 
     ``probs`` defaults to ``given`` when the file has a probability column and
     to ``wc`` otherwise; ``ids`` is ``auto``, ``int`` or ``str``; ``merge`` is
-    :meth:`Graph.from_arrays`'s rule for repeated arcs.
+    :meth:`Graph.from_arrays`'s rule for repeated arcs; ``progress`` is passed to
+    :func:`read_edgelist`.
     """
-    data = read_edgelist(path, delimiter=delimiter, comment=comment, ids=ids)
+    data = read_edgelist(path, delimiter=delimiter, comment=comment, ids=ids, progress=progress)
     if data.n == 0:
         raise InputError("the graph is empty (no edges)", path=str(path))
     scheme = parse_scheme(probs if probs is not None else
