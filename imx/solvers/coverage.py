@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import ParameterError
+from ._heap import heap_pop, heapify, sift_down
 from .bounds import APPROX_GREEDY
 
 __all__ = ["GreedyCoverage", "greedy_max_coverage", "greedy_kernel"]
@@ -54,34 +55,6 @@ class GreedyCoverage(NamedTuple):
     upper_bound: float
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _sift_down(heap, size, i):
-    key = heap[i]
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and heap[c + 1] > heap[c]:
-            c += 1
-        if heap[c] <= key:
-            break
-        heap[i] = heap[c]
-        i = c
-    heap[i] = key
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _sift_up(heap, i):
-    key = heap[i]
-    while i > 0:
-        p = (i - 1) >> 1
-        if heap[p] >= key:
-            break
-        heap[i] = heap[p]
-        i = p
-    heap[i] = key
-
-
 @njit(cache=True, nogil=True)
 def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds):
     """Greedy max coverage on raw arrays.
@@ -107,8 +80,7 @@ def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds
             if g > 0:
                 heap[size] = (np.int64(g) << 32) | (_LOW32 - v)
                 size += 1
-    for i in range(size // 2 - 1, -1, -1):
-        _sift_down(heap, size, i)
+    heapify(heap, 0, size, None)
     covered = np.zeros(count, dtype=np.uint8)
     chosen = np.zeros(n, dtype=np.uint8)
     kk = min(k, candidates)
@@ -152,16 +124,13 @@ def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds
             v = np.int64(_LOW32 - (key & _LOW32))
             if (key >> 32) == gain[v]:
                 s = v
-                size -= 1
-                heap[0] = heap[size]
-                _sift_down(heap, size, 0)
+                size = heap_pop(heap, 0, size, None)[1]
                 break
             if gain[v] > 0:
                 heap[0] = (np.int64(gain[v]) << 32) | (_LOW32 - v)
+                sift_down(heap, 0, size, 0, None)
             else:  # fell to zero: leave the heap
-                size -= 1
-                heap[0] = heap[size]
-            _sift_down(heap, size, 0)
+                size = heap_pop(heap, 0, size, None)[1]
         if s < 0:  # no set left to cover: smallest unchosen candidate
             while chosen[next_zero] or (restrict and not allowed[next_zero]):
                 next_zero += 1

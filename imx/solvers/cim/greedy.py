@@ -22,9 +22,9 @@ from typing import Callable
 
 import numpy as np
 
-from .kernels import (augment_kernel, mg_greedy_kernel, rr_greedy_kernel,
-                      threads_for)
 from ...sampling.collection import build_node_index
+from .kernels import mg_greedy_kernel, rr_greedy_kernel, threads_for
+from .matching import augment_kernel
 from .problem import CIMProblem
 from .worlds import LiveEdgeWorlds
 

@@ -17,9 +17,10 @@ from typing import Iterator
 import numpy as np
 from numba import njit, prange
 
+from .._heap import heap_pop, heap_push, heapify, sift_down, top_k_insert
+
 __all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "mg_greedy_kernel",
-           "augment_kernel", "local_greedy_kernel", "set_hits", "covered_count",
-           "group_coverage", "partition_bound"]
+           "local_greedy_kernel", "group_coverage", "partition_bound"]
 
 
 def work_blocks() -> int:
@@ -64,21 +65,11 @@ def _top_k_sum(values, members, start, stop, k, buffer):
         for e in range(start, stop):
             total += values[members[e]]
         return total
-    # buffer[0:k] holds the k largest seen so far in descending order
     filled = 0
     for e in range(start, stop):
-        x = values[members[e]]
-        if filled == k and x <= buffer[k - 1]:
-            continue
-        pos = filled if filled < k else k - 1
-        while pos > 0 and buffer[pos - 1] < x:
-            buffer[pos] = buffer[pos - 1]
-            pos -= 1
-        buffer[pos] = x
-        if filled < k:
-            filled += 1
+        filled = top_k_insert(buffer, filled, k, values[members[e]], None)
     total = 0
-    for i in range(k):
+    for i in range(filled):
         total += buffer[i]
     return total
 
@@ -119,21 +110,6 @@ def _initial_counts(n, idx_offsets):
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(heap, lo, size, pos):
-    """Restore the max-heap ``heap[lo:lo+size]`` below position ``pos``."""
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            return
-        if child + 1 < size and heap[lo + child + 1] > heap[lo + child]:
-            child += 1
-        if heap[lo + pos] >= heap[lo + child]:
-            return
-        heap[lo + pos], heap[lo + child] = heap[lo + child], heap[lo + pos]
-        pos = child
-
-
-@njit(cache=True, nogil=True)
 def _cover_tracked(v, nodes, offsets, idx_offsets, idx_sets, covered, count, hot, dirty,
                    dirty_list, num_dirty):
     """:func:`_cover`, also listing the hot nodes whose count dropped; returns the list size."""
@@ -160,14 +136,12 @@ def _pop_fresh(heap, lo, size, stride, count, rank, rank_order, taken):
         top = heap[lo]
         v = rank_order[top % stride - 1]
         if taken[v]:
-            size -= 1
-            heap[lo] = heap[lo + size]
-            _sift_down(heap, lo, size, 0)
+            size = heap_pop(heap, lo, size, None)[1]
             continue
         current = count[v] * stride + rank[v] + 1
         if current != top:
             heap[lo] = current
-            _sift_down(heap, lo, size, 0)
+            sift_down(heap, lo, size, 0, None)
             continue
         return size, top
     return size, -1
@@ -238,8 +212,7 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
         for e in range(lo, lo + size):
             v = hot_nodes[e]
             heap[e] = count[v] * stride + rank[v] + 1
-        for pos in range(size // 2 - 1, -1, -1):
-            _sift_down(heap, lo, size, pos)
+        heapify(heap, lo, size, None)
     cold = cand_offsets[:-1].copy()
     capacity = 0
     for a in range(num_aps):
@@ -315,10 +288,7 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
                 continue
             if top >= 0:
                 best = rank_order[top % stride - 1]
-                lo = hot_offsets[a]
-                heap_size[a] -= 1
-                heap[lo] = heap[lo + heap_size[a]]
-                _sift_down(heap, lo, heap_size[a], 0)
+                heap_size[a] = heap_pop(heap, hot_offsets[a], heap_size[a], None)[1]
             else:
                 open_ap[a] = False
                 continue
@@ -335,40 +305,6 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
         if not progressed:
             break
     return seed_nodes[:chosen], seed_aps[:chosen], coverage, upper, count
-
-
-# ------------------------------------------------------------- binary max-heap of int64 keys
-@njit(cache=True, nogil=True)
-def _heap_push(heap, size, key):
-    pos = size
-    heap[pos] = key
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if heap[parent] >= heap[pos]:
-            break
-        heap[parent], heap[pos] = heap[pos], heap[parent]
-        pos = parent
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _heap_pop(heap, size):
-    top = heap[0]
-    size -= 1
-    heap[0] = heap[size]
-    pos = 0
-    while True:
-        left = 2 * pos + 1
-        if left >= size:
-            break
-        child = left
-        if left + 1 < size and heap[left + 1] > heap[left]:
-            child = left + 1
-        if heap[pos] >= heap[child]:
-            break
-        heap[pos], heap[child] = heap[child], heap[pos]
-        pos = child
-    return top, size
 
 
 @njit(cache=True, nogil=True)
@@ -421,7 +357,7 @@ def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
     size = 0
     for v in range(n):
         if ap_offsets[v + 1] > ap_offsets[v]:
-            size = _heap_push(heap, size, count[v] * stride + rank[v] + 1)
+            size = heap_push(heap, 0, size, count[v] * stride + rank[v] + 1, None)
     capacity = 0
     for a in range(num_aps):
         capacity += min(k, free[a])
@@ -430,11 +366,11 @@ def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
     chosen = 0
     coverage = 0
     while size > 0 and chosen < capacity:
-        key, size = _heap_pop(heap, size)
+        key, size = heap_pop(heap, 0, size, None)
         v = rank_order[key % stride - 1]
         value = key // stride
         if value > count[v]:
-            size = _heap_push(heap, size, count[v] * stride + rank[v] + 1)
+            size = heap_push(heap, 0, size, count[v] * stride + rank[v] + 1, None)
             continue
         a = _choose_ap(v, ap_offsets, ap_list, left, free)
         if a < 0:
@@ -527,134 +463,6 @@ def local_greedy_kernel(num_sets, idx_offsets, idx_sets, cand_offsets, cand_node
     return picked, coverage, upper
 
 
-@njit(cache=True, nogil=True)
-def augment_kernel(n, cand_offsets, cand_nodes, cand_by_rank, k, seed_aps, seed_nodes):
-    """Fill spare capacity by augmenting paths, keeping every seed.
-
-    An AP ``r`` below capacity whose candidates are all taken can still gain
-    a seed along an alternating path: ``r`` takes ``v1`` from its owner
-    ``b1``, ``b1`` takes ``v2`` from ``b2``, ..., and the last AP takes a free
-    candidate ``w`` (its free candidate first in ``cand_by_rank``, the
-    highest tie rank).  Every AP keeps its load except ``r`` (+1); the seed
-    set grows by ``w``, so the spread cannot drop (it is monotone).
-
-    Kuhn's algorithm for b-matchings: APs below capacity in turn, a
-    breadth-first search each, applied at once.  A search that fails has
-    visited every AP reachable from its root: none of them can reach a free
-    candidate, now or after later augmentations (an augmenting path never
-    touches their candidates), so they are marked dead and never searched
-    again.  Whether an AP has a free candidate is read from a pointer into
-    its candidates that only moves forward (candidates only get taken).  At
-    the end no augmenting path is left (Berge): the seed count is the largest
-    of any assignment containing the original seeds.
-
-    Returns ``(seed_aps, seed_nodes)``: the input pairs (some moved to
-    another AP) followed by the added seeds.
-    """
-    num_aps = cand_offsets.shape[0] - 1
-    owner = np.full(n, -1, dtype=np.int64)
-    load = np.zeros(num_aps, dtype=np.int64)
-    for i in range(seed_nodes.shape[0]):
-        owner[seed_nodes[i]] = seed_aps[i]
-        load[seed_aps[i]] += 1
-    capacity = np.empty(num_aps, dtype=np.int64)
-    total = 0
-    for a in range(num_aps):
-        capacity[a] = min(k, cand_offsets[a + 1] - cand_offsets[a])
-        total += capacity[a]
-    added = np.empty(max(total - seed_nodes.shape[0], 0), dtype=np.int64)
-    num_added = 0
-    stamp = np.zeros(num_aps, dtype=np.int64)
-    via_node = np.empty(num_aps, dtype=np.int64)
-    via_ap = np.empty(num_aps, dtype=np.int64)
-    queue = np.empty(num_aps, dtype=np.int64)
-    dead = np.zeros(num_aps, dtype=np.bool_)
-    free_ptr = cand_offsets[:-1].copy()
-    search = 0
-    for r in range(num_aps):
-        while load[r] < capacity[r] and not dead[r]:
-            search += 1
-            stamp[r] = search
-            queue[0] = r
-            head = 0
-            tail = 1
-            end_ap = -1
-            while head < tail:
-                x = queue[head]
-                head += 1
-                ptr = free_ptr[x]
-                end = cand_offsets[x + 1]
-                while ptr < end and owner[cand_by_rank[ptr]] >= 0:
-                    ptr += 1
-                free_ptr[x] = ptr
-                if ptr < end:
-                    end_ap = x
-                    break
-                for e in range(cand_offsets[x], end):
-                    b = owner[cand_nodes[e]]
-                    if b == x or dead[b] or stamp[b] == search:
-                        continue
-                    stamp[b] = search
-                    via_node[b] = cand_nodes[e]
-                    via_ap[b] = x
-                    queue[tail] = b
-                    tail += 1
-            if end_ap < 0:
-                for i in range(tail):
-                    dead[queue[i]] = True
-                break
-            w = cand_by_rank[free_ptr[end_ap]]
-            owner[w] = end_ap
-            y = end_ap
-            while y != r:
-                owner[via_node[y]] = via_ap[y]
-                y = via_ap[y]
-            load[r] += 1
-            added[num_added] = w
-            num_added += 1
-    size = seed_nodes.shape[0] + num_added
-    out_aps = np.empty(size, dtype=np.int32)
-    out_nodes = np.empty(size, dtype=np.int32)
-    for i in range(seed_nodes.shape[0]):
-        out_nodes[i] = seed_nodes[i]
-        out_aps[i] = owner[seed_nodes[i]]
-    for j in range(num_added):
-        out_nodes[seed_nodes.shape[0] + j] = added[j]
-        out_aps[seed_nodes.shape[0] + j] = owner[added[j]]
-    return out_aps, out_nodes
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def set_hits(nodes, offsets, mask):
-    """uint8 per set: 1 if some member has ``mask`` true."""
-    num_sets = offsets.shape[0] - 1
-    hit = np.zeros(num_sets, dtype=np.uint8)
-    for s in prange(num_sets):
-        for e in range(offsets[s], offsets[s + 1]):
-            if mask[nodes[e]]:
-                hit[s] = 1
-                break
-    return hit
-
-
-@njit(cache=True, nogil=True)
-def _covered_count_serial(nodes, offsets, mask):
-    total = 0
-    for s in range(offsets.shape[0] - 1):
-        for e in range(offsets[s], offsets[s + 1]):
-            if mask[nodes[e]]:
-                total += 1
-                break
-    return total
-
-
-def covered_count(nodes, offsets, mask) -> int:
-    """Number of sets with at least one member where ``mask`` is true."""
-    if nodes.shape[0] < PARALLEL_MIN_WORK:
-        return int(_covered_count_serial(nodes, offsets, mask))
-    return int(set_hits(nodes, offsets, mask).sum(dtype=np.int64))
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def group_coverage(num_sets, idx_offsets, idx_sets, picked, blocks):
     """Coverage of each row of ``picked`` (node ids, -1 padded), rows independent."""
@@ -679,5 +487,3 @@ def group_coverage(num_sets, idx_offsets, idx_sets, picked, blocks):
                         acc += 1
             out[i] = acc
     return out
-
-

@@ -21,6 +21,7 @@ from ... import _validate
 from ...errors import InputError, ParameterError
 from ...graph.core import Graph
 from ...record import Result, RunRecord
+from .._heap import top_k_insert
 
 __all__ = ["HeteroInstance", "Ranking", "hetero_inf", "beta_scores", "check_list_length",
            "rank_arcs"]
@@ -198,58 +199,31 @@ def _top_c_sums(out_offsets, values, c):
     n = out_offsets.shape[0] - 1
     out = np.zeros(n, dtype=np.float64)
     for u in prange(n):
-        best = np.zeros(c, dtype=np.float64)  # descending; values are >= 0
+        best = np.empty(c, dtype=np.float64)
+        filled = 0
         for e in range(out_offsets[u], out_offsets[u + 1]):
-            x = values[e]
-            if x <= best[c - 1]:
-                continue
-            j = c - 1
-            while j > 0 and best[j - 1] < x:
-                best[j] = best[j - 1]
-                j -= 1
-            best[j] = x
+            filled = top_k_insert(best, filled, c, values[e], None)
         s = 0.0
-        for j in range(c):
+        for j in range(filled):
             s += best[j]
         out[u] = s
     return out
 
 
-@njit(cache=True, nogil=True)
-def _better(score_a, tie_a, id_a, score_b, tie_b, id_b):
-    if score_a != score_b:
-        return score_a > score_b
-    if tie_a != tie_b:
-        return tie_a > tie_b
-    return id_a < id_b
-
-
 @njit(cache=True, nogil=True, parallel=True)
-def _rank_arcs_kernel(out_offsets, out_targets, arc_score, arc_tie, inviters, K, offsets,
+def _rank_arcs_kernel(out_offsets, out_targets, arc_score, arc_rank, inviters, offsets,
                       res_targets, res_scores):
-    """Top ``K`` out-arcs of each inviter by (score desc, tie desc, target asc)."""
+    """Top out-arcs of each inviter by (score desc, rank asc, arc id asc), as many as
+    its row of ``offsets`` holds."""
+    by_score = (arc_score, arc_rank)
     for i in prange(inviters.shape[0]):
         u = inviters[i]
-        lo = out_offsets[u]
-        hi = out_offsets[u + 1]
         base = offsets[i]
         size = offsets[i + 1] - base
         filled = 0
         sel = np.empty(size, dtype=np.int64)  # arc ids, best first
-        for e in range(lo, hi):
-            if filled == size and not _better(arc_score[e], arc_tie[e], out_targets[e],
-                                              arc_score[sel[size - 1]], arc_tie[sel[size - 1]],
-                                              out_targets[sel[size - 1]]):
-                continue
-            j = filled if filled < size else size - 1
-            while j > 0 and _better(arc_score[e], arc_tie[e], out_targets[e],
-                                    arc_score[sel[j - 1]], arc_tie[sel[j - 1]],
-                                    out_targets[sel[j - 1]]):
-                sel[j] = sel[j - 1]
-                j -= 1
-            sel[j] = e
-            if filled < size:
-                filled += 1
+        for e in range(out_offsets[u], out_offsets[u + 1]):
+            filled = top_k_insert(sel, filled, size, e, by_score)
         for j in range(size):
             res_targets[base + j] = out_targets[sel[j]]
             res_scores[base + j] = arc_score[sel[j]]
@@ -296,8 +270,10 @@ def rank_arcs(graph: Graph, inviters: np.ndarray, K: int, arc_score: np.ndarray,
     res_targets = np.empty(total, dtype=np.int32)
     res_scores = np.empty(total, dtype=np.float64)
     if total:
+        # a larger tie first is a smaller rank first; within a node, arcs are sorted by
+        # head, so the arc id breaks the remaining ties by invitee id
         _rank_arcs_kernel(out_offsets, np.asarray(graph.out_targets),
                           np.ascontiguousarray(arc_score, dtype=np.float64),
-                          np.ascontiguousarray(arc_tie, dtype=np.float64), inviters, K, offsets,
+                          -np.asarray(arc_tie, dtype=np.float64), inviters, offsets,
                           res_targets, res_scores)
     return offsets, res_targets, res_scores
