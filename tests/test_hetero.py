@@ -345,7 +345,7 @@ def test_index_equals_single_inviter_heteroim():
 
 def test_root_weights_give_each_root_its_share():
     from imx.sampling import sample_rr_sets
-    from imx.solvers.hetero.heteroim import root_weights
+    from imx.solvers.hetero.selection import root_weights
 
     g = Graph.from_arrays([0, 1, 2, 3], [1, 2, 3, 4], [0.5] * 4)
     rr = sample_rr_sets(g, 23, seed=2)

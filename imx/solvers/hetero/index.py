@@ -73,15 +73,16 @@ def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, se
     The RR sets are sized as HeteroIM sizes them for lists of length ``K`` for
     every user at once, unless ``rr_sets`` fixes the count.
     """
-    from .heteroim import (_check_sizing, _local_greedy_kernel, _Problem, _sample,
-                           _size_and_select, root_weights)
+    from .heteroim import check_sizing, draw_rr_sets, size_and_select
+    from .kernels import local_greedy_kernel
+    from .selection import InvitationProblem, root_weights
 
     g = instance.graph
-    _check_sizing(g.n, eps, delta, rr_sets)
+    check_sizing(g.n, eps, delta, rr_sets)
     if rr_sets is not None:
         with rec.phase("sampling"):
             if collections is None:
-                r1 = _sample(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
+                r1 = draw_rr_sets(instance.two_stage_graph(), rr_sets, seed, 0, threads, max_memory)
             else:
                 r1 = collections(seed, 0)
                 r1.grow(instance.two_stage_graph(), int(rr_sets), threads=threads,
@@ -89,11 +90,11 @@ def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, se
         theta, info = r1.count, {"rr_sets": r1.count, "approx_ratio": None}
     else:
         everyone = np.flatnonzero(g.out_degree > 0).astype(np.int32)
-        sized = _Problem(instance, everyone, K)
-        _, theta, info, r1 = _size_and_select(sized, instance, eps=eps, delta=delta,
-                                              rr_sets=None, seed=seed, threads=threads,
-                                              max_memory=max_memory, progress=progress, rec=rec,
-                                              collections=collections)
+        sized = InvitationProblem(instance, everyone, K)
+        _, theta, info, r1 = size_and_select(sized, instance, eps=eps, delta=delta,
+                                             rr_sets=None, seed=seed, threads=threads,
+                                             max_memory=max_memory, progress=progress, rec=rec,
+                                             collections=collections)
     gains = np.zeros(g.m, dtype=np.float64)
     steps = np.zeros(g.m, dtype=np.int64)
     if r1 is None:
@@ -101,10 +102,10 @@ def _heteroim_arc_scores(instance: HeteroInstance, *, K, eps, delta, rr_sets, se
     with rec.phase("index_selection"):
         idx_offsets, idx_sets = r1.node_index()
         set_w, node_w = root_weights(r1)
-        _local_greedy_kernel(np.asarray(g.out_offsets), np.asarray(g.out_targets),
-                             instance.live_probs(), instance.willingness,
-                             np.asarray(idx_offsets), np.asarray(idx_sets), set_w, node_w,
-                             gains, steps)
+        local_greedy_kernel(np.asarray(g.out_offsets), np.asarray(g.out_targets),
+                            instance.live_probs(), instance.willingness,
+                            np.asarray(idx_offsets), np.asarray(idx_sets), set_w, node_w,
+                            gains, steps)
     return gains * (g.n / theta), steps, info
 
 
