@@ -13,10 +13,10 @@ The spread functions take seeds as node labels, or internal ids with ``labels=Fa
 """
 from __future__ import annotations
 
-from .collection import RRCollection, build_node_index
+from .collection import RRCollection, build_node_index, sample_rr_sets
 from .exact import exact_spread
 from .montecarlo import SpreadEstimate, mc_spread
-from .sampler import append_rr_sets, derive_seed, sample_rr_sets
+from .sampler import append_rr_sets, derive_seed
 from .spread import rr_spread
 
 __all__ = ["RRCollection", "build_node_index", "sample_rr_sets", "append_rr_sets",

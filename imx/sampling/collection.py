@@ -1,9 +1,10 @@
 """RRCollection: RR sets as one flat int32 array of node ids plus int64 offsets,
-and :class:`RRSets`, the few operations the solvers' drivers need of any
-collection (this local one, or one sharded over a cluster)."""
+:func:`sample_rr_sets`, which draws a new one, and :class:`RRSets`, the few
+operations the solvers' drivers need of any collection (this local one, or one
+sharded over a cluster).  The drawing itself is :mod:`.sampler`'s."""
 from __future__ import annotations
 
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Callable, Iterable, Protocol, runtime_checkable
 
 import numpy as np
 from numba import njit
@@ -11,8 +12,10 @@ from numba import njit
 from .. import _validate
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
+from .plan import model_code
+from .sampler import append_rr_sets
 
-__all__ = ["RRCollection", "RRSets"]
+__all__ = ["RRCollection", "RRSets", "sample_rr_sets", "build_node_index"]
 
 _GROWTH = 1.25
 
@@ -186,7 +189,8 @@ class RRCollection:
         How the sets were drawn (``None`` when unknown): set ``j`` is RR set
         number ``start + j`` of stream family ``seed``.
 
-    Storage grows by appending batches (:meth:`extend`, or the samplers);
+    Storage grows by appending batches (:meth:`extend`, :meth:`append_sets`,
+    :meth:`grow`);
     buffers keep a little spare capacity so repeated appends copy rarely.
     Views taken from ``nodes``/``offsets`` stay valid (they keep their buffer)
     but do not see later appends.
@@ -274,7 +278,9 @@ class RRCollection:
                 f"model={self.model} seed={self.seed} start={self.start}>")
 
     # ------------------------------------------------------------ growth
-    def _reserve(self, extra_sets: int, extra_nodes: int) -> None:
+    def reserve(self, extra_sets: int, extra_nodes: int) -> None:
+        """Make room for ``extra_sets`` more sets of ``extra_nodes`` entries in all
+        (spare capacity, so that appends that follow copy nothing)."""
         need_sets = self._count + 1 + extra_sets
         if need_sets > self._offsets.shape[0]:
             cap = max(need_sets, int(self._offsets.shape[0] * _GROWTH))
@@ -291,7 +297,7 @@ class RRCollection:
     def _append_sizes(self, sizes: np.ndarray) -> None:
         """Record ``sizes`` new sets whose nodes were written after the current end."""
         k = sizes.shape[0]
-        self._reserve(k, 0)
+        self.reserve(k, 0)
         np.cumsum(sizes, out=self._offsets[self._count + 1:self._count + 1 + k])
         self._offsets[self._count + 1:self._count + 1 + k] += self._total
         self._count += k
@@ -302,33 +308,31 @@ class RRCollection:
         self._index = None
         self._index32 = None
 
+    def append_sets(self, blocks: list[np.ndarray], sizes: np.ndarray) -> None:
+        """Append ``len(sizes)`` sets whose entries are ``blocks`` concatenated.
+
+        The caller vouches for the contents (node ids in ``0..n-1``, ``sizes``
+        summing to the blocks' length): this is the samplers' bulk path.
+        """
+        total = int(sizes.sum(dtype=np.int64))
+        self.reserve(sizes.shape[0], total)
+        if total:
+            np.concatenate(blocks, out=self._nodes[self._total:self._total + total])
+        self._append_sizes(sizes)
+
     def extend(self, other: "RRCollection") -> None:
         """Append the sets of ``other`` (same ``n``) after the current ones."""
         if other.n != self.n:
             raise ParameterError(f"cannot extend a collection over n={self.n} with one over "
                                  f"n={other.n}")
-        if other is self:
-            other = RRCollection(self.n, self.nodes.copy(), self.offsets.copy())
-        k = other.count
-        self._reserve(k, other.total_size)
-        self._nodes[self._total:self._total + other.total_size] = other.nodes
-        self._append_sizes(other.sizes())
+        self.append_sets([other.nodes.copy() if other is self else other.nodes], other.sizes())
 
     def grow(self, graph, count: int, *, threads: int | None = None,
              max_memory: int | None = None, method: str = "auto") -> None:
         """Draw ``count`` more RR sets of ``graph`` into this collection
         (:func:`imx.sampling.append_rr_sets`; :class:`RRSets`)."""
-        from .sampler import append_rr_sets  # the sampler builds on this module
-
         append_rr_sets(self, graph, count, threads=threads, max_memory=max_memory,
                        method=method)
-
-    def shrink(self) -> None:
-        """Release spare capacity (copies the buffers if any is spare)."""
-        if self._nodes.shape[0] > self._total:
-            self._nodes = self._nodes[:self._total].copy()
-        if self._offsets.shape[0] > self._count + 1:
-            self._offsets = self._offsets[:self._count + 1].copy()
 
     # ------------------------------------------------------------ queries
     def node_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -394,3 +398,58 @@ class RRCollection:
         if self._count == 0:
             return 0.0
         return self.n * self.coverage(seeds) / self._count
+
+
+def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 1, start: int = 0,
+                   threads: int | None = None, max_memory: int | None = None,
+                   method: str = "auto", progress: Callable | None = None) -> RRCollection:
+    """Draw ``count`` reverse-reachable sets of ``graph``.
+
+    Parameters
+    ----------
+    graph : imx.Graph
+    count : int
+        Number of RR sets.
+    model : {'ic', 'lt'}
+        Independent cascade or linear threshold (LT weights must sum to <= 1 per node).
+    seed : int
+        Stream family; RR set ``j`` of the result is RR set number ``start + j``
+        of family ``seed``, with a root uniform over ``0..n-1``.
+    start : int
+        Index of the first set.
+    threads : int, optional
+        Worker threads (default: all cores).  The result is identical for any count.
+    max_memory : int, optional
+        Byte budget (default 80% of available memory); estimated from a pilot
+        of the first sets before the bulk is drawn.
+    method : {'auto', 'coin', 'skip'}
+        Per-node sampling routine (see :mod:`imx.sampling.plan`); every method
+        draws from the same distribution, 'auto' is the fastest.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each round.
+
+    Returns
+    -------
+    RRCollection
+
+    Raises
+    ------
+    MemoryBudgetError
+        If the estimated memory exceeds ``max_memory``.
+    ParameterError
+        For a bad model, count, seed or start.
+
+    Examples
+    --------
+    >>> import imx
+    >>> g = imx.Graph.from_arrays([0, 1, 2], [1, 2, 0], probs="uniform:0.5")
+    >>> rr = imx.sample_rr_sets(g, 100, seed=3)
+    >>> rr.count, int(rr.nodes[rr.offsets[0]]) in (0, 1, 2)
+    (100, True)
+    """
+    model_code(model)
+    collection = RRCollection(graph.n, model=str(model).lower(), seed=_validate.seed(seed),
+                              start=_validate.count(start, "start", maximum=_validate.MAX_SEED))
+    append_rr_sets(collection, graph, count, threads=threads, max_memory=max_memory,
+                   method=method, progress=progress)
+    return collection

@@ -1,4 +1,4 @@
-"""Drawing batches of RR sets into an :class:`RRCollection`.
+"""Drawing batches of RR sets into an :class:`~imx.sampling.RRCollection`.
 
 A batch is drawn in rounds of blocks of consecutive sets.  Worker threads take
 blocks one at a time (:func:`imx.sampling._pool.parallel_for`), draw each into
@@ -7,6 +7,10 @@ blocks are then written to the collection in index order.  Before the bulk of
 a batch, the memory it needs is estimated from a pilot (the batch's first
 sets, which are kept) or from the sets already in the collection, and refused
 past the budget.
+
+This module only needs the collection's public growth methods
+(``reserve``/``append_sets``), so the collection can build on it
+(:meth:`RRCollection.grow`, :func:`imx.sampling.sample_rr_sets`).
 """
 from __future__ import annotations
 
@@ -17,12 +21,11 @@ import numpy as np
 from .. import _validate
 from ..errors import ParameterError
 from ._pool import parallel_for, resolve_threads
-from .collection import RRCollection
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code
 from .rr import draw_block
 
-__all__ = ["sample_rr_sets", "append_rr_sets", "derive_seed", "estimate_bytes"]
+__all__ = ["append_rr_sets", "derive_seed", "estimate_bytes", "graph_arrays"]
 
 _PILOT_SETS = 256
 _ROUND_MIN_ENTRIES = 1 << 20
@@ -50,8 +53,8 @@ def estimate_bytes(count: int, mean_size: float) -> float:
     return count * (8.0 + 4.0 * max(mean_size, 1.0))
 
 
-def _graph_arrays(graph, plan):
-    """The arrays the RR kernels take after ``model, n``."""
+def graph_arrays(graph, plan) -> tuple:
+    """The arrays the RR kernels of :mod:`imx.sampling.rr` take after ``model, n``."""
     return (plan.info, plan.info_float, np.asarray(graph.in_sources),
             np.asarray(graph.in_probs), plan.alt_sources, plan.alt_values)
 
@@ -69,8 +72,8 @@ class _Workers:
         return int(self.visited.nbytes + sum(b.nbytes for b in self.buffers))
 
 
-def _draw_round(collection: RRCollection, arrays, model: int, seed: int, first: int,
-                count: int, mean: float, workers: _Workers) -> None:
+def _draw_round(collection, arrays, model: int, seed: int, first: int, count: int, mean: float,
+                workers: _Workers) -> None:
     n = collection.n
     # blocks of about _BLOCK_ENTRIES entries, smaller when that leaves fewer
     # than 8 per thread (sizes vary wildly: balance needs many blocks), but
@@ -95,19 +98,14 @@ def _draw_round(collection: RRCollection, arrays, model: int, seed: int, first: 
         blocks[block] = out[:end].copy()
 
     parallel_for(nblocks, body, workers.threads, work=count * mean)
-    total = int(sizes.sum(dtype=np.int64))
-    collection._reserve(count, total)
-    base = collection.total_size
-    if total:
-        np.concatenate(blocks, out=collection._nodes[base:base + total])
-    del blocks
-    collection._append_sizes(sizes)
+    collection.append_sets(blocks, sizes)
 
 
-def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int | None = None,
+def append_rr_sets(collection, graph, count: int, *, threads: int | None = None,
                    max_memory: int | None = None, method: str = "auto",
                    progress: Callable | None = None) -> None:
-    """Draw ``count`` more RR sets into ``collection``, continuing its numbering.
+    """Draw ``count`` more RR sets into ``collection`` (an
+    :class:`~imx.sampling.RRCollection`), continuing its numbering.
 
     The new sets are numbers ``collection.start + collection.count ...`` of
     family ``collection.seed`` under ``collection.model``.  ``max_memory``
@@ -126,7 +124,7 @@ def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int 
         return
     model = model_code(collection.model)
     plan = get_plan(graph, MODELS[model], method)
-    arrays = _graph_arrays(graph, plan)
+    arrays = graph_arrays(graph, plan)
     budget = resolve_budget(max_memory)
     seed = int(collection.seed)
     done = 0
@@ -142,7 +140,7 @@ def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int 
                 transient = min(4.0 * _ROUND_MAX_ENTRIES, 4.0 * count * mean) + workers.nbytes
                 check_budget(need + transient, budget,
                              f"{have + count - done:,} RR sets (mean size {mean:,.1f} nodes)")
-                collection._reserve(count - done, int(1.05 * (count - done) * mean))
+                collection.reserve(count - done, int(1.05 * (count - done) * mean))
                 checked = True
             entries = min(_ROUND_MAX_ENTRIES, max(_ROUND_MIN_ENTRIES, (count - done) * mean / 4))
             r = int(min(count - done, max(1, entries // max(mean, 1.0))))
@@ -154,58 +152,3 @@ def append_rr_sets(collection: RRCollection, graph, count: int, *, threads: int 
         done += r
         if progress is not None:
             progress(done, count, "RR sets")
-
-
-def sample_rr_sets(graph, count: int, *, model: str = "ic", seed: int = 1, start: int = 0,
-                   threads: int | None = None, max_memory: int | None = None,
-                   method: str = "auto", progress: Callable | None = None) -> RRCollection:
-    """Draw ``count`` reverse-reachable sets of ``graph``.
-
-    Parameters
-    ----------
-    graph : imx.Graph
-    count : int
-        Number of RR sets.
-    model : {'ic', 'lt'}
-        Independent cascade or linear threshold (LT weights must sum to <= 1 per node).
-    seed : int
-        Stream family; RR set ``j`` of the result is RR set number ``start + j``
-        of family ``seed``, with a root uniform over ``0..n-1``.
-    start : int
-        Index of the first set.
-    threads : int, optional
-        Worker threads (default: all cores).  The result is identical for any count.
-    max_memory : int, optional
-        Byte budget (default 80% of available memory); estimated from a pilot
-        of the first sets before the bulk is drawn.
-    method : {'auto', 'coin', 'skip'}
-        Per-node sampling routine (see :mod:`imx.sampling.plan`); every method
-        draws from the same distribution, 'auto' is the fastest.
-    progress : callable, optional
-        ``progress(done, total, label)`` after each round.
-
-    Returns
-    -------
-    RRCollection
-
-    Raises
-    ------
-    MemoryBudgetError
-        If the estimated memory exceeds ``max_memory``.
-    ParameterError
-        For a bad model, count, seed or start.
-
-    Examples
-    --------
-    >>> import imx
-    >>> g = imx.Graph.from_arrays([0, 1, 2], [1, 2, 0], probs="uniform:0.5")
-    >>> rr = imx.sample_rr_sets(g, 100, seed=3)
-    >>> rr.count, int(rr.nodes[rr.offsets[0]]) in (0, 1, 2)
-    (100, True)
-    """
-    model_code(model)
-    collection = RRCollection(graph.n, model=str(model).lower(), seed=_validate.seed(seed),
-                              start=_validate.count(start, "start", maximum=_validate.MAX_SEED))
-    append_rr_sets(collection, graph, count, threads=threads, max_memory=max_memory,
-                   method=method, progress=progress)
-    return collection

@@ -22,7 +22,7 @@ from ._pool import parallel_for, resolve_threads
 from .montecarlo import SpreadEstimate
 from .plan import MODELS, get_plan, model_code
 from .rr import hit_block
-from .sampler import _graph_arrays
+from .sampler import graph_arrays
 
 if TYPE_CHECKING:
     from ..graph.core import Graph
@@ -99,7 +99,7 @@ def rr_spread(graph: Graph, seeds: Iterable[Any], *, eps: float = 0.01, delta: f
     stop_at = np.zeros(n, dtype=np.uint8)
     stop_at[ids] = 1
     plan = get_plan(graph, MODELS[code], method)
-    arrays = _graph_arrays(graph, plan)
+    arrays = graph_arrays(graph, plan)
     drawn = 0
     hits = 0
     batch = 1 << 14
