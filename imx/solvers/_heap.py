@@ -15,6 +15,21 @@ take an ``order`` that says which of two items comes first:
 Every order is total, so what the heap pops and what the buffer keeps do not
 depend on the order in which items arrived.  A heap is the segment
 ``heap[lo:lo + size]``: one array can hold a heap per group.
+
+Examples
+--------
+>>> import numpy as np
+>>> heap, size = np.empty(3, dtype=np.int64), 0
+>>> for x in (3, 9, 5):
+...     size = heap_push(heap, 0, size, x, None)
+>>> heap_pop(heap, 0, size, None)
+(9, 2)
+>>> keys, ranks = np.array([0.5, 0.7, 0.7]), np.array([0, 2, 1])
+>>> best, filled = np.empty(2, dtype=np.int64), 0
+>>> for item in (0, 1, 2):
+...     filled = top_k_insert(best, filled, 2, item, (keys, ranks))
+>>> best.tolist()
+[2, 1]
 """
 from __future__ import annotations
 
