@@ -481,9 +481,10 @@ def test_save_egos_interrupted_leaves_no_half_folder(tmp_path, monkeypatch):
     import imx
     from imx.dynamics import egonets
     from imx.graph.generate import barabasi_albert
+    from imx.io import ego_files
 
     egos = imx.dynamics.generate_egos(barabasi_albert(80, 3, seed=1), count=4, size=6, seed=2)
-    real_write = egonets._write_networks
+    real_write = ego_files._write_networks
     calls = []
 
     def write_then_fail(path, data, indices):
@@ -492,11 +493,11 @@ def test_save_egos_interrupted_leaves_no_half_folder(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # Ctrl-C (or a full disk) while the third file is written
         real_write(path, data, indices)
 
-    monkeypatch.setattr(egonets, "_write_networks", write_then_fail)
+    monkeypatch.setattr(ego_files, "_write_networks", write_then_fail)
     with pytest.raises(KeyboardInterrupt):
         egonets.save_egos(egos, tmp_path / "eg")
     assert os.listdir(tmp_path) == []
-    monkeypatch.setattr(egonets, "_write_networks", real_write)
+    monkeypatch.setattr(ego_files, "_write_networks", real_write)
     written = egonets.save_egos(egos, tmp_path / "eg", extra_files={"planted.json": "{}\n"})
     assert len(written) == 4 and all(os.path.dirname(p) == str(tmp_path / "eg") for p in written)
     assert (tmp_path / "eg" / "planted.json").read_text() == "{}\n"
