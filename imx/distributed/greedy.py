@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..solvers.bounds import APPROX_GREEDY
-from ..solvers.coverage import GreedyCoverage, _allowed_mask
+from ..solvers.coverage import GreedyCoverage, allowed_mask
 
 __all__ = ["GreedyTraffic", "exact_greedy", "first_width"]
 
@@ -181,7 +181,7 @@ def exact_greedy(counts: np.ndarray, k: int,
         raise ParameterError(f"k must be at least 1, got {k}")
     n = int(counts.shape[0])
     traffic = GreedyTraffic() if traffic is None else traffic
-    allowed = _allowed_mask(n, candidates)
+    allowed = allowed_mask(n, candidates)
     stale = counts.astype(np.int64).copy()
     if allowed.size:
         stale[allowed == 0] = -1

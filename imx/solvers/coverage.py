@@ -28,7 +28,7 @@ from ..errors import ParameterError
 from ._heap import heap_pop, heapify, sift_down
 from .bounds import APPROX_GREEDY
 
-__all__ = ["GreedyCoverage", "greedy_max_coverage", "greedy_kernel"]
+__all__ = ["GreedyCoverage", "greedy_max_coverage", "greedy_kernel", "allowed_mask"]
 
 _LOW32 = np.int64(0xFFFFFFFF)
 
@@ -154,7 +154,9 @@ def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds
     return seeds, gains, prefix_upper
 
 
-def _allowed_mask(n: int, candidates) -> np.ndarray:
+def allowed_mask(n: int, candidates) -> np.ndarray:
+    """``greedy_kernel``'s ``allowed``: uint8[n] from candidate ids or a boolean mask
+    (empty for ``None``: every node); ParameterError for a bad mask or id."""
     if candidates is None:
         return np.zeros(0, dtype=np.uint8)
     cand = np.asarray(candidates)
@@ -204,7 +206,7 @@ def greedy_max_coverage(collection, k: int, candidates: Iterable[int] | np.ndarr
     k = int(k)
     if k < 1:
         raise ParameterError(f"k must be at least 1, got {k}")
-    allowed = _allowed_mask(collection.n, candidates)
+    allowed = allowed_mask(collection.n, candidates)
     idx_offsets, idx_sets = collection.node_index32(threads=threads)
     seeds, gains, prefix_upper = greedy_kernel(collection.nodes, collection.offsets, idx_offsets,
                                                idx_sets, k, allowed, bool(bounds))
