@@ -96,6 +96,9 @@ def _human_im(d: dict) -> str:
               metavar="S", help="OPIM-C online mode: stop after about S seconds.")
 @click.option("--max-rr-sets", type=click.IntRange(min=2), default=None, metavar="N",
               help="OPIM-C online mode: draw at most N RR sets (IMM: cap, no guarantee).")
+@click.option("--hist/--no-hist", "use_hist", default=None,
+              help="OPIM-C: force HIST (RR sets stopped at sentinel seeds; same certificate) "
+                   "or plain OPIM-C.  Default: HIST when a pilot finds large RR sets.")
 @max_memory_option
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Simulations per estimate of the CELF solver.")
@@ -107,7 +110,8 @@ def _human_im(d: dict) -> str:
               help="Write the seed labels, one per line, in selection order.")
 @quiet_option
 def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
-       max_rr_sets, max_memory, mc_runs, seed, threads, cluster, as_json, out, quiet):
+       max_rr_sets, use_hist, max_memory, mc_runs, seed, threads, cluster, as_json, out,
+       quiet):
     """Choose K seeds of GRAPH that maximise the expected spread (IC or LT).
 
     The default solver, OPIM-C, reports a certified approximation ratio with
@@ -121,6 +125,8 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
     extra = {"mc_runs": mc_runs} if solver == "celf" else {}
     if cluster is not None:
         extra["cluster"] = cluster
+    if use_hist is not None:
+        extra["hist"] = use_hist
     # OPIM-C / IMM rounds double in size: a linear ETA over rounds would mislead
     with Progress(solver, enabled=not (as_json or quiet), eta=solver in ("celf",)) as progress:
         result = maximize_influence(g, k, model=model, solver=solver, eps=eps, delta=delta,
@@ -132,7 +138,7 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
         write_seeds(out, result.seeds)
     data = result.to_dict()
     data["graph"] = graph
-    data["eps"] = eps if solver in CERTIFIED_IM_SOLVERS else None
+    data["eps"] = eps if result.solver in (*CERTIFIED_IM_SOLVERS, "hist") else None
     data["out"] = out
     emit(data, as_json, _human_im)
 

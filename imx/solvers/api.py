@@ -30,7 +30,8 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
                        eps: float = 0.1, delta: float | None = None, seed: int = 1,
                        threads: int | None = None, time_budget: float | None = None,
                        max_rr_sets: int | None = None, max_memory: int | None = None,
-                       progress: Callable | None = None, cluster=None, **options) -> IMResult:
+                       progress: Callable | None = None, cluster=None,
+                       hist: bool | None = None, **options) -> IMResult:
     """Choose ``k`` seed nodes that maximize the expected spread under IC or LT.
 
     Parameters
@@ -63,6 +64,13 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         :mod:`imx.distributed`).  RR sets are sharded over the workers and the
         greedy runs there; same seeds and bounds as without.  The record adds
         the traffic (``greedy_round_trips``, ``greedy_bytes``, ``dense_reduce_bytes``...).
+    hist : bool, optional
+        OPIM-C only.  ``None`` (default): a pilot of a few dozen RR sets picks
+        HIST (:mod:`imx.solvers.hist`, sentinel-stopped RR sets, the same
+        certificate) when RR sets are large (mean size at least
+        ``HIST_MIN_MEAN_SIZE`` nodes), else plain OPIM-C; ``True`` forces
+        HIST, ``False`` plain OPIM-C.  The online mode (``time_budget``,
+        ``max_rr_sets``) and a ``cluster`` always run plain OPIM-C.
     **options
         Solver-specific extras (``method`` for the RR solvers, ``mc_runs`` for
         CELF, ``spread_eps`` for baselines).
@@ -83,6 +91,17 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     name = str(solver).lower()
     if name not in SOLVERS:
         raise ParameterError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    if hist is not None and not isinstance(hist, bool):
+        raise ParameterError(f"hist must be None, True or False, got {hist!r}")
+    online = time_budget is not None or max_rr_sets is not None
+    if hist and (name != "opim-c" or online or cluster is not None):
+        raise ParameterError("hist=True needs solver 'opim-c' without time_budget / "
+                             "max_rr_sets / cluster")
+    if name == "opim-c" and hist is not False and not online and cluster is None:
+        from .hist import hist as hist_solver
+        return hist_solver(graph, k, model=model, eps=eps, delta=delta, seed=seed,
+                           threads=threads, max_memory=max_memory, progress=progress,
+                           fallback=hist is None, **options)
     function = _solver_function(name)
     if cluster is not None:
         if name not in CERTIFIED_IM_SOLVERS:
