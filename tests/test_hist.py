@@ -151,11 +151,10 @@ def test_pilot_rule_and_api_switches():
 
 
 def test_helpers():
-    assert validation_multiple(1000.0, 10.0, 500) == 8
-    assert validation_multiple(1000.0, 50.0, 500) == 4
-    assert validation_multiple(1000.0, 200.0, 500) == 2
-    assert validation_multiple(1000.0, 900.0, 500) == 1
-    assert validation_multiple(1000.0, 1.0, 50) == 1
+    assert validation_multiple(1000.0, 10.0) == 8
+    assert validation_multiple(1000.0, 50.0) == 4
+    assert validation_multiple(1000.0, 200.0) == 2
+    assert validation_multiple(1000.0, 900.0) == 1
     gains = np.array([500, 100, 50, 10, 5, 1], dtype=np.int64)
     b = choose_sentinel_count(gains, 700.0, 20, 5, 0.05, 0.001)
     assert 1 <= b <= 5

@@ -95,12 +95,11 @@ def hist_base_sets(delta: float) -> int:
     return max(1, math.ceil(3.0 * math.log(1.0 / delta)))
 
 
-def validation_multiple(selection_mean: float, validation_mean: float, selection_count: int
-                        ) -> int:
-    """Validation sets per selection set for the next round: 8, 4, 2 when
-    validation draws are 32, 16, 4 times smaller, else 1 (also below 100 sets)."""
-    if selection_count < 100 or validation_mean <= 0:
-        return 1
+def validation_multiple(selection_mean: float, validation_mean: float) -> int:
+    """Validation sets per selection set: 8, 4, 2 when validation draws are
+    32, 16, 4 times smaller than selection draws, else 1."""
+    if validation_mean <= 0:
+        return 8
     ratio = selection_mean / validation_mean
     for at_least, multiple in ((32, 8), (16, 4), (4, 2)):
         if ratio >= at_least:
@@ -126,8 +125,25 @@ def choose_sentinel_count(gains: np.ndarray, upper_count: float, k: int, cap: in
     return int(min(cap, max(chosen, min(10, cap), least)))
 
 
-def _full_mean(collection: RRCollection) -> float:
-    return collection.mean_size()
+class _OutDegreeOrder:
+    """Greedy with ties broken by larger out-degree (then smaller id), as the
+    authors' code does: among nodes covering equally many sets, a hub is the
+    likelier to stop later RR sets early and to spread further.  The greedy
+    kernel breaks ties by smaller id, so it runs on node ids renumbered by
+    decreasing out-degree."""
+
+    def __init__(self, graph):
+        self.rank = np.argsort(-graph.out_degree, kind="stable").astype(np.int32)
+        self.position = np.empty(graph.n, dtype=np.int32)
+        self.position[self.rank] = np.arange(graph.n, dtype=np.int32)
+
+    def greedy(self, collection: RRCollection, k: int, allowed: np.ndarray | None,
+               threads: int):
+        renamed = RRCollection(collection.n, self.position[collection.nodes],
+                               collection.offsets)
+        mask = None if allowed is None else allowed[self.rank]
+        result = greedy_max_coverage(renamed, k, candidates=mask, threads=threads)
+        return result._replace(seeds=self.rank[result.seeds])
 
 
 def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
@@ -192,7 +208,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     with record.phase("sentinel sampling"):
         append_rr_sets(select1, graph, base, threads=nthreads, max_memory=budget,
                        method=method)
-    pilot_mean = _full_mean(select1)
+    pilot_mean = select1.mean_size()
     record.counters.update({"k": k, "eps": eps, "delta": delta, "model": model,
                             "threads": nthreads, "hist_pilot_mean": pilot_mean,
                             "hist_min_mean_size": HIST_MIN_MEAN_SIZE})
@@ -206,6 +222,8 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
             "hist": False, "hist_pilot_seconds": time.perf_counter() - started})
         return result
 
+    order = _OutDegreeOrder(graph)
+    seed1v = derive_seed(seed, _ROLE_PHASE1_VALIDATE)
     sentinels = np.zeros(0, dtype=np.int32)
     certified1 = False
     rounds1 = 0
@@ -217,19 +235,28 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
                 append_rr_sets(select1, graph, size - select1.count, threads=nthreads,
                                max_memory=budget, method=method)
         with record.phase("sentinel greedy"):
-            greedy = greedy_max_coverage(select1, k, threads=nthreads)
-            select1.drop_index()
+            greedy = order.greedy(select1, k, None, nthreads)
         upper_count = min(float(select1.count), opim_upper(greedy.upper_bound, conf1))
         cap = max(1, min(k - 1, (k // 4) if it == 0 else (k // 8)))
         b = choose_sentinel_count(greedy.gains, upper_count, k, cap, eps1, conf1)
         sentinels = greedy.seeds[:b].copy()
+        # validation sets stop at the sentinels: when they are much smaller
+        # than the full sets, drawing more of them is cheap and tightens the
+        # lower bound (the authors' IncreaseR2)
         with record.phase("sentinel validation"):
-            hits, _ = count_stopped_hits(graph, stop_mask(n, sentinels), select1.count,
-                                         model=model, seed=derive_seed(seed,
-                                                                       _ROLE_PHASE1_VALIDATE),
-                                         threads=nthreads, method=method)
-        lower_count = opim_lower(float(hits), conf1)
-        ratio1 = lower_count / upper_count if upper_count > 0 else 0.0
+            mask = stop_mask(n, sentinels)
+            m2 = select1.count
+            hits, visited = count_stopped_hits(graph, mask, m2, model=model, seed=seed1v,
+                                               threads=nthreads, method=method)
+            multiple = validation_multiple(select1.mean_size(), visited / m2)
+            if multiple > 1:
+                more, _ = count_stopped_hits(graph, mask, (multiple - 1) * m2, model=model,
+                                             seed=seed1v, start=m2, threads=nthreads,
+                                             method=method)
+                hits += more
+                m2 *= multiple
+        lower_share = opim_lower(float(hits), conf1) / m2
+        ratio1 = lower_share * select1.count / upper_count if upper_count > 0 else 0.0
         rounds1 = it + 1
         if progress is not None:
             progress(rounds1, i_max1, f"HIST sentinels {b}, ratio {ratio1:.3f}")
@@ -238,7 +265,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
             break
         if size >= full_cap:
             break
-    full_mean = _full_mean(select1)
+    full_mean = select1.mean_size()
     full_sets = select1.count
     full_bytes = select1.nbytes
     del select1, greedy
@@ -265,9 +292,8 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
             append_stopped_sets(select2, graph, size - select2.drawn, threads=nthreads,
                                 max_memory=budget, method=method)
         with record.phase("greedy"):
-            greedy = greedy_max_coverage(select2.rest, k, candidates=others, threads=nthreads)
-        peak_bytes = max(peak_bytes, select2.nbytes)
-        select2.rest.drop_index()
+            greedy = order.greedy(select2.rest, k, others, nthreads)
+        peak_bytes = max(peak_bytes, 2 * select2.nbytes)
         completion = greedy.seeds[:k - b]
         seeds = np.concatenate([sentinels, completion]).astype(np.int32)
         coverage_r1 = select2.hits + int(greedy.gains[:k - b].sum())
@@ -287,7 +313,9 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         if ratio >= target:
             stop = "certified"
             break
-        multiple = validation_multiple(select2.mean_visited(), visited / validation_sets, size)
+        # (below 100 selection sets the sizes say too little: the authors keep 1)
+        multiple = 1 if size < 100 else validation_multiple(select2.mean_visited(),
+                                                            visited / validation_sets)
     seeds, hits, validation_sets, lower, upper, ratio, coverage_r1, upper_count = result
     record.counters.update({
         "hist": True, "sentinels": b, "sentinel_labels": graph.label_list(sentinels),
