@@ -76,6 +76,7 @@ from ..sampling.sentinel import (StoppedSets, append_stopped_sets, count_stopped
 from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
                      opim_theta_zero, opim_upper)
 from .coverage import greedy_max_coverage
+from .quality import KeepImproving
 from .result import IMResult, validate_common
 
 __all__ = ["hist", "HIST_MIN_MEAN_SIZE", "hist_base_sets", "choose_sentinel_count",
@@ -149,7 +150,7 @@ class _OutDegreeOrder:
 def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
          seed: int = 1, threads: int | None = None, max_memory: int | None = None,
          progress: Callable | None = None, method: str = "auto",
-         fallback: bool = False) -> IMResult:
+         fallback: bool = False, fast: bool = False) -> IMResult:
     """Select ``k`` seeds with HIST and certify their approximation ratio.
 
     Parameters
@@ -166,6 +167,10 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         Random seed; the answer does not depend on ``threads``.
     threads, max_memory, progress, method :
         As for :func:`imx.solvers.opim.opim_c`.
+    fast : bool
+        Stop at the first certified round of phase 2 (the authors' rule).  By
+        default the doubling goes on while the seeds still improve
+        (:mod:`imx.solvers.quality`).
     fallback : bool
         The pilot rule: run OPIM-C instead when phase 1's first full RR sets
         are small (mean below :data:`HIST_MIN_MEAN_SIZE`); the record's
@@ -280,6 +285,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     others = np.ones(n, dtype=bool)
     others[sentinels] = False
     validate_seed = derive_seed(seed, _ROLE_PHASE2_VALIDATE)
+    policy = None if fast else KeepImproving(n)
     multiple = 1
     stop = "theta_max"
     peak_bytes = full_bytes
@@ -300,9 +306,17 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         upper_count = min(float(size), opim_upper(select2.hits + greedy.upper_bound, conf2))
         validation_sets = size * multiple
         with record.phase("validation"):
-            hits, visited = count_stopped_hits(graph, stop_mask(n, seeds), validation_sets,
-                                               model=model, seed=validate_seed,
-                                               threads=nthreads, method=method)
+            def flags_of(chosen, m=validation_sets):
+                out = np.zeros(m, dtype=np.uint8)
+                drawn.append(count_stopped_hits(graph, stop_mask(n, chosen), m, model=model,
+                                              seed=validate_seed, threads=nthreads,
+                                              method=method, flags=out)[1])
+                return out
+
+            drawn: list[int] = []  # nodes visited: the new seeds' draws first
+            flags = flags_of(seeds) if policy is None else policy.compare(seeds, flags_of)
+            hits = int(flags.sum(dtype=np.int64))
+        visited = drawn[0]
         lower = opim_lower(float(hits), conf2) * n / validation_sets
         upper = upper_count * n / size
         ratio = lower / upper if upper > 0 else 0.0
@@ -310,8 +324,10 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         rounds2 = it + 1
         if progress is not None:
             progress(rounds2, i_max2, f"HIST ratio {ratio:.3f}")
-        if ratio >= target:
-            stop = "certified"
+        reason = ("certified" if ratio >= target else None) if policy is None \
+            else policy.decide(ratio >= target)
+        if reason is not None:
+            stop = reason
             break
         # (below 100 selection sets the sizes say too little: the authors keep 1)
         multiple = 1 if size < 100 else validation_multiple(select2.mean_visited(),
@@ -330,6 +346,8 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         "collection_bytes": int(peak_bytes), "collection_memory": format_bytes(peak_bytes),
         "seconds": time.perf_counter() - started,
     })
+    if policy is not None:
+        record.counters.update(policy.counters())
     spread = n * hits / validation_sets
     return IMResult(seeds=seeds, seed_labels=graph.label_list(seeds), spread=float(spread),
                     lower_bound=float(lower), upper_bound=float(upper), approx_ratio=float(ratio),
