@@ -173,32 +173,36 @@ def test_paired_gain_matches_its_definition():
     rng = np.random.default_rng(3)
     old = (rng.random(5000) < 0.3).astype(np.uint8)
     new = old.copy()
-    flip = rng.random(5000) < 0.05
-    new[flip] = 1
-    gain, stderr = paired_gain(new, old, 1000)
+    new[rng.random(5000) < 0.05] = 1
+    new[rng.random(5000) < 0.01] = 0
+    gain, stderr = paired_gain(int(np.sum(new > old)), int(np.sum(old > new)), 5000, 1000)
     diff = new.astype(float) - old
     assert gain == pytest.approx(1000 * diff.mean())
     assert stderr == pytest.approx(1000 * diff.std(ddof=1) / math.sqrt(5000))
-    assert paired_gain(old, old, 1000) == (0.0, 0.0)
+    assert paired_gain(0, 0, 10, 1000) == (0.0, 0.0)
     with pytest.raises(ValueError):
-        paired_gain(new[:10], old, 1000)
+        paired_gain(6, 5, 10, 1000)
 
 
 def test_keep_improving_decisions():
     from imx.solvers.quality import KeepImproving
 
-    flags = {1: np.array([1, 0, 0, 0], np.uint8), 2: np.array([1, 1, 1, 0], np.uint8),
-             3: np.array([1, 1, 1, 0], np.uint8)}
+    # four validation sets; node v covers the sets listed
+    sets = {1: {0}, 2: {0, 1, 2}, 3: {0, 1, 2}}
+
+    def coverage_of(nodes):
+        return len(set().union(*(sets[int(v)] for v in nodes)))
+
     rule = KeepImproving(4, extra_rounds=3)
-    rule.compare(np.array([1]), lambda s: flags[int(s[0])])
+    assert rule.compare(np.array([1]), coverage_of, 4) == 1
     assert rule.decide(False) is None                  # not certified: OPIM-C goes on
-    rule.compare(np.array([2]), lambda s: flags[int(s[0])])
+    assert rule.compare(np.array([2]), coverage_of, 4) == 3
     assert rule.gain == 2.0 and rule.decide(True) is None   # improved by > 1 s.e.
-    rule.compare(np.array([3]), lambda s: flags[int(s[0])])
+    rule.compare(np.array([3]), coverage_of, 4)
     assert rule.gain == 0.0 and rule.decide(True) == "converged"
     assert rule.counters()["certified_round"] == 2
     capped = KeepImproving(4, extra_rounds=1)
-    capped.compare(np.array([1]), lambda s: flags[int(s[0])])
+    capped.compare(np.array([1]), coverage_of, 4)
     assert capped.decide(True) is None                 # certified in round 1: no comparison yet
-    capped.compare(np.array([2]), lambda s: flags[int(s[0])])
+    capped.compare(np.array([2]), coverage_of, 4)
     assert capped.decide(True) == "quality cap"

@@ -215,13 +215,11 @@ def append_stopped_sets(sets: StoppedSets, graph, count: int, *, threads: int | 
 
 def count_stopped_hits(graph, stop_at: np.ndarray, count: int, *, model: str = "ic",
                        seed: int = 0, start: int = 0, threads: int | None = None,
-                       method: str = "auto", flags: np.ndarray | None = None
-                       ) -> tuple[int, int]:
+                       method: str = "auto") -> tuple[int, int]:
     """How many of RR sets ``start .. start+count-1`` of family ``seed`` meet ``stop_at``.
 
     Returns ``(hits, visited)``: the count, and the nodes the stopped draws
-    visited.  Nothing is stored; ``flags`` (uint8[count]), if given, receives
-    the 0/1 outcome of every set.
+    visited.  Nothing is stored.
 
     Examples
     --------
@@ -236,8 +234,6 @@ def count_stopped_hits(graph, stop_at: np.ndarray, count: int, *, model: str = "
         raise ParameterError("count, start and seed must be non-negative")
     if stop_at.shape != (graph.n,):
         raise ParameterError(f"stop_at needs {graph.n} flags")
-    if flags is not None and flags.shape != (count,):
-        raise ParameterError(f"flags needs {count} entries")
     workers = _Workers(graph.n, resolve_threads(threads))
     hits = visited = 0
     done = 0
@@ -248,8 +244,6 @@ def count_stopped_hits(graph, stop_at: np.ndarray, count: int, *, model: str = "
                                     np.ascontiguousarray(stop_at, dtype=np.uint8), False,
                                     mean, workers, method)
         hits += int(met.sum(dtype=np.int64))
-        if flags is not None:
-            flags[done:done + r] = met
         visited += int(sizes.sum(dtype=np.int64))
         done += r
         mean = visited / done

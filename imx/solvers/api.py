@@ -116,6 +116,8 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
                            threads=threads, max_memory=max_memory, progress=progress,
                            fallback=hist is None, fast=fast, **options)
     function = _solver_function(name)
+    if name == "opim-c":
+        options["fast"] = fast
     if cluster is not None:
         if name not in CERTIFIED_IM_SOLVERS:
             raise ParameterError(f"solver {name!r} has no cluster backend "

@@ -221,7 +221,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         from .opim import opim_c
 
         result = opim_c(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
-                        max_memory=max_memory, progress=progress, method=method)
+                        max_memory=max_memory, progress=progress, method=method, fast=fast)
         result.record["counters"].update({
             "hist_pilot_mean": pilot_mean, "hist_min_mean_size": HIST_MIN_MEAN_SIZE,
             "hist": False, "hist_pilot_seconds": time.perf_counter() - started})
@@ -306,16 +306,16 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         upper_count = min(float(size), opim_upper(select2.hits + greedy.upper_bound, conf2))
         validation_sets = size * multiple
         with record.phase("validation"):
-            def flags_of(chosen, m=validation_sets):
-                out = np.zeros(m, dtype=np.uint8)
-                drawn.append(count_stopped_hits(graph, stop_mask(n, chosen), m, model=model,
-                                              seed=validate_seed, threads=nthreads,
-                                              method=method, flags=out)[1])
-                return out
+            def coverage_of(chosen, m=validation_sets):
+                hit, seen = count_stopped_hits(graph, stop_mask(n, chosen), m, model=model,
+                                               seed=validate_seed, threads=nthreads,
+                                               method=method)
+                drawn.append(seen)
+                return hit
 
             drawn: list[int] = []  # nodes visited: the new seeds' draws first
-            flags = flags_of(seeds) if policy is None else policy.compare(seeds, flags_of)
-            hits = int(flags.sum(dtype=np.int64))
+            hits = coverage_of(seeds) if policy is None \
+                else policy.compare(seeds, coverage_of, validation_sets)
         visited = drawn[0]
         lower = opim_lower(float(hits), conf2) * n / validation_sets
         upper = upper_count * n / size

@@ -31,6 +31,7 @@ driver says (``certified`` in fast mode, ``theta_max``, ``budget``).
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -40,21 +41,21 @@ __all__ = ["MAX_EXTRA_ROUNDS", "paired_gain", "KeepImproving"]
 MAX_EXTRA_ROUNDS = 3
 
 
-def paired_gain(new: np.ndarray, old: np.ndarray, n: int) -> tuple[float, float]:
-    """Spread gained by the new seeds over the old ones, and its standard error.
+def paired_gain(only_new: int, only_old: int, count: int, n: int) -> tuple[float, float]:
+    """Spread gained by new seeds over old ones on ``count`` validation RR sets,
+    and its standard error.
 
-    ``new`` and ``old`` are 0/1 flags per validation RR set (covered by the new
-    / old seeds).  Per set the difference is -1, 0 or 1; the gain is ``n`` times
-    its mean, the standard error ``n`` times the sample deviation over sqrt(N).
+    ``only_new`` / ``only_old``: sets covered by the new / old seeds and not by
+    the other (from three coverage counts: ``cov(new + old) - cov(old)`` and
+    ``cov(new + old) - cov(new)``).  Per set the difference is -1, 0 or 1; the
+    gain is ``n`` times its mean, the standard error ``n`` times its sample
+    deviation over sqrt(count).
 
-    >>> paired_gain(np.array([1, 1, 0, 1], np.uint8), np.array([1, 0, 0, 1], np.uint8), 100)
+    >>> paired_gain(1, 0, 4, 100)
     (25.0, 25.0)
     """
-    count = int(new.shape[0])
-    if count == 0 or old.shape[0] != count:
-        raise ValueError("paired_gain needs two flag arrays over the same, non-empty sets")
-    only_new = int(np.count_nonzero(new > old))
-    only_old = int(np.count_nonzero(old > new))
+    if count < 1 or only_new < 0 or only_old < 0 or only_new + only_old > count:
+        raise ValueError("paired_gain needs 0 <= only_new + only_old <= count, count >= 1")
     mean = (only_new - only_old) / count
     second = (only_new + only_old) / count
     variance = max(second - mean * mean, 0.0) * count / max(count - 1, 1)
@@ -64,8 +65,8 @@ def paired_gain(new: np.ndarray, old: np.ndarray, n: int) -> tuple[float, float]
 class KeepImproving:
     """The default stopping rule; see the module docstring.
 
-    Use :meth:`compare` on each round's validation sets (the new seeds' and
-    the previous round's seeds' coverage flags), then :meth:`decide` with the
+    Use :meth:`compare` on each round's validation sets (coverage of the new
+    seeds, of the previous round's, and of both together), then :meth:`decide` with the
     round's certificate; :meth:`should_stop` adapts it to the doubling
     driver's hook (``RoundState``).
     """
@@ -79,15 +80,19 @@ class KeepImproving:
         self.gain: float | None = None
         self.stderr: float | None = None
 
-    def compare(self, seeds: np.ndarray, flags_of) -> np.ndarray:
-        """Record this round's seeds; ``flags_of(seeds)`` gives their 0/1 flags on
-        this round's validation sets.  Returns the new seeds' flags."""
+    def compare(self, seeds: np.ndarray, coverage_of: Callable[[np.ndarray], int],
+                count: int) -> int:
+        """Record this round's seeds; ``coverage_of(nodes)`` counts the round's
+        ``count`` validation sets that hold one of ``nodes``.  Returns the new
+        seeds' coverage (what the certificate uses)."""
         seeds = np.asarray(seeds)
-        flags = flags_of(seeds)
+        covered = int(coverage_of(seeds))
         if self.previous is not None:
-            self.gain, self.stderr = paired_gain(flags, flags_of(self.previous), self.n)
+            old = int(coverage_of(self.previous))
+            both = int(coverage_of(np.union1d(seeds, self.previous)))
+            self.gain, self.stderr = paired_gain(both - old, both - covered, count, self.n)
         self.previous = seeds.copy()
-        return flags
+        return covered
 
     def decide(self, certified: bool) -> str | None:
         """After a round: a stop reason, or None to double again."""
