@@ -193,16 +193,18 @@ def test_keep_improving_decisions():
     def coverage_of(nodes):
         return len(set().union(*(sets[int(v)] for v in nodes)))
 
-    rule = KeepImproving(4, extra_rounds=3)
+    rule = KeepImproving(4, 1, 0.1)
     assert rule.compare(np.array([1]), coverage_of, 4) == 1
-    assert rule.decide(False) is None                  # not certified: OPIM-C goes on
+    assert rule.decide(False, 100) is None             # not certified: OPIM-C goes on
     assert rule.compare(np.array([2]), coverage_of, 4) == 3
-    assert rule.gain == 2.0 and rule.decide(True) is None   # improved by > 1 s.e.
+    assert rule.gain == 2.0 and rule.decide(True, 200) is None   # still improving
     rule.compare(np.array([3]), coverage_of, 4)
-    assert rule.gain == 0.0 and rule.decide(True) == "converged"
-    assert rule.counters()["certified_round"] == 2
-    capped = KeepImproving(4, extra_rounds=1)
-    capped.compare(np.array([1]), coverage_of, 4)
-    assert capped.decide(True) is None                 # certified in round 1: no comparison yet
+    assert rule.gain == 0.0 and rule.decide(True, 400) == "converged"
+    counters = rule.counters()
+    assert counters["certified_round"] == 2 and counters["rounds_after_certified"] == 1
+    # the cap: the next round's R1 would pass an eighth of IMM's (eps = 0.05) sample
+    capped = KeepImproving(4, 1, 0.1)
     capped.compare(np.array([2]), coverage_of, 4)
-    assert capped.decide(True) == "quality cap"
+    cap = capped.lambda_star / 3.0 / 8
+    assert capped.decide(True, int(cap / 2) - 1) is None   # first round: nothing to compare
+    assert capped.decide(True, int(cap / 2) + 1) == "quality cap"

@@ -285,7 +285,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     others = np.ones(n, dtype=bool)
     others[sentinels] = False
     validate_seed = derive_seed(seed, _ROLE_PHASE2_VALIDATE)
-    policy = None if fast else KeepImproving(n)
+    policy = None if fast else KeepImproving(n, k, delta)
     multiple = 1
     stop = "theta_max"
     peak_bytes = full_bytes
@@ -325,7 +325,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         if progress is not None:
             progress(rounds2, i_max2, f"HIST ratio {ratio:.3f}")
         reason = ("certified" if ratio >= target else None) if policy is None \
-            else policy.decide(ratio >= target)
+            else policy.decide(ratio >= target, size)
         if reason is not None:
             stop = reason
             break

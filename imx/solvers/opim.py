@@ -126,7 +126,7 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     # The greedy pass is sequential: with several threads it runs on R1 while
     # R2 is being drawn (both release the GIL), hiding its time.
     # default: keep doubling past certification while the seeds improve
-    policy = None if fast else KeepImproving(n)
+    policy = None if fast else KeepImproving(n, k, delta)
 
     def coverage(r2, greedy, workers):
         if policy is None:
