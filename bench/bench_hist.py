@@ -190,7 +190,7 @@ def child(case: str, path: str, probs: str | None, subsim_seeds: list) -> dict:
                              seed=EVAL_SEED, threads=2).mean
 
     result = runs["fast"][1]
-    counters = result.record["counters"]
+    counters = result.record.counters
     forced = None
     if result.solver != "hist":  # what HIST itself would have done
         started = time.perf_counter()
@@ -206,13 +206,13 @@ def child(case: str, path: str, probs: str | None, subsim_seeds: list) -> dict:
             "peak_bytes_default": peaks["default"],
             "approx_ratio": result.approx_ratio, "spread_self": result.spread,
             "eval_imx": score(result.seeds), "eval_default": score(default.seeds),
-            "eval_subsim": score(graph.indices_of(subsim_seeds)),
-            "default_stop": default.record["counters"].get("stop"),
+            "eval_subsim": score(subsim_seeds),
+            "default_stop": default.record.counters.get("stop"),
             "sentinels": counters.get("sentinels"), "full_rr_sets": counters.get("full_rr_sets"),
             "mean_full_rr_size": counters.get("mean_full_rr_size"),
             "mean_stopped_rr_size": counters.get("mean_stopped_rr_size"),
-            "rr_sets": result.rr_sets, "phases": result.record["phases"],
-            "same_seeds_1_2": runs["fast1"][1].seeds.tolist() == result.seeds.tolist()}
+            "rr_sets": result.rr_sets, "phases": result.record.phases,
+            "same_seeds_1_2": runs["fast1"][1].seeds == result.seeds}
 
 
 def run_imx(case: str, path: Path, subsim_seeds: list) -> dict:

@@ -77,7 +77,7 @@ def run_row(graph_name: str, model: str, probs: str) -> dict:
         seconds = time.perf_counter() - started
         score = imx.rr_spread(graph, result.seeds, model=model, eps=0.001, delta=0.5,
                               max_rr_sets=EVAL_SETS, seed=EVAL_SEED, threads=2)
-        counters = result.record.get("counters", {})
+        counters = result.record.counters
         row[name] = {"seconds": seconds, "spread": score.mean, "stderr": score.stderr,
                      "solver": result.solver, "rr_sets": result.rr_sets,
                      "approx_ratio": result.approx_ratio, "stop": counters.get("stop"),

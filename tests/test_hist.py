@@ -103,11 +103,11 @@ def test_hist_certificate_holds_against_brute_force(model, scheme, gseed):
     g = tiny(gseed, scheme, n=8, m=16)
     for k in (2, 3):
         res = hist(g, k, model=model, eps=0.1, delta=0.01, seed=5)
-        counters = res.record["counters"]
+        counters = res.record.counters
         opt = brute_optimum(g, k, model)
-        achieved = exact_spread(g, res.seeds, model=model)
+        achieved = exact_spread(g, res.seed_ids, model=model)
         assert res.solver == "hist" and counters["hist"]
-        assert len(set(res.seeds.tolist())) == k
+        assert len(set(res.seeds)) == k
         assert 1 <= counters["sentinels"] < k
         assert res.lower_bound <= achieved + 1e-5
         assert res.upper_bound >= opt - 1e-5
@@ -121,13 +121,13 @@ def test_hist_on_a_high_influence_graph_is_deterministic_and_cheap():
     g = chung_lu(3000, 30000, seed=1, probs="uniform:0.2")
     one = hist(g, 10, seed=7, threads=1)
     two = hist(g, 10, seed=7, threads=2)
-    assert one.seeds.tolist() == two.seeds.tolist()
+    assert one.seeds == two.seeds
     assert one.spread == two.spread and one.upper_bound == two.upper_bound
-    c = one.record["counters"]
+    c = one.record.counters
     assert c["stop"] in ("converged", "quality cap")
     fast = hist(g, 10, seed=7, fast=True)
-    assert fast.record["counters"]["stop"] == "certified"
-    assert fast.record["counters"]["rounds"] == c["certified_round"]
+    assert fast.record.counters["stop"] == "certified"
+    assert fast.record.counters["rounds"] == c["certified_round"]
     assert fast.rr_sets <= one.rr_sets
     # the point of HIST: stopped sets are much smaller than full ones
     assert c["mean_stopped_rr_size"] < 0.25 * c["mean_full_rr_size"]
@@ -144,10 +144,10 @@ def test_pilot_rule_and_api_switches():
     high = chung_lu(2000, 20000, seed=2, probs="uniform:0.2")
     auto_low = maximize_influence(low, 5, seed=1)
     assert auto_low.solver == "opim-c"
-    assert auto_low.record["counters"]["hist_pilot_mean"] < HIST_MIN_MEAN_SIZE
+    assert auto_low.record.counters["hist_pilot_mean"] < HIST_MIN_MEAN_SIZE
     auto_high = maximize_influence(high, 5, seed=1)
     assert auto_high.solver == "hist"
-    assert auto_high.record["counters"]["hist_pilot_mean"] >= HIST_MIN_MEAN_SIZE
+    assert auto_high.record.counters["hist_pilot_mean"] >= HIST_MIN_MEAN_SIZE
     assert maximize_influence(high, 5, seed=1, hist=False).solver == "opim-c"
     forced = maximize_influence(low, 5, seed=1, hist=True)
     assert forced.solver == "hist" and forced.approx_ratio >= APPROX - 0.1

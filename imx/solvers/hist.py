@@ -188,7 +188,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     >>> import imx
     >>> g = imx.Graph.from_arrays([0, 0, 0, 1, 4], [1, 2, 3, 2, 5], probs="uniform:0.9")
     >>> res = hist(g, 2, seed=1)
-    >>> sorted(res.seed_labels), res.lower_bound <= res.spread <= res.upper_bound
+    >>> sorted(res.seeds), res.lower_bound <= res.spread <= res.upper_bound
     ([0, 4], True)
     """
     k, eps, delta = validate_common(graph, k, eps, delta)
@@ -222,7 +222,7 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
 
         result = opim_c(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
                         max_memory=max_memory, progress=progress, method=method, fast=fast)
-        result.record["counters"].update({
+        result.record.counters.update({
             "hist_pilot_mean": pilot_mean, "hist_min_mean_size": HIST_MIN_MEAN_SIZE,
             "hist": False, "hist_pilot_seconds": time.perf_counter() - started})
         return result
@@ -349,7 +349,6 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     if policy is not None:
         record.counters.update(policy.counters())
     spread = n * hits / validation_sets
-    return IMResult(seeds=seeds, seed_labels=graph.label_list(seeds), spread=float(spread),
-                    lower_bound=float(lower), upper_bound=float(upper), approx_ratio=float(ratio),
-                    rr_sets=int(record.counters["rr_sets"]), solver="hist", model=model,
-                    record=record.to_dict())
+    return IMResult.of(graph, seeds, spread=spread, lower_bound=lower, upper_bound=upper,
+                       approx_ratio=ratio, rr_sets=int(record.counters["rr_sets"]),
+                       solver="hist", model=model, record=record)
