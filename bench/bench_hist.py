@@ -237,7 +237,7 @@ def table(results: dict, command: str) -> str:
         "default = doubling on while the seeds improve (`imx.solvers.quality`). "
         "Same graph files for both (SUBSIM's text "
         "format). Times are each tool's own solve timer (graph loading excluded): SUBSIM's "
-        "`Time (sec)` (one thread), imx's `hist` library call after a warm-up call on the same "
+        "`Time (sec)` (one thread), imx's `maximize_influence` call after a warm-up call on the same "
         "graph, in a fresh process per repetition; medians over the repetitions (runs of the "
         "two tools interleaved). Spread: every seed set scored by imx's RR estimator on "
         f"the same {EVAL_SETS:,} RR sets (seed {EVAL_SEED}: a paired comparison). imx memory: peak "
