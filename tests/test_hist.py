@@ -130,7 +130,7 @@ def test_hist_on_a_high_influence_graph_is_deterministic_and_cheap():
     assert fast.record.counters["rounds"] == c["certified_round"]
     assert fast.rr_sets <= one.rr_sets
     # the point of HIST: stopped sets are much smaller than full ones
-    assert c["mean_stopped_rr_size"] < 0.25 * c["mean_full_rr_size"]
+    assert c["mean_stopped_rr_size"] < 0.5 * c["mean_full_rr_size"]
     assert one.lower_bound <= one.spread <= one.upper_bound
     # same answer quality as OPIM-C's, by an independent estimate
     plain = imx.opim_c(g, 10, seed=7)
