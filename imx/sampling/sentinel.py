@@ -44,7 +44,7 @@ from .collection import RRCollection
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code
 from .rr import _clear, draw_rr_set
-from .sampler import _Workers, _graph_arrays, estimate_bytes
+from .sampler import _Workers, estimate_bytes, graph_arrays
 
 __all__ = ["StoppedSets", "append_stopped_sets", "count_stopped_hits", "stopped_block",
            "stop_mask"]
@@ -101,7 +101,7 @@ def _run_blocks(graph, model: int, seed: int, start: int, count: int, stop_at: n
     blocks, concatenated, are the sets that met nothing, in index order.
     """
     plan = get_plan(graph, MODELS[model], method)
-    arrays = _graph_arrays(graph, plan)
+    arrays = graph_arrays(graph, plan)
     n = graph.n
     per_block = min(_BLOCK_ENTRIES, max(2048.0, count * mean / (8 * workers.threads)))
     block_size = int(min(_MAX_BLOCK_SETS, max(1, per_block // max(mean, 1.0))))
@@ -123,7 +123,7 @@ def _run_blocks(graph, model: int, seed: int, start: int, count: int, stop_at: n
         if keep:
             kept[block] = out[:end].copy()
 
-    parallel_for(nblocks, body, workers.threads)
+    parallel_for(nblocks, body, workers.threads, work=count * mean)
     return sizes, hits, kept
 
 
@@ -198,13 +198,7 @@ def append_stopped_sets(sets: StoppedSets, graph, count: int, *, threads: int | 
             r = min(count - done, 256)
         sizes, hits, kept = _run_blocks(graph, model, sets.seed, sets.drawn, r, sets.stop_at,
                                         True, mean, workers, method)
-        stored = sizes[hits == 0]
-        total = int(stored.sum(dtype=np.int64))
-        rest = sets.rest
-        rest._reserve(stored.shape[0], total)
-        if total:
-            np.concatenate(kept, out=rest._nodes[rest.total_size:rest.total_size + total])
-        rest._append_sizes(stored)
+        sets.rest.append_sets(kept, sizes[hits == 0])
         sets.drawn += r
         sets.hits += int(hits.sum(dtype=np.int64))
         sets.visited += int(sizes.sum(dtype=np.int64))
