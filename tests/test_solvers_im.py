@@ -158,8 +158,8 @@ def brute_optimum(g, k, model):
 def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
     g = tiny(gseed, scheme)
     eps, delta = 0.1, 0.01
-    for k in (1, 2):
-        res = opim_c(g, k, model=model, eps=eps, delta=delta, seed=3)
+    for k, fast in ((1, False), (2, False), (2, True)):
+        res = opim_c(g, k, model=model, eps=eps, delta=delta, seed=3, fast=fast)
         opt = brute_optimum(g, k, model)
         achieved = exact_spread(g, res.seeds, model=model)
         assert len(set(res.seeds)) == k
@@ -168,7 +168,10 @@ def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
         assert res.upper_bound >= opt - 1e-9
         assert res.approx_ratio == pytest.approx(res.lower_bound / res.upper_bound)
         assert res.approx_ratio >= APPROX - eps
-        assert res.record.counters["stop"] == "certified"
+        # fast: the paper's stop; default: doubling on past certification while
+        # the seeds improve (imx.solvers.quality)
+        stop = res.record.counters["stop"]
+        assert stop == "certified" if fast else stop in ("converged", "quality cap")
         assert res.rr_sets == res.record.counters["r1_sets"] * 2
 
 

@@ -34,6 +34,13 @@ def read_seeds(path: str, graph) -> list[int]:
     return read_label_file(path, graph, what="seed").tolist()
 
 
+_STOP_NOTES = {
+    "certified": " (first certified round: --fast)",
+    "converged": " (the last doubling improved the seeds by under 0.25%, s.e. included)",
+    "quality cap": " (one more doubling would pass an eighth of IMM's eps=0.05 sample)",
+}
+
+
 def _fmt(value, spec=",.1f"):
     return "-" if value is None else format(value, spec)
 
@@ -67,6 +74,10 @@ def _human_im(d: dict) -> str:
                                          else f" (target {target:.3f} NOT met)")
         lines.append(f"certified   ratio {d['approx_ratio']:.3f}{met}; spread >= "
                      f"{_fmt(d['lower_bound'])}, optimum <= {_fmt(d['upper_bound'])}")
+        stop = d["record"]["counters"].get("stop")
+        if stop is not None:
+            lines.append(f"stopped     {stop} after {d['record']['counters'].get('rounds')} "
+                         "rounds" + _STOP_NOTES.get(stop, ""))
     elif d["upper_bound"] is not None:
         lines.append(f"bound       optimum <= {_fmt(d['upper_bound'])}")
     if d["rr_sets"]:
@@ -96,6 +107,13 @@ def _human_im(d: dict) -> str:
               metavar="S", help="OPIM-C online mode: stop after about S seconds.")
 @click.option("--max-rr-sets", type=click.IntRange(min=2), default=None, metavar="N",
               help="OPIM-C online mode: draw at most N RR sets (IMM: cap, no guarantee).")
+@click.option("--hist/--no-hist", "use_hist", default=None,
+              help="OPIM-C: force HIST (RR sets stopped at sentinel seeds; same certificate) "
+                   "or plain OPIM-C.  Default: HIST when a pilot finds large RR sets.")
+@click.option("--fast", is_flag=True, default=False,
+              help="OPIM-C / HIST: stop at the first round certified at 1 - 1/e - EPS (the "
+                   "cheapest certified answer).  Default: keep doubling while the seeds still "
+                   "improve (within an eighth of IMM's sample), for IMM-quality seeds.")
 @max_memory_option
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Simulations per estimate of the CELF solver.")
@@ -107,7 +125,8 @@ def _human_im(d: dict) -> str:
               help="Write the seed labels, one per line, in selection order.")
 @quiet_option
 def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, time_budget,
-       max_rr_sets, max_memory, mc_runs, seed, threads, cluster, as_json, out, quiet):
+       max_rr_sets, use_hist, fast, max_memory, mc_runs, seed, threads, cluster, as_json,
+       out, quiet):
     """Choose K seeds of GRAPH that maximise the expected spread (IC or LT).
 
     The default solver, OPIM-C, reports a certified approximation ratio with
@@ -121,6 +140,10 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
     extra = {"mc_runs": mc_runs} if solver == "celf" else {}
     if cluster is not None:
         extra["cluster"] = cluster
+    if use_hist is not None:
+        extra["hist"] = use_hist
+    if fast:
+        extra["fast"] = True
     # OPIM-C / IMM rounds double in size: a linear ETA over rounds would mislead
     with Progress(solver, enabled=not (as_json or quiet), eta=solver in ("celf",)) as progress:
         result = maximize_influence(g, k, model=model, solver=solver, eps=eps, delta=delta,
@@ -132,7 +155,7 @@ def im(graph, undirected, probs, keep_self_loops, k, model, eps, delta, solver, 
         write_seeds(out, result.seeds)
     data = result.to_dict()
     data["graph"] = graph
-    data["eps"] = eps if solver in CERTIFIED_IM_SOLVERS else None
+    data["eps"] = eps if result.solver in (*CERTIFIED_IM_SOLVERS, "hist") else None
     data["out"] = out
     emit(data, as_json, _human_im)
 

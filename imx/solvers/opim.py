@@ -35,6 +35,7 @@ from ..sampling._pool import resolve_threads
 from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
                      opim_theta_zero, opim_upper)
 from .doubling import Certificate, max_coverage, rr_pair, run_doubling
+from .quality import KeepImproving
 from .result import IMResult, validate_common
 
 __all__ = ["opim_c"]
@@ -44,7 +45,7 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
            seed: int = 1, threads: int | None = None, time_budget: float | None = None,
            max_rr_sets: int | None = None, max_memory: int | None = None,
            progress: Callable | None = None, method: str = "auto",
-           collections: Callable | None = None) -> IMResult:
+           collections: Callable | None = None, fast: bool = False) -> IMResult:
     """Select ``k`` seeds with OPIM-C and certify their approximation ratio.
 
     Parameters
@@ -76,6 +77,11 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         ``collections(family, start)`` makes R1 and R2 (:class:`imx.sampling.RRSets`;
         default local ones); :func:`imx.maximize_influence` passes sharded
         ones for ``cluster=``.  The answer does not change.
+    fast : bool
+        Stop at the first certified round (the paper's rule, the cheapest
+        certified answer).  By default the doubling goes on while the seeds
+        still improve (:mod:`imx.solvers.quality`); the record's ``stop``
+        says why the run ended.
 
     Returns
     -------
@@ -119,14 +125,24 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
 
     # The greedy pass is sequential: with several threads it runs on R1 while
     # R2 is being drawn (both release the GIL), hiding its time.
+    # default: keep doubling past certification while the seeds improve
+    policy = None if fast else KeepImproving(n, k, delta)
+
+    def coverage(r2, greedy, workers):
+        if policy is None:
+            return r2.coverage(greedy.seeds, threads=workers)
+        return policy.compare(greedy.seeds, lambda nodes: r2.coverage(nodes, threads=workers),
+                              r2.count)
+
     select, validate = rr_pair(n, model, seed, make=collections)
     run = run_doubling(
         graph, select, validate, theta_zero=theta0, theta_max=theta_max, rounds=i_max,
         select=lambda r1, workers, timer: max_coverage(r1, k, threads=workers, timer=timer),
-        validate=lambda r2, greedy, workers: r2.coverage(greedy.seeds, threads=workers),
+        validate=coverage, should_stop=None if policy is None else policy.should_stop,
         certify=certify, record=record, threads=nthreads,
         # sets made elsewhere are budgeted where they live (a cluster's workers)
-        budget=resolve_budget(max_memory) if collections is None else None, what="OPIM-C", set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
+        budget=resolve_budget(max_memory) if collections is None else None, what="OPIM-C",
+        set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
         time_budget=time_budget, overlap=True, method=method, progress=progress,
         label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}")
     select.drop_index()
@@ -142,6 +158,8 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         # phases overlap (index and greedy run while R2 is drawn): the elapsed time
         "seconds": time.perf_counter() - started,
     })
+    if policy is not None:
+        record.counters.update(policy.counters())
     spread = n * covered / validate.count
     seeds = greedy.seeds
     return IMResult.of(graph, seeds, spread=spread, lower_bound=lower, upper_bound=upper,
