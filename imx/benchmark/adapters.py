@@ -1,7 +1,8 @@
 """The one place where the harness calls imx's solvers, through their public APIs.
 
-Each task (``im``, ``cim``, ``hetero``, ``bcm``; ``peer`` in :mod:`.peers`) has an
-adapter with four steps:
+Each task (``im``, ``cim``, ``hetero``, ``bcm``, ``rr``; ``peer`` in :mod:`.peers`,
+``io`` in :mod:`.reading`, ``process`` in :mod:`.process`) has an adapter with four
+steps:
 
 * ``modules(params)``: import what the run needs (timed as ``imports``);
 * ``prepare(graph, params, seed, env)``: inputs that are not part of the solve
@@ -259,24 +260,63 @@ class HeteroAdapter:
                        rr_sets=ranking.info.get("rr_sets"), metrics=metrics)
 
     def _index(self, hetero, graph, data, params, seed, K) -> Outcome:
+        """Build, save and reload the index, then time ``rerank`` queries on the
+        memory-mapped copy (as a server would), after 100 warm-up queries."""
+        import tempfile
+
         t0 = time.perf_counter()
         idx = hetero.HeteroIndex.build(graph, solver=params.get("method", "heteroim"),
                                        willingness=data.willingness, accept=data.accept, k=K,
                                        seed=seed)
-        build = time.perf_counter() - t0
+        metrics = {"build_s": time.perf_counter() - t0}
         queries = int(params.get("queries", 10_000))
         rng = np.random.Generator(np.random.PCG64(seed))
-        users = rng.integers(0, graph.n, queries)
-        lat = np.empty(queries)
-        for i, u in enumerate(users.tolist()):
-            q0 = time.perf_counter()
-            idx.rerank_ids(u, K)
-            lat[i] = time.perf_counter() - q0
-        metrics = {"build_s": build, "queries": queries,
-                   "latency_p50_us": float(np.percentile(lat, 50) * 1e6),
-                   "latency_p99_us": float(np.percentile(lat, 99) * 1e6)}
+        out_degree = np.diff(np.asarray(graph.out_offsets))
+        users = graph.label_list(rng.choice(np.flatnonzero(out_degree > 0), queries))
+        hubs = graph.label_list(np.argsort(-out_degree, kind="stable")[:max(1, graph.n // 100)])
+        with tempfile.TemporaryDirectory(prefix="imx-bench-index-") as tmp:
+            path = os.path.join(tmp, "index.imxh")
+            t0 = time.perf_counter()
+            idx.save(path)
+            metrics["save_s"] = time.perf_counter() - t0
+            metrics["file_bytes"] = os.path.getsize(path)
+            t0 = time.perf_counter()
+            served = hetero.HeteroIndex.load(path, mmap=True)
+            metrics["load_s"] = time.perf_counter() - t0
+            metrics["queries"] = queries
+            metrics.update(_latency(served, users, K))
+            # the 1% highest-degree users, candidates = every other friend
+            cands = [[v for v, _ in served.rerank(u, k=10 ** 9)][::2] for u in hubs]
+            reps = max(1, queries // len(hubs))
+            metrics.update(_latency(served, hubs * reps, K, cands * reps,
+                                    prefix="candidates_"))
+            t0 = time.perf_counter()
+            served.rerank_many(users, k=K)
+            metrics["rerank_many_us_per_query"] = (time.perf_counter() - t0) / queries * 1e6
+            del served
         return Outcome(result={"rr_sets": idx.meta.get("rr_sets")},
                        rr_sets=idx.meta.get("rr_sets"), metrics=metrics)
+
+
+def _latency(index, users: list, K: int, candidates: list | None = None,
+             prefix: str = "") -> dict:
+    """Per-query wall and calling-thread CPU time of ``index.rerank``, in microseconds:
+    the CPU figures leave out the OS preempting the thread on a shared machine."""
+    for u in users[:100]:
+        index.rerank(u, k=K)
+    wall = np.empty(len(users))
+    cpu = np.empty(len(users))
+    for i, u in enumerate(users):
+        cand = None if candidates is None else candidates[i]
+        c0, t0 = time.thread_time_ns(), time.perf_counter_ns()
+        index.rerank(u, candidates=cand, k=K)
+        wall[i] = (time.perf_counter_ns() - t0) / 1e3
+        cpu[i] = (time.thread_time_ns() - c0) / 1e3
+    return {f"{prefix}latency_p50_us": float(np.percentile(wall, 50)),
+            f"{prefix}latency_p99_us": float(np.percentile(wall, 99)),
+            f"{prefix}latency_p999_us": float(np.percentile(wall, 99.9)),
+            f"{prefix}latency_max_us": float(wall.max()),
+            f"{prefix}cpu_p99_us": float(np.percentile(cpu, 99))}
 
 
 # ------------------------------------------------------------------ bcm
@@ -296,10 +336,11 @@ class BCMAdapter:
     def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
         dyn = self._module()
         if params.get("mode", "simulate") == "fit":
+            extra = {key: params[key] for key in ("noise", "min_friends") if key in params}
             egos = dyn.generate_egos(graph, int(params.get("egos", 50)),
                                      int(params.get("size", 100)),
                                      epsilon=float(params.get("epsilon", 0.3)),
-                                     mu=float(params.get("mu", 0.4)), seed=seed)
+                                     mu=float(params.get("mu", 0.4)), seed=seed, **extra)
             return {"egos": egos}
         rng = np.random.Generator(np.random.PCG64(seed))
         return {"values": rng.random((graph.n, int(params.get("dims", 5))))}
@@ -310,21 +351,32 @@ class BCMAdapter:
                   "seed": seed}
         if "mu" in params:
             kwargs["mu"] = float(params["mu"])
+        if "pairing" in params:
+            kwargs["pairing"] = params["pairing"]
         if "threads" in params:
             kwargs["threads"] = resolve_threads(params["threads"])
         return dyn.simulate(graph, values, **kwargs)
+
+    def _fit(self, dyn, egos, params: dict, seed: int, particles=None, iterations=None):
+        kwargs = {"method": params.get("method", "pso"),
+                  "per_dimension": bool(params.get("per_dimension", False)),
+                  "particles": int(particles or params.get("particles", 24)),
+                  "iterations": int(iterations or params.get("iterations", 60)), "seed": seed}
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return dyn.fit(egos, **kwargs)
 
     def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
         dyn = self._module()
         if params.get("mode", "simulate") == "fit":
             if level == "full":
-                dyn.fit(ctx["egos"], particles=int(params.get("particles", 24)),
-                        iterations=int(params.get("iterations", 60)), seed=seed)
+                self._fit(dyn, ctx["egos"], params, seed)
                 return
             from ..graph.generate import barabasi_albert
 
             g = barabasi_albert(300, 8, seed=1)
-            dyn.fit(dyn.generate_egos(g, 4, 20, seed=1), particles=4, iterations=2, seed=seed)
+            self._fit(dyn, dyn.generate_egos(g, 4, 20, seed=1), params, seed, particles=4,
+                      iterations=2)
             return
         if level == "full":
             self._simulate(dyn, graph, ctx["values"], params, seed)
@@ -339,16 +391,17 @@ class BCMAdapter:
         dyn = self._module()
         if params.get("mode", "simulate") == "fit":
             t0 = time.perf_counter()
-            res = dyn.fit(ctx["egos"], method=params.get("method", "pso"),
-                          particles=int(params.get("particles", 24)),
-                          iterations=int(params.get("iterations", 60)), seed=seed)
+            res = self._fit(dyn, ctx["egos"], params, seed)
             seconds = time.perf_counter() - t0
             planted = ctx["egos"].meta.get("planted", {})
+            baselines = dyn.evaluate(ctx["egos"], params=res).metrics
             metrics = {"mse": float(res.mse), "epsilon": _plain(res.epsilon),
                        "mu": _plain(res.mu), "evaluations": int(res.evaluations),
                        "egos": len(ctx["egos"]) if hasattr(ctx["egos"], "__len__") else None,
                        "planted_epsilon": _plain(planted.get("epsilon")),
-                       "planted_mu": _plain(planted.get("mu")), "fit_s": seconds}
+                       "planted_mu": _plain(planted.get("mu")), "fit_s": seconds,
+                       "no_change_mse": float(baselines["no_change"]["mse"]),
+                       "mean_of_friends_mse": float(baselines["mean_of_friends"]["mse"])}
             return Outcome(record=_record_dict(res.record), metrics=metrics)
         t0 = time.perf_counter()
         res = self._simulate(dyn, graph, ctx["values"], params, seed)
@@ -360,8 +413,49 @@ class BCMAdapter:
         return Outcome(record=_record_dict(res.record), metrics=metrics)
 
 
+# ------------------------------------------------------------------ rr
+
+
+class RRAdapter:
+    """RR sampling alone: ``imx.sampling.sample_rr_sets(graph, count, method=...)``, to
+    compare the per-node routines (``method = "coin"``: one coin per in-arc; ``"auto"``:
+    geometric skips where they pay) on identical work."""
+
+    name = "rr"
+
+    def _api(self) -> Callable:
+        return require("imx.sampling", "sample_rr_sets")
+
+    def _kwargs(self, params: dict, seed: int) -> dict:
+        kwargs = {"model": params.get("model", "ic"), "method": params.get("method", "auto"),
+                  "seed": seed}
+        if "threads" in params:
+            kwargs["threads"] = resolve_threads(params["threads"])
+        return kwargs
+
+    def modules(self, params: dict) -> None:
+        self._api()
+
+    def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
+        return {}
+
+    def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
+        api = self._api()
+        count = int(params.get("count", 10_000)) if level == "full" else 100
+        api(graph, count, **self._kwargs(params, seed))
+
+    def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
+        count = int(params.get("count", 10_000))
+        t0 = time.perf_counter()
+        rr = self._api()(graph, count, **self._kwargs(params, seed))
+        seconds = time.perf_counter() - t0
+        return Outcome(rr_sets=len(rr), metrics={"sets": len(rr), "mean_size": rr.mean_size(),
+                                                 "sets_per_s": len(rr) / seconds
+                                                 if seconds > 0 else None})
+
+
 ADAPTERS = {"im": IMAdapter(), "cim": CIMAdapter(), "hetero": HeteroAdapter(),
-            "bcm": BCMAdapter()}
+            "bcm": BCMAdapter(), "rr": RRAdapter()}
 
 
 def get_adapter(task: str):
@@ -369,4 +463,12 @@ def get_adapter(task: str):
         from .peers import PeerAdapter
 
         return PeerAdapter()
+    if task == "io":
+        from .reading import ReadingAdapter
+
+        return ReadingAdapter()
+    if task == "process":
+        from .process import ProcessAdapter
+
+        return ProcessAdapter()
     return ADAPTERS[task]

@@ -236,8 +236,92 @@ def _peer_section(rows: list[dict]) -> list[str]:
             "deviation of the final opinions (ndlib).", ""] + _table(head, body) + [""]
 
 
+def _label(row: dict) -> str:
+    """A process run's short name: its ``label`` parameter, else its command."""
+    label = _p(row, "label") or str(_p(row, "command", ""))
+    return label if len(label) <= 60 else label[:57] + "..."
+
+
+def _rr_section(rows: list[dict]) -> list[str]:
+    head = ["graph", "model", "method", "threads ", "reps ", "sets ", "mean size ", "solve s ",
+            "sets/s "]
+    body = [[r["graph"], _p(r, "model", "ic"), _p(r, "method", "auto"), _p(r, "threads", "all"),
+             r["ok"], r["metrics"].get("sets"), r["metrics"].get("mean_size"), r["solve_s"],
+             r["metrics"].get("sets_per_s")] for r in sorted(rows, key=_sort_key)]
+    return ["## RR sampling (rr)", ""] + _table(head, body) + [""]
+
+
+def _io_section(rows: list[dict]) -> list[str]:
+    head = ["graph", "file", "MiB ", "operation", "text", "reps ", "CPU ms ", "wall ms "]
+    body = [[r["graph"], r["metrics"].get("file"), (r["metrics"].get("file_bytes") or 0) / _MIB,
+             " ".join(str(x) for x in (_p(r, "op"), _p(r, "dtype")) if x),
+             _p(r, "text", "as-is"), r["metrics"].get("repeats"), r["metrics"].get("cpu_ms"),
+             r["metrics"].get("wall_ms")] for r in sorted(rows, key=_sort_key)]
+    return ["## Reading graphs (io)", "",
+            "Medians over the repetitions inside each run, after a warm-up call (the file in "
+            "the page cache); CPU = all threads of the process.", ""] + _table(head, body) + [""]
+
+
+_PROCESS_METRICS = ("process_s", "process_cpu_s", "process_peak_rss_bytes",
+                    "launcher_rss_bytes", "numba_cache")
+
+
+def _process_section(rows: list[dict]) -> list[str]:
+    extra = sorted({k for r in rows for k in r["metrics"] if k not in _PROCESS_METRICS
+                    and not k.startswith("out.")})
+    head = ["command", "graph", "numba cache", "reps ", "process s ", "CPU s ",
+            "peak RSS MiB ", "spread (eval) "] + [f"{k} " for k in extra]
+    body = [[_label(r), r["graph"], r["metrics"].get("numba_cache"), r["ok"],
+             r["metrics"].get("process_s"), r["metrics"].get("process_cpu_s"),
+             (r["metrics"].get("process_peak_rss_bytes") or 0) / _MIB, r["spread"]]
+            + [r["metrics"].get(k) for k in extra] for r in sorted(rows, key=_sort_key)]
+    return ["## Whole processes (process)", "",
+            "Each command timed from the outside, start to exit; peak RSS is the process's "
+            "own (wait4), counted from a ~10 MiB launcher.", ""] + _table(head, body) + [""]
+
+
+#: a reference figure -> how to read the same figure off a summarised row
+_MEASURED = {
+    "seconds": lambda r: r["metrics"].get("process_s") if r["task"] == "process"
+    else r["solve_s"],
+    "peak_bytes": lambda r: r["metrics"].get("process_peak_rss_bytes") if r["task"] == "process"
+    else None if r["peak_rss_mib"] is None else r["peak_rss_mib"] * _MIB,
+    "rr_sets": lambda r: r["rr_sets"],
+    "spread": lambda r: r["spread"] if r["spread"] is not None else r["solver_spread"],
+    "approx_ratio": lambda r: r["ratio"],
+}
+
+
+def _reference_section(rows: list[dict], references: list[dict]) -> list[str]:
+    from .suites import match_reference
+
+    body = []
+    for r in sorted(rows, key=_sort_key):
+        ref = match_reference(references, r)
+        if ref is None:
+            continue
+        what = _label(r) if r["task"] == "process" else " ".join(
+            f"{k}={v}" for k, v in r["params"].items() if k not in ("label", "command"))
+        for figure, value in ref.items():
+            if figure in ("match", "source", "note"):
+                continue
+            get = _MEASURED.get(figure, lambda row, f=figure: row["metrics"].get(f))
+            measured = get(r)
+            ratio = (measured / value if isinstance(measured, (int, float))
+                     and isinstance(value, (int, float)) and value else None)
+            body.append([r["graph"], what, figure, value, measured, ratio,
+                         ref.get("source", "")])
+    if not body:
+        return []
+    return ["## Against the reference figures", "",
+            "The suite's `[[reference]]` figures (measured elsewhere, kept as data) beside "
+            "this run's; ratio = measured / reference.", ""] + _table(
+        ["graph", "run", "figure", "reference ", "measured ", "ratio ", "reference source"],
+        body) + [""]
+
+
 def render_markdown(records: list[dict], *, plots: list[str] | None = None,
-                    note: str | None = None) -> str:
+                    note: str | None = None, references: list[dict] | None = None) -> str:
     """The report as markdown: context, one table per task, failures, plots."""
     rows = summarise(records)
     first = records[0] if records else {}
@@ -274,8 +358,16 @@ def render_markdown(records: list[dict], *, plots: list[str] | None = None,
         lines += _hetero_section(by_task["hetero"])
     if by_task.get("bcm"):
         lines += _bcm_section(by_task["bcm"])
+    if by_task.get("rr"):
+        lines += _rr_section(by_task["rr"])
+    if by_task.get("io"):
+        lines += _io_section(by_task["io"])
+    if by_task.get("process"):
+        lines += _process_section(by_task["process"])
     if by_task.get("peer"):
         lines += _peer_section(by_task["peer"])
+    if references:
+        lines += _reference_section([r for r in rows if r["status"] == "ok"], references)
     failed = [r for r in rows if r["status"] != "ok"]
     if failed:
         lines += ["## Not run", ""]
@@ -374,6 +466,17 @@ def plot(records: list[dict], out_dir: str | os.PathLike, stem: str) -> tuple[li
     return paths, None
 
 
+def _shipped_references(records: list[dict]) -> list[dict]:
+    """The ``[[reference]]`` figures of the shipped suites the records come from."""
+    from .suites import list_suites, load_suite
+
+    shipped = set(list_suites())
+    refs: list[dict] = []
+    for name in sorted({str(r.get("suite")) for r in records} & shipped):
+        refs += load_suite(name).references
+    return refs
+
+
 def write_report(results: str | os.PathLike | list[dict], out: str | os.PathLike | None = None,
                  *, plots: bool = True) -> dict:
     """Write the markdown report (and plots beside it); return their paths.
@@ -390,5 +493,6 @@ def write_report(results: str | os.PathLike | list[dict], out: str | os.PathLike
     out_path = Path(out) if out is not None else default
     out_path.parent.mkdir(parents=True, exist_ok=True)
     paths, note = plot(records, out_path.parent, out_path.stem) if plots else ([], None)
-    atomic_write_text(out_path, render_markdown(records, plots=paths, note=note))
+    atomic_write_text(out_path, render_markdown(records, plots=paths, note=note,
+                                                references=_shipped_references(records)))
     return {"markdown": str(out_path), "plots": paths, "note": note}

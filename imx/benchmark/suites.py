@@ -22,7 +22,7 @@ A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)
     seed = 7
 
     [[runs]]
-    task = "im"              # im | cim | hetero | bcm | peer
+    task = "im"              # im | cim | hetero | bcm | rr | io | process | peer
     graphs = ["karate", "er-300"]
     solver = ["opim-c", "degree"]   # every list is crossed with the others
     k = [1, 5]
@@ -34,6 +34,19 @@ A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)
 
 A graph may also be ``file = "path"`` (an edge list or ``.imxg``, relative to the
 current folder) with ``undirected = true|false``.
+
+Figures measured elsewhere (a C++ reference run, a paper's table) are data of the
+suite, not code: each ``[[reference]]`` entry names the runs it applies to and its
+figures, and the report prints them beside the measured ones::
+
+    [[reference]]
+    source = "SUBSIM (C++), one thread, this machine"
+    match = { graph = "chung-lu-1e6", k = 50, eps = 0.01 }  # graph, task or parameters
+    seconds = 8.1              # any figures: seconds, peak_bytes, rr_sets, spread, ...
+    peak_bytes = 0.50e9
+
+``peer`` and ``process`` runs may name no graph (a peer builds its own inputs; a
+process task's command may name its files itself).
 """
 from __future__ import annotations
 
@@ -48,7 +61,9 @@ from ..errors import InputError
 
 __all__ = ["Suite", "RunSpec", "load_suite", "list_suites", "TASKS", "GENERATORS"]
 
-TASKS = ("im", "cim", "hetero", "bcm", "peer")
+TASKS = ("im", "cim", "hetero", "bcm", "rr", "io", "process", "peer")
+#: tasks whose runs may name no graph
+_GRAPHLESS = ("peer", "process")
 GENERATORS = ("erdos_renyi", "barabasi_albert", "chung_lu")
 _RUN_KEYS = ("task", "graphs", "repetitions", "exclude", "timeout_s", "note")
 _EVALUATOR_KEYS = {"method", "eps", "runs", "seed", "delta"}
@@ -81,6 +96,23 @@ class Suite:
     isolate: str = "warm"
     timeout_s: float = 600.0
     raw: dict = field(default_factory=dict, repr=False)
+    references: list[dict] = field(default_factory=list)
+
+    def reference_for(self, record: dict) -> dict | None:
+        """The ``[[reference]]`` entry whose ``match`` fits a run record (task, graph,
+        params), or None; the first that fits wins."""
+        return match_reference(self.references, record)
+
+
+def match_reference(references: list[dict], record: dict) -> dict | None:
+    """The first reference entry whose ``match`` keys all equal the record's (``task``,
+    ``graph`` or a parameter; values compared as text, as in ``exclude``)."""
+    fields = dict(record.get("params") or {}, task=record.get("task"),
+                  graph=record.get("graph"))
+    for ref in references:
+        if _matches(fields, ref.get("match", {})):
+            return ref
+    return None
 
 
 def _suite_text(name_or_path: str) -> tuple[str, str]:
@@ -118,6 +150,16 @@ def _check_graph(name: str, spec: dict, origin: str) -> dict:
     return dict(spec)
 
 
+def _check_reference(index: int, ref: Any, origin: str) -> dict:
+    where = f"[[reference]] #{index}"
+    if not isinstance(ref, dict) or not isinstance(ref.get("match", {}), dict):
+        raise InputError(f"{where}: a table with 'match = {{ ... }}' and figures", path=origin)
+    figures = [k for k in ref if k not in ("match", "source", "note")]
+    if not figures:
+        raise InputError(f"{where}: no figures (e.g. seconds = 8.1)", path=origin)
+    return dict(ref)
+
+
 def _matches(params: dict, pattern: dict) -> bool:
     return all(str(params.get(k)) == str(v) for k, v in pattern.items())
 
@@ -139,6 +181,8 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
     if unknown or evaluator.get("method", "rr") not in ("rr", "mc"):
         raise InputError(f"[evaluator] takes method = 'rr' | 'mc', eps, runs, seed, delta "
                          f"(got {sorted(evaluator)})", path=origin)
+    references = [_check_reference(i, ref, origin)
+                  for i, ref in enumerate(_as_list(raw.get("reference", [])), start=1)]
     default_timeout = float(raw.get("timeout_s", 600))
     runs: list[RunSpec] = []
     for g_index, group in enumerate(raw.get("runs", []), start=1):
@@ -148,7 +192,7 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
             raise InputError(f"{where}: task must be one of {', '.join(TASKS)}, got {task!r}",
                              path=origin)
         names = _as_list(group.get("graphs", []))
-        if task != "peer" or names:
+        if task not in _GRAPHLESS or names:
             missing = [g for g in names if g not in graphs]
             if not names or missing:
                 raise InputError(f"{where}: unknown or missing graphs {missing or names}",
@@ -171,7 +215,7 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
     return Suite(name=raw.get("name", Path(origin).stem), description=raw.get("description", ""),
                  path=origin, graphs=graphs, evaluator=evaluator, runs=runs,
                  isolate=_isolation(raw.get("isolate", "warm"), origin),
-                 timeout_s=default_timeout, raw=raw)
+                 timeout_s=default_timeout, raw=raw, references=references)
 
 
 ISOLATION_MODES = ("warm", "fresh", "inline")
