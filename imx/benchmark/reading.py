@@ -17,9 +17,9 @@ on a shared machine the CPU time stretches much less than the wall time).
                     what the validation costs
 ==================  ==============================================================
 
-The text file is the graph's own file when the suite names one (``file = ...``)
-or, for a generated or registry graph, one written by :func:`imx.io.write_edgelist`
-during set-up; ``text = "plain"`` decompresses a compressed file first.  The
+The text file is the one the graph was read from (a registry graph: its raw
+file, e.g. from ``--data-dir``) or, for a generated graph, one written by
+:func:`imx.io.write_edgelist` during set-up; ``text = "plain"`` decompresses a compressed file first.  The
 ``.imxg`` file is always written afresh (``save_graph``) into a scratch folder.
 """
 from __future__ import annotations
@@ -122,8 +122,9 @@ class ReadingAdapter:
             ctx["call"]()
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
+        metrics = {"wall_ms": 1e3 * statistics.median(walls),
+                   "cpu_ms": 1e3 * statistics.median(cpus), "repeats": len(walls),
+                   "file": os.path.basename(ctx["text"]),
+                   "file_bytes": os.path.getsize(ctx["text"])}
         ctx["scratch"].cleanup()
-        return Outcome(metrics={"wall_ms": 1e3 * statistics.median(walls),
-                                "cpu_ms": 1e3 * statistics.median(cpus),
-                                "repeats": len(walls), "file": os.path.basename(ctx["text"]),
-                                "file_bytes": os.path.getsize(ctx["text"])})
+        return Outcome(metrics=metrics)

@@ -84,6 +84,9 @@ def summarise(records: list[dict]) -> list[dict]:
                 peak_rss_mib=med(lambda r: (r.get("memory") or {}).get("peak_rss_bytes", 0)
                                  / _MIB if r.get("isolated") else None),
                 rr_sets=med(lambda r: r.get("rr_sets")),
+                num_seeds=med(lambda r: (r.get("result") or {}).get("num_seeds")),
+                r1_sets=med(lambda r: ((r.get("record") or {}).get("counters") or {})
+                            .get("r1_sets")),
                 spread=med(lambda r: (r.get("evaluation") or {}).get("spread")),
                 solver_spread=med(lambda r: (r.get("result") or {}).get("solver_spread")),
                 lower=med(lambda r: (r.get("result") or {}).get("lower_bound")),
@@ -164,11 +167,12 @@ def _im_section(rows: list[dict], title: str) -> list[str]:
 
 
 def _cim_section(rows: list[dict]) -> list[str]:
-    head = ["graph", "solver", "APs", "k ", "model", "reps ", "solve s ", "warm-up s ",
-            "peak RSS MiB ", "RR sets ", "spread (eval) ", "solver spread ", "lower ",
-            "upper ", "ratio "]
+    head = ["graph", "solver", "APs", "k ", "model", "threads ", "reps ", "seeds ", "solve s ",
+            "warm-up s ", "peak RSS MiB ", "RR sets ", "spread (eval) ", "solver spread ",
+            "lower ", "upper ", "ratio "]
     body = [[r["graph"], _p(r, "solver"), _p(r, "aps", "sample:0.05"), _p(r, "k"),
-             _p(r, "model", "ic"), r["ok"], r["solve_s"], r["warmup_s"], r["peak_rss_mib"],
+             _p(r, "model", "ic"), _p(r, "threads", "all"), r["ok"], r["num_seeds"],
+             r["solve_s"], r["warmup_s"], r["peak_rss_mib"],
              r["rr_sets"], r["spread"], r["solver_spread"], r["lower"], r["upper"], r["ratio"]]
             for r in sorted(rows, key=_sort_key)]
     return ["## Capacity-constrained IM (cim)", ""] + _table(head, body) + [""]
@@ -180,18 +184,26 @@ def _hetero_section(rows: list[dict]) -> list[str]:
     index = [r for r in rows if _p(r, "mode", "rerank") == "index"]
     if rerank:
         K = max(int(_p(r, "K", 3)) for r in rerank)
-        head = ["graph", "method", "K ", "reps ", "solve s ", "RR sets "] + \
+        head = ["graph", "method", "K ", "data seed ", "reps ", "solve s ", "RR sets "] + \
             [f"NSpread@{k} " for k in range(1, K + 1)] + [f"Recall@{K} ", f"NDCG@{K} "]
-        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3), r["ok"], r["solve_s"],
-                 r["rr_sets"]] + [r["metrics"].get(f"nspread@{k}") for k in range(1, K + 1)]
+        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3), _p(r, "data_seed", 1), r["ok"],
+                 r["solve_s"], r["rr_sets"]]
+                + [r["metrics"].get(f"nspread@{k}") for k in range(1, K + 1)]
                 + [r["metrics"].get(f"recall@{K}"), r["metrics"].get(f"ndcg@{K}")]
                 for r in sorted(rerank, key=_sort_key)]
         out += _table(head, body) + [""]
     if index:
-        head = ["graph", "method", "K ", "build s ", "queries ", "p50 µs ", "p99 µs "]
-        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3), r["metrics"].get("build_s"),
-                 r["metrics"].get("queries"), r["metrics"].get("latency_p50_us"),
-                 r["metrics"].get("latency_p99_us")] for r in sorted(index, key=_sort_key)]
+        figures = ("build_s", "save_s", "load_s", "file_bytes", "queries", "latency_p50_us",
+                   "latency_p99_us", "latency_p999_us", "latency_max_us", "cpu_p99_us",
+                   "candidates_latency_p50_us", "candidates_latency_p99_us",
+                   "candidates_cpu_p99_us", "rerank_many_us_per_query")
+        head = ["graph", "method", "K ", "build s ", "save s ", "load s ", "file MiB ",
+                "queries ", "p50 µs ", "p99 µs ", "p99.9 µs ", "max µs ", "CPU p99 µs ",
+                "cand. p50 µs ", "cand. p99 µs ", "cand. CPU p99 µs ", "rerank_many µs "]
+        body = [[r["graph"], _p(r, "method"), _p(r, "K", 3)]
+                + [r["metrics"].get(f) / _MIB if f == "file_bytes" and r["metrics"].get(f)
+                   else r["metrics"].get(f) for f in figures]
+                for r in sorted(index, key=_sort_key)]
         out += _table(head, body) + [""]
     return out
 
@@ -201,19 +213,24 @@ def _bcm_section(rows: list[dict]) -> list[str]:
     sim = [r for r in rows if _p(r, "mode", "simulate") == "simulate"]
     fits = [r for r in rows if _p(r, "mode", "simulate") == "fit"]
     if sim:
-        head = ["graph", "model", "epsilon ", "steps ", "threads ", "reps ", "solve s ",
-                "updates/s "]
-        body = [[r["graph"], _p(r, "model", "dw"), _p(r, "epsilon"), r["metrics"].get("steps"),
+        head = ["graph", "nodes ", "model", "pairing", "d ", "epsilon ", "steps ", "threads ",
+                "reps ", "solve s ", "updates/s "]
+        body = [[r["graph"], r["n"], _p(r, "model", "dw"), _p(r, "pairing", "arc"),
+                 _p(r, "dims", 5), _p(r, "epsilon"), r["metrics"].get("steps"),
                  _p(r, "threads", "all"), r["ok"], r["solve_s"],
                  r["metrics"].get("updates_per_s")] for r in sorted(sim, key=_sort_key)]
         out += _table(head, body) + [""]
     if fits:
-        head = ["graph", "egos ", "method", "solve s ", "MSE ", "epsilon ", "planted ", "mu ",
-                "planted "]
-        body = [[r["graph"], r["metrics"].get("egos"), _p(r, "method", "pso"), r["solve_s"],
-                 r["metrics"].get("mse"), r["metrics"].get("epsilon"),
-                 r["metrics"].get("planted_epsilon"), r["metrics"].get("mu"),
-                 r["metrics"].get("planted_mu")] for r in sorted(fits, key=_sort_key)]
+        head = ["graph", "egos ", "method", "per dimension", "solve s ", "evaluations ",
+                "MSE ", "epsilon ", "planted ", "mu ", "planted ", "no-change MSE ",
+                "mean-of-friends MSE "]
+        body = [[r["graph"], r["metrics"].get("egos"), _p(r, "method", "pso"),
+                 bool(_p(r, "per_dimension", False)), r["solve_s"],
+                 r["metrics"].get("evaluations"), r["metrics"].get("mse"),
+                 r["metrics"].get("epsilon"), r["metrics"].get("planted_epsilon"),
+                 r["metrics"].get("mu"), r["metrics"].get("planted_mu"),
+                 r["metrics"].get("no_change_mse"), r["metrics"].get("mean_of_friends_mse")]
+                for r in sorted(fits, key=_sort_key)]
         out += _table(head, body) + [""]
     return out
 
@@ -252,7 +269,7 @@ def _rr_section(rows: list[dict]) -> list[str]:
 
 
 def _io_section(rows: list[dict]) -> list[str]:
-    head = ["graph", "file", "MiB ", "operation", "text", "reps ", "CPU ms ", "wall ms "]
+    head = ["graph", "file", "MiB ", "operation", "text", "calls ", "CPU ms ", "wall ms "]
     body = [[r["graph"], r["metrics"].get("file"), (r["metrics"].get("file_bytes") or 0) / _MIB,
              " ".join(str(x) for x in (_p(r, "op"), _p(r, "dtype")) if x),
              _p(r, "text", "as-is"), r["metrics"].get("repeats"), r["metrics"].get("cpu_ms"),
@@ -287,6 +304,8 @@ _MEASURED = {
     "peak_bytes": lambda r: r["metrics"].get("process_peak_rss_bytes") if r["task"] == "process"
     else None if r["peak_rss_mib"] is None else r["peak_rss_mib"] * _MIB,
     "rr_sets": lambda r: r["rr_sets"],
+    "r1_sets": lambda r: r["r1_sets"],
+    "seeds": lambda r: r["num_seeds"],
     "spread": lambda r: r["spread"] if r["spread"] is not None else r["solver_spread"],
     "approx_ratio": lambda r: r["ratio"],
 }

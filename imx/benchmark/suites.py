@@ -31,6 +31,7 @@ A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)
     eps = 0.3
     repetitions = 1
     exclude = [{ solver = "degree", k = 1 }]   # drop combinations matching all keys
+                                               # (parameters, and ``graph``)
 
 A graph may also be ``file = "path"`` (an edge list or ``.imxg``, relative to the
 current folder) with ``undirected = true|false``.
@@ -207,7 +208,7 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
         for graph in names or [""]:
             for combo in itertools.product(*(params[k] for k in keys)):
                 values = dict(zip(keys, combo))
-                if any(_matches(values, pat) for pat in excludes):
+                if any(_matches(dict(values, graph=graph), pat) for pat in excludes):
                     continue
                 for rep in range(reps):
                     runs.append(RunSpec(index=len(runs), task=task, graph=graph,
