@@ -17,6 +17,9 @@ from imx.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
+#: the suites that replaced the standalone bench/bench_*.py scripts, and their tables
+FORMER_SCRIPTS = {"im-ref": "im", "cim-ref": "cim", "hetero-serve": "hetero",
+                  "bcm-ndlib": "bcm", "parse": "parse", "load-validation": "load_validation"}
 
 
 def _have(module: str) -> bool:
@@ -48,6 +51,53 @@ def test_shipped_suites_load_and_expand():
     assert not [r for r in im.runs if r.params.get("model") == "lt"
                 and r.params.get("probs") == "uniform:0.01"]
     assert {str(r.params.get("threads")) for r in load_suite("scaling").runs} == {"1", "2", "all"}
+
+
+@pytest.mark.parametrize("name", sorted(FORMER_SCRIPTS))
+def test_suites_of_the_former_scripts_parse_and_expand(name):
+    """Each suite loads, expands to runs on its own graphs, every reference entry fits at
+    least one run, and its table says how to reproduce it with this suite."""
+    from imx.benchmark.suites import match_reference
+
+    suite = load_suite(name)
+    assert suite.name == name and suite.runs
+    for run in suite.runs:
+        assert run.graph in suite.graphs or (run.task in ("process", "peer") and not run.graph)
+    for ref in suite.references:
+        fitting = [r for r in suite.runs if match_reference(
+            [ref], {"task": r.task, "graph": r.graph, "params": r.params}) is ref]
+        assert fitting, ref
+    table = (ROOT / "bench" / "tables" / f"{FORMER_SCRIPTS[name]}.md").read_text()
+    assert f"imx bench {name} " in table
+    assert f"`imx bench {name} " in (ROOT / "bench" / "README.md").read_text()
+    assert not list((ROOT / "bench").glob("bench_*.py"))  # one harness
+
+
+def test_exclude_by_graph_and_reference_entries(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('''
+[graphs.a]
+dataset = "karate"
+[graphs.b]
+dataset = "karate"
+[[runs]]
+task = "im"
+graphs = ["a", "b"]
+k = [1, 2]
+exclude = [{ graph = "a", k = 2 }]
+[[reference]]
+source = "elsewhere"
+match = { graph = "b", k = 2 }
+seconds = 0.5
+''')
+    suite = load_suite(str(path))
+    assert sorted((r.graph, r.params["k"]) for r in suite.runs) == [("a", 1), ("b", 1), ("b", 2)]
+    assert suite.reference_for({"task": "im", "graph": "b", "params": {"k": 2}})["seconds"] == 0.5
+    assert suite.reference_for({"task": "im", "graph": "a", "params": {"k": 1}}) is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[reference]]\nmatch = { k = 1 }\n')
+    with pytest.raises(InputError, match="no figures"):
+        load_suite(str(bad))
 
 
 def test_suite_crossing_exclusion_and_repetitions(tmp_path):
@@ -115,7 +165,8 @@ def test_smoke_suite_runs_every_task_with_real_solvers(smoke_results):
               if r["status"] != "ok"]
     assert not failed and code == 0, failed
     assert summary["runs"] == len(records) == len(load_suite("smoke").runs)
-    assert {r["task"] for r in records} == {"im", "cim", "hetero", "bcm"}
+    assert {r["task"] for r in records} == {"im", "cim", "hetero", "bcm", "rr", "io",
+                                            "process"}
     for rec in records:
         assert rec["machine"]["usable_cores"] >= 1 and rec["versions"]["imx"]
         for phase in ("imports", "load", "warmup", "solve"):
@@ -156,15 +207,79 @@ def test_smoke_other_tasks_report_their_figures(smoke_results):
     assert all(0 <= r["metrics"]["nspread@3"] <= 1 for r in hetero)
     bcm = [r for r in records if r["task"] == "bcm"]
     assert all(r["metrics"]["updates_per_s"] > 0 for r in bcm)
+    rr = {r["params"]["method"]: r for r in records if r["task"] == "rr"}
+    assert rr["coin"]["rr_sets"] == rr["auto"]["rr_sets"] == 2000
+    # the same RR-set distribution either way: mean sizes agree within sampling noise
+    assert abs(rr["coin"]["metrics"]["mean_size"] - rr["auto"]["metrics"]["mean_size"]) < 0.15 * \
+        rr["coin"]["metrics"]["mean_size"]
+    io = {r["params"]["op"]: r["metrics"] for r in records if r["task"] == "io"}
+    assert io["read_edgelist"]["file"] == "karate.txt" and io["imxg_load"]["file"].endswith(".imxg")
+    assert all(m["cpu_ms"] > 0 and m["wall_ms"] > 0 and m["repeats"] == 2 for m in io.values())
+    [proc] = [r for r in records if r["task"] == "process"]
+    m = proc["metrics"]
+    # the imx process's own figures: its JSON answer, its time, its peak (numpy + numba
+    # loaded: well above the ~10 MiB launcher it is counted from)
+    assert m["out.k"] == 2 and m["process_s"] > 0 and m["numba_cache"] == "warm"
+    assert m["process_peak_rss_bytes"] > 50 * 2 ** 20 > m["launcher_rss_bytes"]
+    assert proc["result"]["num_seeds"] == 2 and proc["evaluation"]["spread"] >= 2
 
 
 def test_report_of_the_smoke_results(smoke_results, tmp_path):
     _, _, records = smoke_results
     text = render_markdown(records)
     for heading in ("## Influence maximization (im)", "## Capacity-constrained IM (cim)",
-                    "## HeteroIM / HeteroIR (hetero)", "## Value dynamics (bcm)"):
+                    "## HeteroIM / HeteroIR (hetero)", "## Value dynamics (bcm)",
+                    "## RR sampling (rr)", "## Reading graphs (io)",
+                    "## Whole processes (process)"):
         assert heading in text
     assert "Not run" not in text
+
+
+def test_reference_figures_beside_the_measured_ones(smoke_results):
+    _, _, records = smoke_results
+    refs = [{"source": "a C++ build", "match": {"task": "process"}, "seconds": 0.25},
+            {"source": "a paper", "match": {"task": "im", "solver": "imm", "k": 5},
+             "spread": 10.0}]
+    text = render_markdown(records, references=refs)
+    section = text.split("## Against the reference figures")[1]
+    [proc] = [r for r in records if r["task"] == "process"]
+    [imm] = [r for r in records if r["task"] == "im" and r["params"]["solver"] == "imm"
+             and r["params"]["k"] == 5]
+    row = next(line for line in section.splitlines() if "a C++ build" in line)
+    assert f"{proc['metrics']['process_s'] / 0.25:.3g}" in row
+    row = next(line for line in section.splitlines() if "a paper" in line)
+    assert f"{imm['evaluation']['spread'] / 10:.3g}" in row
+
+
+def test_process_task_reads_the_commands_own_peak_memory(tmp_path):
+    """A child that touches 120 MiB reports about that, not the (bigger) caller's peak,
+    and an external program's figures come from its output."""
+    import numpy as np
+
+    from imx.benchmark.process import run_measured
+
+    ballast = np.ones(400 * 2 ** 20 // 8)  # the caller is big
+    done = run_measured([sys.executable, "-S", "-c",
+                         "b = bytearray(120 * 2**20); print('Time (sec): 0.125')"],
+                        cwd=str(tmp_path))
+    assert done["exit"] == 0 and "Time (sec): 0.125" in done["stdout"]
+    assert 120 * 2 ** 20 < done["peak_rss_bytes"] < 200 * 2 ** 20 < ballast.nbytes
+    suite = tmp_path / "p.toml"
+    suite.write_text(f'''
+isolate = false
+[[runs]]
+task = "process"
+program = "{sys.executable}"
+command = "{{program}} -S -c \\"print('Time (sec): 0.125')\\""
+figures = {{ seconds = 'Time \\(sec\\): ([0-9.]+)' }}
+[[runs]]
+task = "process"
+program = "{tmp_path / 'no-such-program'}"
+command = "{{program}} -x"
+''')
+    ok, skipped = run_suite(str(suite), out=False)
+    assert ok["status"] == "ok" and ok["metrics"]["seconds"] == 0.125, ok
+    assert skipped["status"] == "skipped" and "no-such-program" in skipped["reason"]
 
 
 # ---------------------------------------------------------------- isolation, timeouts, skips

@@ -166,8 +166,14 @@ class ProcessAdapter:
             raise Unavailable(f"program {program} is not there (or not executable)")
         scratch = tempfile.TemporaryDirectory(prefix="imx-bench-run-")
         fields = {"scratch": scratch.name, "program": str(program or ""),
-                  "data_dir": env.get("data_dir") or "",
-                  "graph": str(graph.source) if graph is not None else ""}
+                  "data_dir": env.get("data_dir") or "", "graph": ""}
+        if graph is not None:  # the file it was read from, else a copy in the scratch folder
+            fields["graph"] = str(graph.source or "")
+            if not os.path.isfile(fields["graph"]):
+                from ..graph.binary import save_graph
+
+                fields["graph"] = os.path.join(scratch.name, "graph.imxg")
+                save_graph(graph, fields["graph"])
         if params.get("input") is not None:
             if params["input"] != "subsim" or graph is None:
                 raise ValueError("process: input = 'subsim' (and a graph) is the one input kind")

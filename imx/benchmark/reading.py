@@ -90,7 +90,7 @@ class ReadingAdapter:
         imxg = os.path.join(scratch.name, "graph.imxg")
         if op.startswith("imxg"):
             save_graph(graph, imxg)
-        return {"scratch": scratch, "text": text, "compression": kind, "imxg": imxg,
+        return {"scratch": scratch, "file": imxg if op.startswith("imxg") else text,
                 "call": self._call(op, text, kind, imxg, params)}
 
     @staticmethod
@@ -124,7 +124,7 @@ class ReadingAdapter:
             cpus.append(time.process_time() - c0)
         metrics = {"wall_ms": 1e3 * statistics.median(walls),
                    "cpu_ms": 1e3 * statistics.median(cpus), "repeats": len(walls),
-                   "file": os.path.basename(ctx["text"]),
-                   "file_bytes": os.path.getsize(ctx["text"])}
+                   "file": os.path.basename(ctx["file"]),
+                   "file_bytes": os.path.getsize(ctx["file"])}
         ctx["scratch"].cleanup()
         return Outcome(metrics=metrics)
