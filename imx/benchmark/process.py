@@ -170,7 +170,7 @@ class ProcessAdapter:
         if graph is not None:  # the file it was read from, else a copy in the scratch folder
             fields["graph"] = str(graph.source or "")
             if not os.path.isfile(fields["graph"]):
-                from ..graph.binary import save_graph
+                from ..io.binary import save_graph
 
                 fields["graph"] = os.path.join(scratch.name, "graph.imxg")
                 save_graph(graph, fields["graph"])

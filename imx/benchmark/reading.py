@@ -9,12 +9,14 @@ on a shared machine the CPU time stretches much less than the wall time).
 ``read_edgelist``   ``imx.io.read_edgelist`` of the text file (the native tokenizer)
 ``loadtxt``         ``numpy.loadtxt`` of the same file (``dtype = "int64"`` or
                     ``"float64"``), the floor a user would otherwise reach for
-``decompress``      the file's decompression alone (stdlib gzip / bz2 / xz), no parsing
-``from_edgelist``   ``Graph.from_edgelist``: parse, CSR arrays, probabilities
+``decompress``      the file's decompression alone (the reader's own zlib / bz2 /
+                    lzma chunks), no parsing
+``load_edgelist``   ``imx.io.load_edgelist``: parse, CSR arrays, probabilities
 ``imxg_load``       ``load_binary_graph`` memory-mapped, with its validation
 ``imxg_load_copy``  the same, read into memory (``mmap=False``)
-``imxg_map``        the mapping alone (no validation): ``imxg_load`` minus this is
-                    what the validation costs
+``imxg_map``        the mapping alone (no validation)
+``imxg_checks``     the validation alone (``imx.io.binary.check_arrays``) on the
+                    mapped arrays (``mmap = true``, default) or in-memory ones
 ==================  ==============================================================
 
 The text file is the one the graph was read from (a registry graph: its raw
@@ -34,32 +36,37 @@ from .common import Outcome
 
 __all__ = ["ReadingAdapter", "OPERATIONS"]
 
-OPERATIONS = ("read_edgelist", "loadtxt", "decompress", "from_edgelist", "imxg_load",
-              "imxg_load_copy", "imxg_map")
-
-
-def _opener(kind: str | None) -> Callable:
-    import bz2
-    import gzip
-    import lzma
-
-    return {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(kind or "", open)
+OPERATIONS = ("read_edgelist", "loadtxt", "decompress", "load_edgelist", "imxg_load",
+              "imxg_load_copy", "imxg_map", "imxg_checks")
 
 
 def _decompress(path: str, kind: str | None) -> int:
-    """Bytes of the decompressed file, read in 1 MiB chunks (stdlib only)."""
-    total = 0
-    with _opener(kind)(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            total += len(chunk)
-    return total
+    """Bytes of the decompressed file, read as the edge-list reader reads it."""
+    from ..io.edgelist import decompressed_chunks
+
+    if kind is None:
+        return os.path.getsize(path)
+    return sum(len(chunk) for chunk in decompressed_chunks(path, kind))
 
 
-def _write_plain(path: str, kind: str | None, out: str) -> None:
-    import shutil
+def _write_plain(path: str, kind: str, out: str) -> None:
+    from ..io.edgelist import decompressed_chunks
 
-    with _opener(kind)(path, "rb") as src, open(out, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+    with open(out, "wb") as dst:
+        for chunk in decompressed_chunks(path, kind):
+            dst.write(chunk)
+
+
+def _checks(imxg: str, mmap: bool) -> Callable:
+    """The validation of ``load_binary_graph`` alone, on arrays mapped or read once."""
+    import json
+
+    from ..io.binary import check_arrays
+    from ..io.npz import load_npz_members, meta_bytes
+
+    arrays = load_npz_members(imxg, mmap)
+    meta = json.loads(meta_bytes(arrays["meta"]).decode())
+    return lambda: check_arrays(arrays, int(meta["n"]), meta, imxg)
 
 
 class ReadingAdapter:
@@ -67,11 +74,11 @@ class ReadingAdapter:
 
     def modules(self, params: dict) -> None:
         from .. import io  # noqa: F401
-        from ..graph import binary  # noqa: F401
+        from ..io import binary  # noqa: F401
 
     def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
-        from ..graph.binary import save_graph
         from ..io import write_edgelist
+        from ..io.binary import save_graph
         from ..io.edgelist import detect_compression
 
         op = params.get("op")
@@ -97,19 +104,20 @@ class ReadingAdapter:
     def _call(op: str, text: str, kind: str | None, imxg: str, params: dict) -> Callable:
         import numpy as np
 
-        from .. import _npz
-        from ..graph.binary import load_binary_graph
-        from ..graph.core import Graph
-        from ..io import read_edgelist
+        from ..io import load_edgelist, read_edgelist
+        from ..io.binary import load_binary_graph
+        from ..io.npz import load_npz_members
 
+        if op == "imxg_checks":
+            return _checks(imxg, bool(params.get("mmap", True)))
         return {
             "read_edgelist": lambda: read_edgelist(text),
             "loadtxt": lambda: np.loadtxt(text, dtype=params.get("dtype", "int64")),
             "decompress": lambda: _decompress(text, kind),
-            "from_edgelist": lambda: Graph.from_edgelist(text),
+            "load_edgelist": lambda: load_edgelist(text),
             "imxg_load": lambda: load_binary_graph(imxg),
             "imxg_load_copy": lambda: load_binary_graph(imxg, mmap=False),
-            "imxg_map": lambda: _npz.load_npz_members(imxg, True),
+            "imxg_map": lambda: load_npz_members(imxg, True),
         }[op]
 
     def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:

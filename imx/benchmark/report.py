@@ -271,7 +271,9 @@ def _rr_section(rows: list[dict]) -> list[str]:
 def _io_section(rows: list[dict]) -> list[str]:
     head = ["graph", "file", "MiB ", "operation", "text", "calls ", "CPU ms ", "wall ms "]
     body = [[r["graph"], r["metrics"].get("file"), (r["metrics"].get("file_bytes") or 0) / _MIB,
-             " ".join(str(x) for x in (_p(r, "op"), _p(r, "dtype")) if x),
+             " ".join(str(x) for x in (_p(r, "op"), _p(r, "dtype"),
+                                       {True: "(mapped)", False: "(in memory)"}.get(_p(r, "mmap")))
+                      if x),
              _p(r, "text", "as-is"), r["metrics"].get("repeats"), r["metrics"].get("cpu_ms"),
              r["metrics"].get("wall_ms")] for r in sorted(rows, key=_sort_key)]
     return ["## Reading graphs (io)", "",
