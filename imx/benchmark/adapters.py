@@ -69,10 +69,12 @@ class IMAdapter:
         return require("imx.solvers", "maximize_influence")
 
     def _kwargs(self, params: dict, seed: int) -> dict:
-        kwargs = {"model": params.get("model", "ic"), "solver": params.get("solver", "opim-c"),
-                  "seed": seed}
+        kwargs = {"model": params.get("model", "ic"), "seed": seed}
+        solver = params.get("solver", "opim-c")
+        if solver != "default":  # "default": the library's own choice, as a user gets it
+            kwargs["solver"] = solver
         for key in ("eps", "delta", "time_budget", "max_rr_sets", "mc_runs", "spread_eps",
-                    "method"):
+                    "method", "fast", "hist"):
             if key in params:
                 kwargs[key] = params[key]
         if "threads" in params:

@@ -30,6 +30,7 @@ class Evaluator:
     runs: int = 10_000
     seed: int = EVALUATOR_SEED
     delta: float | None = None
+    max_rr_sets: int | None = None   # rr: a fixed sample (eps tiny), as paired comparisons want
 
     @classmethod
     def from_config(cls, config: dict) -> "Evaluator":
@@ -39,12 +40,16 @@ class Evaluator:
         return cls(method=method, eps=float(config.get("eps", 0.01)),
                    runs=int(config.get("runs", 10_000)),
                    seed=int(config.get("seed", EVALUATOR_SEED)),
-                   delta=None if config.get("delta") is None else float(config["delta"]))
+                   delta=None if config.get("delta") is None else float(config["delta"]),
+                   max_rr_sets=None if config.get("max_rr_sets") is None
+                   else int(config["max_rr_sets"]))
 
     def describe(self) -> dict:
         out: dict[str, Any] = {"method": self.method, "seed": self.seed}
         if self.method == "rr":
             out["eps"] = self.eps
+            if self.max_rr_sets is not None:
+                out["max_rr_sets"] = self.max_rr_sets
         else:
             out["runs"] = self.runs
         return out
@@ -58,6 +63,8 @@ class Evaluator:
             kwargs = {"eps": self.eps, "model": model, "seed": self.seed, "labels": False}
             if self.delta is not None:
                 kwargs["delta"] = self.delta
+            if self.max_rr_sets is not None:
+                kwargs["max_rr_sets"] = self.max_rr_sets
             if threads is not None:
                 kwargs["threads"] = threads
             estimate = sampling.rr_spread(graph, seeds, **kwargs)

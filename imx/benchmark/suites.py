@@ -67,7 +67,7 @@ TASKS = ("im", "cim", "hetero", "bcm", "rr", "io", "process", "peer")
 _GRAPHLESS = ("peer", "process")
 GENERATORS = ("erdos_renyi", "barabasi_albert", "chung_lu")
 _RUN_KEYS = ("task", "graphs", "repetitions", "exclude", "timeout_s", "note")
-_EVALUATOR_KEYS = {"method", "eps", "runs", "seed", "delta"}
+_EVALUATOR_KEYS = {"method", "eps", "runs", "seed", "delta", "max_rr_sets"}
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,8 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
     evaluator = dict(raw.get("evaluator", {"method": "rr", "eps": 0.01}))
     unknown = set(evaluator) - _EVALUATOR_KEYS
     if unknown or evaluator.get("method", "rr") not in ("rr", "mc"):
-        raise InputError(f"[evaluator] takes method = 'rr' | 'mc', eps, runs, seed, delta "
-                         f"(got {sorted(evaluator)})", path=origin)
+        raise InputError("[evaluator] takes method = 'rr' | 'mc', eps, runs, seed, delta, "
+                         f"max_rr_sets (got {sorted(evaluator)})", path=origin)
     references = [_check_reference(i, ref, origin)
                   for i, ref in enumerate(_as_list(raw.get("reference", [])), start=1)]
     default_timeout = float(raw.get("timeout_s", 600))
