@@ -23,8 +23,10 @@ Parameters (``{name}`` in ``command`` / ``setup`` is replaced):
                     lines (internal ids) to ``{input}``, before ``setup``
 ``setup``           a command run once before the timed one (not timed), e.g. the
                     program's own format conversion
-``numba_cache``     ``"warm"`` (default: one untimed run first fills it) or
-                    ``"cold"`` (a fresh empty numba cache for the timed run)
+``numba_cache``     ``"warm"`` (default: one untimed run first fills it and the
+                    page cache), ``"cold"`` (a fresh empty numba cache for the timed
+                    run) or ``"as-is"`` (no run first: for commands too long to
+                    run twice)
 ``output``          ``"json"``: stdout ends in a JSON object (imx's
                     ``--json``); its numbers become figures, its ``seeds`` the seeds
 ``figures``         ``{ name = 'regex with one group' }`` read from stdout + stderr
@@ -201,8 +203,9 @@ class ProcessAdapter:
         elif cache == "warm":
             run_measured(self._argv(params["command"], ctx, params), cwd=ctx["fields"]["scratch"],
                          env=ctx["env"])
-        else:
-            raise ValueError(f"process: numba_cache must be 'warm' or 'cold', got {cache!r}")
+        elif cache != "as-is":
+            raise ValueError(f"process: numba_cache must be 'warm', 'cold' or 'as-is', got "
+                             f"{cache!r}")
 
     def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
         done = run_measured(self._argv(params["command"], ctx, params),
