@@ -23,7 +23,9 @@ class _DefaultRun(click.Group):
 def bench():
     """Run a benchmark suite (`imx bench SUITE` = `imx bench run SUITE`) and report.
 
-    Shipped suites: smoke, im, cim, hetero, bcm, scaling, peers (`imx bench list`).
+    Shipped suites: smoke, im, cim, hetero, bcm, scaling, peers, and the measured
+    tables' suites im-ref, cim-ref, hetero-serve, bcm-ndlib, parse, load-validation
+    (`imx bench list`).
     Results are JSON lines; `imx bench report RESULTS` writes a markdown table and
     PNG plots (plots need matplotlib).
     """
