@@ -45,7 +45,7 @@ def list_suites(as_json):
         emit({"suites": rows}, True)
         return
     for r in rows:
-        click.echo(f"{r['name']:<10} {r['runs']:>5} runs  {r['description']}")
+        click.echo(f"{r['name']:<16} {r['runs']:>5} runs  {r['description']}")
 
 
 @bench.command()
