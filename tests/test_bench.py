@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
 #: the suites that replaced the standalone bench/bench_*.py scripts, and their tables
 FORMER_SCRIPTS = {"im-ref": "im", "cim-ref": "cim", "hetero-serve": "hetero",
-                  "bcm-ndlib": "bcm", "parse": "parse", "load-validation": "load_validation"}
+                  "bcm-ndlib": "bcm", "parse": "parse", "load-validation": "load_validation",
+                  "scale": "scale", "distributed": "distributed"}
 
 
 def _have(module: str) -> bool:
@@ -68,7 +69,7 @@ def test_suites_of_the_former_scripts_parse_and_expand(name):
             [ref], {"task": r.task, "graph": r.graph, "params": r.params}) is ref]
         assert fitting, ref
     table = (ROOT / "bench" / "tables" / f"{FORMER_SCRIPTS[name]}.md").read_text()
-    assert f"imx bench {name} " in table
+    assert f"imx bench {name} " in table and "former `bench/bench_" in table
     assert f"`imx bench {name} " in (ROOT / "bench" / "README.md").read_text()
     assert not list((ROOT / "bench").glob("bench_*.py"))  # one harness
 
@@ -528,3 +529,38 @@ def test_unknown_peer_is_a_parameter_error():
 
     with pytest.raises(ParameterError, match="unknown peer 'no-such'"):
         PeerAdapter().modules({"peer": "no-such"})
+
+
+@pytest.mark.skipif(not _have("distributed"), reason="dask[distributed] is not installed")
+def test_im_on_a_dask_cluster_gives_the_local_answer(tmp_path):
+    """The distributed suite's runs: one cluster per run for warm-up and solve, every
+    worker's peak recorded, and the same seeds as in this process."""
+    suite = tmp_path / "d.toml"
+    suite.write_text('''
+isolate = false
+[evaluator]
+method = "rr"
+eps = 0.2
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "opim-c"
+k = 3
+eps = 0.3
+cluster = ["local:1"]
+[[runs]]
+task = "im"
+graphs = ["karate"]
+solver = "opim-c"
+k = 3
+eps = 0.3
+''')
+    records = run_suite(str(suite), out=False, cache_dir=tmp_path / "c")
+    on_dask, local = records
+    assert on_dask["status"] == local["status"] == "ok", on_dask.get("error")
+    assert on_dask["result"]["seeds"] == local["result"]["seeds"]
+    [peak] = on_dask["metrics"]["worker_peak_rss_bytes"]
+    assert peak > 50 * 2 ** 20
+    assert "## Local and Dask (im, cluster)" in render_markdown(records)

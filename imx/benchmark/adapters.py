@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import Outcome, require, resolve_threads, tiny_graph
+from .common import Outcome, peak_rss_bytes, require, resolve_threads, tiny_graph
 
 __all__ = ["ADAPTERS", "get_adapter"]
 
@@ -85,11 +85,18 @@ class IMAdapter:
         self._api()
 
     def prepare(self, graph, params: dict, seed: int, env: dict) -> dict:
-        return {}
+        if "cluster" not in params:
+            return {}
+        # one cluster (e.g. "local:2": a LocalCluster of 2 worker processes) for the warm-up
+        # and the solve, so the warm-up loads the kernels in the workers the solve uses
+        Cluster = require("imx.distributed", "Cluster")
+        cluster = Cluster(str(params["cluster"]))
+        cluster.__enter__()
+        return {"cluster": cluster}
 
     def warmup(self, params: dict, seed: int, graph, ctx: dict, level: str) -> None:
         api = self._api()
-        kwargs = self._kwargs(params, seed)
+        kwargs = dict(self._kwargs(params, seed), **self._on(ctx))
         if level == "full":
             api(graph, int(params["k"]), **kwargs)
             return
@@ -99,8 +106,22 @@ class IMAdapter:
         if level == "cheap":  # the kernels specialised to this graph, on a small budget
             api(graph, 1, **dict(kwargs, max_rr_sets=2000))
 
+    @staticmethod
+    def _on(ctx: dict) -> dict:
+        return {"cluster": ctx["cluster"]} if "cluster" in ctx else {}
+
     def solve(self, graph, ctx: dict, params: dict, seed: int) -> Outcome:
-        res = self._api()(graph, int(params["k"]), **self._kwargs(params, seed))
+        try:
+            res = self._api()(graph, int(params["k"]),
+                              **dict(self._kwargs(params, seed), **self._on(ctx)))
+            metrics = {}
+            if "cluster" in ctx:
+                with ctx["cluster"].session() as session:
+                    peaks = session.client.run(peak_rss_bytes)
+                metrics["worker_peak_rss_bytes"] = sorted(peaks.values())
+        finally:
+            if "cluster" in ctx:
+                ctx["cluster"].__exit__(None, None, None)
         ids, labels = _seeds_of(graph, res)
         result = {"seeds": [_plain(s) for s in labels], "num_seeds": len(labels)}
         for src, dst in (("spread", "solver_spread"), ("lower_bound", "lower_bound"),
@@ -110,7 +131,7 @@ class IMAdapter:
         rr = getattr(res, "rr_sets", None)
         return Outcome(eval_graph=graph, seed_ids=ids, model=params.get("model", "ic"),
                        result=result, rr_sets=None if rr is None else int(rr),
-                       record=_record_dict(getattr(res, "record", None)))
+                       record=_record_dict(getattr(res, "record", None)), metrics=metrics)
 
 
 # ------------------------------------------------------------------ cim

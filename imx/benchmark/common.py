@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "tiny_graph"]
+__all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "tiny_graph",
+           "peak_rss_bytes"]
 
 
 class Unavailable(Exception):
@@ -40,6 +41,19 @@ class Outcome:
     rr_sets: int | None = None
     record: dict = field(default_factory=dict)    # the solver's execution record
     metrics: dict = field(default_factory=dict)   # task-specific figures
+
+
+def peak_rss_bytes() -> int:
+    """This process's high-water mark (Linux ``VmHWM``; 0 elsewhere), e.g. on each Dask
+    worker of a run."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def resolve_threads(value: Any) -> int | None:

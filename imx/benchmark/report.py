@@ -101,8 +101,10 @@ def summarise(records: list[dict]) -> list[dict]:
                            and not isinstance(v, bool)]
                 metrics[name] = _median(numeric) if numeric else values[0]
             row["metrics"] = metrics
+            row["counters"] = dict((ok[0].get("record") or {}).get("counters") or {})
             seeds = {json.dumps((r.get("result") or {}).get("seeds")) for r in ok}
             row["seeds_identical"] = len(seeds) == 1
+            row["seeds_key"] = min(seeds)
         rows.append(row)
     return rows
 
@@ -163,7 +165,36 @@ def _im_section(rows: list[dict], title: str) -> list[str]:
              r["warmup_s"], r["startup_s"], r["peak_rss_mib"], r["rr_sets"], r["spread"],
              r["solver_spread"], r["lower"], r["upper"], r["ratio"]]
             for r in sorted(rows, key=_sort_key)]
+    # the options a suite varies beyond these columns (the library's own choice, its
+    # stopping rule, HIST, a Dask cluster) get a column each
+    for option in ("fast", "hist", "cluster"):
+        if any(_p(r, option) is not None for r in rows):
+            head.insert(4, option)
+            for line, r in zip(body, sorted(rows, key=_sort_key)):
+                line.insert(4, _p(r, option))
     return [f"## {title}", ""] + _table(head, body) + [""]
+
+
+def _distributed_section(rows: list[dict]) -> list[str]:
+    """The same IM calls in this process and on Dask clusters: time, every process's peak,
+    the greedy's traffic against a dense per-step reduce, and whether the answer changed."""
+    local = {(r["graph"], _p(r, "k"), _p(r, "eps")): r for r in rows if _p(r, "cluster") is None}
+    head = ["graph", "cluster", "k ", "eps ", "solve s ", "x local ", "coordinator peak MiB ",
+            "worker peaks MiB", "greedy round trips ", "greedy bytes ", "dense-reduce bytes ",
+            "same seeds"]
+    body = []
+    for r in sorted(rows, key=lambda r: (str(r["graph"]), str(_p(r, "cluster", "")))):
+        base = local.get((r["graph"], _p(r, "k"), _p(r, "eps")))
+        c = r["counters"]
+        peaks = r["metrics"].get("worker_peak_rss_bytes") or []
+        body.append([r["graph"], _p(r, "cluster", "this process"), _p(r, "k"), _p(r, "eps"),
+                     r["solve_s"], r["solve_s"] / base["solve_s"] if base and r["solve_s"]
+                     and base["solve_s"] else None, r["peak_rss_mib"],
+                     ", ".join(f"{p / _MIB:,.0f}" for p in peaks) or None,
+                     c.get("greedy_round_trips"), c.get("greedy_bytes"),
+                     c.get("dense_reduce_bytes"),
+                     None if base is None else r["seeds_key"] == base["seeds_key"]])
+    return ["## Local and Dask (im, cluster)", ""] + _table(head, body) + [""]
 
 
 def _cim_section(rows: list[dict]) -> list[str]:
@@ -373,6 +404,8 @@ def render_markdown(records: list[dict], *, plots: list[str] | None = None,
             by_task[row["task"]].append(row)
     if by_task.get("im"):
         lines += _im_section(by_task["im"], "Influence maximization (im)")
+        if any(_p(r, "cluster") is not None for r in by_task["im"]):
+            lines += _distributed_section(by_task["im"])
     if by_task.get("cim"):
         lines += _cim_section(by_task["cim"])
     if by_task.get("hetero"):

@@ -24,7 +24,8 @@ def bench():
     """Run a benchmark suite (`imx bench SUITE` = `imx bench run SUITE`) and report.
 
     Shipped suites: smoke, im, cim, hetero, bcm, scaling, peers, and the measured
-    tables' suites im-ref, cim-ref, hetero-serve, bcm-ndlib, parse, load-validation
+    tables' suites im-ref, cim-ref, hetero-serve, bcm-ndlib, parse, load-validation,
+    scale, distributed
     (`imx bench list`).
     Results are JSON lines; `imx bench report RESULTS` writes a markdown table and
     PNG plots (plots need matplotlib).
