@@ -7,11 +7,13 @@ installing), and a reference program (a C++ build such as SUBSIM) on the same
 graph, with its own figures read from its output and its seeds scored by the
 suite's evaluator like imx's.
 
-Parameters (``{name}`` in ``command`` / ``setup`` is replaced):
+Parameters (``{name}`` in ``command`` / ``setup`` is replaced; a literal brace is
+written twice, ``{{`` and ``}}``, as in :meth:`str.format`):
 
 ==================  ==============================================================
 ``command``         the command line (shell-like quoting; no shell runs it);
-                    ``{imx}``: this Python running ``-m imx``; ``{program}``: the
+                    ``{imx}``: this Python running ``-m imx``; ``{python}``: this
+                    Python; ``{program}``: the
                     ``program`` parameter; ``{graph}``: the run's graph file;
                     ``{input}``: the graph written for the program (``input``);
                     ``{scratch}``: a fresh folder, also the working folder;
@@ -28,7 +30,9 @@ Parameters (``{name}`` in ``command`` / ``setup`` is replaced):
                     run) or ``"as-is"`` (no run first: for commands too long to
                     run twice)
 ``output``          ``"json"``: stdout ends in a JSON object (imx's
-                    ``--json``); its numbers become figures, its ``seeds`` the seeds
+                    ``--json``); ``"json-file:NAME"``: the command writes one to
+                    NAME in the scratch folder; its numbers become figures
+                    (``out.KEY``, nested keys joined by dots), its ``seeds`` the seeds
 ``figures``         ``{ name = 'regex with one group' }`` read from stdout + stderr
 ``seeds``           a glob (in the scratch folder) of a file of seed ids
 ==================  ==============================================================
@@ -153,7 +157,8 @@ class ProcessAdapter:
         fields = {k: shlex.quote(str(v)) for k, v in params.items()
                   if isinstance(v, (str, int, float))}
         fields.update({k: shlex.quote(v) for k, v in ctx["fields"].items()})
-        fields["imx"] = f"{shlex.quote(sys.executable)} -m imx"
+        fields["python"] = shlex.quote(sys.executable)
+        fields["imx"] = f"{fields['python']} -m imx"
         try:
             return shlex.split(template.format(**fields))
         except KeyError as exc:
@@ -218,8 +223,14 @@ class ProcessAdapter:
                    "launcher_rss_bytes": done["launcher_rss_bytes"],
                    "numba_cache": params.get("numba_cache", "warm")}
         seeds = None
-        if params.get("output") == "json":
-            obj = _last_json_object(done["stdout"])
+        output = str(params.get("output", ""))
+        if output == "json" or output.startswith("json-file:"):
+            if output == "json":
+                obj = _last_json_object(done["stdout"])
+            else:
+                with open(os.path.join(ctx["fields"]["scratch"], output.split(":", 1)[1]),
+                          encoding="utf-8") as fh:
+                    obj = json.load(fh)
             metrics.update(_numbers(obj, "out."))
             seeds = obj.get("seeds")
         text = done["stdout"] + done["stderr"]
