@@ -277,10 +277,16 @@ figures = {{ seconds = 'Time \\(sec\\): ([0-9.]+)' }}
 task = "process"
 program = "{tmp_path / 'no-such-program'}"
 command = "{{program}} -x"
+[[runs]]
+task = "process"
+command = "{{python}} -c \\"import json; json.dump({{{{'a': {{{{'b': 2.5}}}}}}}}, open('r.json', 'w'))\\""
+output = "json-file:r.json"
+numba_cache = "as-is"
 ''')
-    ok, skipped = run_suite(str(suite), out=False)
+    ok, skipped, from_file = run_suite(str(suite), out=False)
     assert ok["status"] == "ok" and ok["metrics"]["seconds"] == 0.125, ok
     assert skipped["status"] == "skipped" and "no-such-program" in skipped["reason"]
+    assert from_file["metrics"]["out.a.b"] == 2.5, from_file
 
 
 # ---------------------------------------------------------------- isolation, timeouts, skips
