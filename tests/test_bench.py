@@ -20,7 +20,7 @@ SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
 #: the suites that replaced the standalone bench/bench_*.py scripts, and their tables
 FORMER_SCRIPTS = {"im-ref": "im", "cim-ref": "cim", "hetero-serve": "hetero",
                   "bcm-ndlib": "bcm", "parse": "parse", "load-validation": "load_validation",
-                  "scale": "scale", "distributed": "distributed"}
+                  "scale": "scale", "distributed": "distributed", "startup": "startup"}
 
 
 def _have(module: str) -> bool:
@@ -216,13 +216,21 @@ def test_smoke_other_tasks_report_their_figures(smoke_results):
     io = {r["params"]["op"]: r["metrics"] for r in records if r["task"] == "io"}
     assert io["read_edgelist"]["file"] == "karate.txt" and io["imxg_load"]["file"].endswith(".imxg")
     assert all(m["cpu_ms"] > 0 and m["wall_ms"] > 0 and m["repeats"] == 2 for m in io.values())
-    [proc] = [r for r in records if r["task"] == "process"]
+    proc, profiled = sorted((r for r in records if r["task"] == "process"),
+                            key=lambda r: "profiled" in r["params"]["label"])
     m = proc["metrics"]
     # the imx process's own figures: its JSON answer, its time, its peak (numpy + numba
     # loaded: well above the ~10 MiB launcher it is counted from)
     assert m["out.k"] == 2 and m["process_s"] > 0 and m["numba_cache"] == "warm"
     assert m["process_peak_rss_bytes"] > 50 * 2 ** 20 > m["launcher_rss_bytes"]
     assert proc["result"]["num_seeds"] == 2 and proc["evaluation"]["spread"] >= 2
+    # the instrumented CLI: its parts add up to no more than the whole, the solver's phases
+    # and its memory apart from the baseline
+    p = profiled["metrics"]
+    parts = ("numba runtime start-up", "kernel cache loads", "graph load", "solve", "output")
+    assert 0 < sum(p[f"out.wall.{n}"] for n in parts) <= p["out.wall.total"] <= p["process_s"]
+    assert p["out.phases.sampling"] > 0 and p["out.kernels_compiled"] >= 0
+    assert 0 < p["out.baseline_rss_bytes"] <= p["out.peak_rss_bytes"]
 
 
 def test_report_of_the_smoke_results(smoke_results, tmp_path):
@@ -231,19 +239,22 @@ def test_report_of_the_smoke_results(smoke_results, tmp_path):
     for heading in ("## Influence maximization (im)", "## Capacity-constrained IM (cim)",
                     "## HeteroIM / HeteroIR (hetero)", "## Value dynamics (bcm)",
                     "## RR sampling (rr)", "## Reading graphs (io)",
-                    "## Whole processes (process)"):
+                    "## Whole processes (process)",
+                    "## Where a process's time goes (profiled)"):
         assert heading in text
     assert "Not run" not in text
 
 
 def test_reference_figures_beside_the_measured_ones(smoke_results):
     _, _, records = smoke_results
-    refs = [{"source": "a C++ build", "match": {"task": "process"}, "seconds": 0.25},
+    refs = [{"source": "a C++ build", "match": {"task": "process", "label": "imx im karate -k 2"},
+             "seconds": 0.25},
             {"source": "a paper", "match": {"task": "im", "solver": "imm", "k": 5},
              "spread": 10.0}]
     text = render_markdown(records, references=refs)
     section = text.split("## Against the reference figures")[1]
-    [proc] = [r for r in records if r["task"] == "process"]
+    [proc] = [r for r in records if r["task"] == "process"
+              and r["params"]["label"] == "imx im karate -k 2"]
     [imm] = [r for r in records if r["task"] == "im" and r["params"]["solver"] == "imm"
              and r["params"]["k"] == 5]
     row = next(line for line in section.splitlines() if "a C++ build" in line)

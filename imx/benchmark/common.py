@@ -44,16 +44,25 @@ class Outcome:
 
 
 def peak_rss_bytes() -> int:
-    """This process's high-water mark (Linux ``VmHWM``; 0 elsewhere), e.g. on each Dask
-    worker of a run."""
+    """Peak resident memory of this process (a benchmark worker, or a Dask worker of a run).
+
+    Linux: ``VmHWM`` of /proc/self/status, the high-water mark of this process's
+    own address space.  Not ``getrusage().ru_maxrss``: Linux carries it over
+    ``execve`` from the forked copy of the parent, so every worker would report
+    at least the runner's size.  Elsewhere ``ru_maxrss`` is the best there is.
+    """
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return 0
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss) if sys.platform == "darwin" else int(rss) * 1024
 
 
 def resolve_threads(value: Any) -> int | None:

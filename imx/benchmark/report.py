@@ -330,6 +330,54 @@ def _process_section(rows: list[dict]) -> list[str]:
             "own (wait4), counted from a ~10 MiB launcher.", ""] + _table(head, body) + [""]
 
 
+_PROFILED = ("numba runtime start-up", "kernel cache loads", "graph load", "solve", "output")
+
+
+def _profile_section(rows: list[dict]) -> list[str]:
+    """Processes run under :mod:`.profile_cli`: one column per command, its parts as rows
+    (medians over the repetitions; wall / CPU seconds)."""
+    rows = sorted(rows, key=_sort_key)
+    metric = [r["metrics"] for r in rows]
+
+    def pair(m: dict, name: str) -> str:
+        return f"{_fmt(m.get(f'out.wall.{name}', 0.0))} / {_fmt(m.get(f'out.cpu.{name}', 0.0))}"
+
+    def rest(m: dict) -> str:  # what the timers do not cover: imports, CLI, shutdown
+        wall = m["out.wall.total"] - sum(m.get(f"out.wall.{n}", 0.0) for n in _PROFILED)
+        cpu = m["out.cpu.total"] - sum(m.get(f"out.cpu.{n}", 0.0) for n in _PROFILED)
+        return f"{_fmt(wall)} / {_fmt(cpu)}"
+
+    phases = []
+    for m in metric:
+        phases += [k[len("out.phases."):] for k in m if k.startswith("out.phases.")
+                   and k[len("out.phases."):] not in phases]
+    body = [["imports, CLI, shutdown"] + [rest(m) for m in metric]]
+    body += [[name] + [pair(m, name) for m in metric] for name in _PROFILED]
+    body += [[f"  solve: {p} (wall)"] + [m.get(f"out.phases.{p}") for m in metric]
+             for p in phases]
+    body += [["whole process (launcher's clock)"] + [
+        f"{_fmt(m.get('process_s'))} / {_fmt(m.get('process_cpu_s'))}" for m in metric]]
+    body += [["kernels compiled (CPU s)"] + [
+        f"{_fmt(m.get('out.kernels_compiled'))} ({_fmt(m.get('out.compile_cpu_s'))})"
+        for m in metric]]
+    kernels = sorted({k[len("out.compiled."):] for m in metric for k in m
+                      if k.startswith("out.compiled.")})
+    body += [[f"  compiled: `{name}` (CPU s)"] + [m.get(f"out.compiled.{name}") for m in metric]
+             for name in kernels]
+    body += [["baseline memory MiB (graph loaded)"] + [
+        (m.get("out.baseline_rss_bytes") or 0) / _MIB for m in metric]]
+    body += [["solver memory above it MiB"] + [
+        ((m.get("out.peak_rss_bytes") or 0) - (m.get("out.baseline_rss_bytes") or 0)) / _MIB
+        for m in metric]]
+    head = ["part"] + [f"{_label(r)} {r['graph'] or ''} ({r['metrics'].get('numba_cache')}) "
+                       for r in rows]
+    return ["## Where a process's time goes (profiled)", "",
+            "Wall / CPU seconds, medians over the repetitions. numba's runtime start-up and "
+            "the kernel loads happen inside the first solver phase that calls a kernel: the "
+            "solver's own phases include them, the solve row does not.", ""] + \
+        _table(head, body) + [""]
+
+
 #: a reference figure -> how to read the same figure off a summarised row
 _MEASURED = {
     "seconds": lambda r: r["metrics"].get("process_s") if r["task"] == "process"
@@ -418,6 +466,9 @@ def render_markdown(records: list[dict], *, plots: list[str] | None = None,
         lines += _io_section(by_task["io"])
     if by_task.get("process"):
         lines += _process_section(by_task["process"])
+        profiled = [r for r in by_task["process"] if "out.wall.total" in r["metrics"]]
+        if profiled:
+            lines += _profile_section(profiled)
     if by_task.get("peer"):
         lines += _peer_section(by_task["peer"])
     if references:

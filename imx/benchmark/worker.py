@@ -30,30 +30,10 @@ _MODULE_START = time.time()
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
 
 __all__ = ["execute", "main"]
-
-
-def _peak_rss_bytes() -> int:
-    """Peak resident memory of this process.
-
-    Linux: ``VmHWM`` of /proc/self/status, the high-water mark of this process's
-    own address space.  Not ``getrusage().ru_maxrss``: Linux carries it over
-    ``execve`` from the forked copy of the parent, so every worker would report
-    at least the runner's size.  Elsewhere ``ru_maxrss`` is the best there is.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(rss) if sys.platform == "darwin" else int(rss) * 1024
 
 
 def _reset_peak_rss() -> bool:
@@ -145,7 +125,9 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
         rss_before = _current_rss_bytes()
         with clock("solve"):
             outcome = adapter.solve(graph, ctx, params, seed)
-        peak = _peak_rss_bytes()
+        from .common import peak_rss_bytes
+
+        peak = peak_rss_bytes()
         out["memory"] = {"peak_rss_bytes": peak, "rss_before_solve_bytes": rss_before,
                          "baseline_rss_bytes": baseline,
                          "solver_peak_bytes": (peak - rss_before) if rss_before else None,
