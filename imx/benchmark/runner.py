@@ -240,8 +240,13 @@ def _run_inline(spec: dict) -> dict:
     return result
 
 
+#: a labelled process run is described by its label, not its (long) command lines
+_SPELLED_OUT_BY_LABEL = ("command", "setup", "figures", "seeds", "input", "program", "output")
+
+
 def describe(run: RunSpec) -> str:
-    params = " ".join(f"{k}={v}" for k, v in run.params.items())
+    hidden = _SPELLED_OUT_BY_LABEL if "label" in run.params else ()
+    params = " ".join(f"{k}={v}" for k, v in run.params.items() if k not in hidden)
     graph = f" {run.graph}" if run.graph else ""
     return f"{run.task}{graph} {params}" + (f" rep={run.rep}" if run.rep else "")
 
