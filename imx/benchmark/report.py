@@ -117,6 +117,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):  # e.g. a fitted parameter per dimension
+        return "[" + ", ".join(_fmt(v, digits) for v in value) + "]"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
                                   and abs(value) >= 1000):
         return f"{int(value):,}"
