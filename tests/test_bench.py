@@ -20,7 +20,8 @@ SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
 #: the suites that replaced the standalone bench/bench_*.py scripts, and their tables
 FORMER_SCRIPTS = {"im-ref": "im", "cim-ref": "cim", "hetero-serve": "hetero",
                   "bcm-ndlib": "bcm", "parse": "parse", "load-validation": "load_validation",
-                  "scale": "scale", "distributed": "distributed", "startup": "startup"}
+                  "scale": "scale", "distributed": "distributed", "startup": "startup",
+                  "hist": "hist", "quality": "quality"}
 
 
 def _have(module: str) -> bool:

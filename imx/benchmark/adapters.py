@@ -123,7 +123,8 @@ class IMAdapter:
             if "cluster" in ctx:
                 ctx["cluster"].__exit__(None, None, None)
         ids, labels = _seeds_of(graph, res)
-        result = {"seeds": [_plain(s) for s in labels], "num_seeds": len(labels)}
+        result = {"seeds": [_plain(s) for s in labels], "num_seeds": len(labels),
+                  "solver": getattr(res, "solver", None)}  # what "default" chose
         for src, dst in (("spread", "solver_spread"), ("lower_bound", "lower_bound"),
                          ("upper_bound", "upper_bound"), ("approx_ratio", "approx_ratio")):
             value = getattr(res, src, None)

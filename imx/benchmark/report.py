@@ -102,6 +102,7 @@ def summarise(records: list[dict]) -> list[dict]:
                 metrics[name] = _median(numeric) if numeric else values[0]
             row["metrics"] = metrics
             row["counters"] = dict((ok[0].get("record") or {}).get("counters") or {})
+            row["chosen"] = (ok[0].get("result") or {}).get("solver")
             seeds = {json.dumps((r.get("result") or {}).get("seeds")) for r in ok}
             row["seeds_identical"] = len(seeds) == 1
             row["seeds_key"] = min(seeds)
@@ -158,11 +159,18 @@ def _sort_key(row: dict) -> tuple:
             str(p.get("threads")), str(p))
 
 
+def _solver_cell(row: dict) -> str:
+    """The solver asked for, and what the library chose where it was asked to choose."""
+    asked = str(_p(row, "solver", "opim-c"))
+    chosen = row.get("chosen")
+    return f"{asked} ({chosen})" if asked == "default" and chosen else asked
+
+
 def _im_section(rows: list[dict], title: str) -> list[str]:
     head = ["graph", "model", "probs", "solver", "k ", "eps ", "threads ", "reps ", "solve s ",
             "warm-up s ", "start-up s ", "peak RSS MiB ", "RR sets ", "spread (eval) ",
             "solver spread ", "lower ", "upper ", "ratio "]
-    body = [[r["graph"], _p(r, "model", "ic"), _p(r, "probs", "wc"), _p(r, "solver"),
+    body = [[r["graph"], _p(r, "model", "ic"), _p(r, "probs", "wc"), _solver_cell(r),
              _p(r, "k"), _p(r, "eps"), _p(r, "threads", "all"), r["ok"], r["solve_s"],
              r["warmup_s"], r["startup_s"], r["peak_rss_mib"], r["rr_sets"], r["spread"],
              r["solver_spread"], r["lower"], r["upper"], r["ratio"]]

@@ -25,7 +25,7 @@ def bench():
 
     Shipped suites: smoke, im, cim, hetero, bcm, scaling, peers, and the measured
     tables' suites im-ref, cim-ref, hetero-serve, bcm-ndlib, parse, load-validation,
-    scale, distributed, startup
+    scale, distributed, startup, hist, quality
     (`imx bench list`).
     Results are JSON lines; `imx bench report RESULTS` writes a markdown table and
     PNG plots (plots need matplotlib).
