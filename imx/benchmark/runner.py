@@ -100,6 +100,9 @@ def prepare_graphs(suite: Suite, names: set[str], *, data_dir=None, cache_dir=No
                              "source": f"file:{path}"}
         except ImxError as exc:
             out[name] = {"name": name, "path": None, "skip": str(exc)}
+            continue
+        # the seed of a random probability scheme (trivalency, exp): the same draw each run
+        out[name]["probs_seed"] = int(spec.get("probs_seed", 0))
     return out
 
 

@@ -34,7 +34,8 @@ A suite file looks like this (the shipped ones are in ``imx/benchmark/suites/``)
                                                # (parameters, and ``graph``)
 
 A graph may also be ``file = "path"`` (an edge list or ``.imxg``, relative to the
-current folder) with ``undirected = true|false``.
+current folder) with ``undirected = true|false``.  ``probs_seed = N`` (default 0) seeds
+a random probability scheme (``probs = "trivalency"``, ``"exp"``).
 
 Figures measured elsewhere (a C++ reference run, a paper's table) are data of the
 suite, not code: each ``[[reference]]`` entry names the runs it applies to and its
