@@ -291,7 +291,7 @@ program = "{tmp_path / 'no-such-program'}"
 command = "{{program}} -x"
 [[runs]]
 task = "process"
-command = "{{python}} -c \\"import json; json.dump({{{{'a': {{{{'b': 2.5}}}}}}}}, open('r.json', 'w'))\\""
+command = "{{python}} -c \\"import json; json.dump({{{{'a': {{{{'b': 2.5}}}}}}}}, open('r.json', 'w'))\\""  # noqa: E501
 output = "json-file:r.json"
 numba_cache = "as-is"
 ''')

@@ -3,13 +3,15 @@ solve, optional imports, thread settings and the warm-up graph."""
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "tiny_graph",
-           "peak_rss_bytes"]
+           "peak_rss_bytes", "worker_env"]
 
 
 class Unavailable(Exception):
@@ -63,6 +65,15 @@ def peak_rss_bytes() -> int:
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(rss) if sys.platform == "darwin" else int(rss) * 1024
+
+
+def worker_env() -> dict:
+    """This environment, with the imx being benchmarked first on PYTHONPATH (for every
+    process a run starts: workers, and the commands of process runs)."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the imx package
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
 
 
 def resolve_threads(value: Any) -> int | None:

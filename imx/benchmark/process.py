@@ -57,11 +57,10 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
-from .common import Outcome, Unavailable
+from .common import Outcome, Unavailable, worker_env
 
 __all__ = ["ProcessAdapter", "run_measured"]
 
@@ -188,10 +187,7 @@ class ProcessAdapter:
             write_subsim_input(graph, fields["input"])
         if "{data_dir}" in params["command"] and not fields["data_dir"]:
             raise Unavailable("the command reads --data-dir, which was not given")
-        ctx = {"scratch": scratch, "fields": fields, "env": dict(os.environ)}
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        ctx["env"]["PYTHONPATH"] = root + (os.pathsep + ctx["env"]["PYTHONPATH"]
-                                           if ctx["env"].get("PYTHONPATH") else "")
+        ctx = {"scratch": scratch, "fields": fields, "env": worker_env()}
         if params.get("setup"):
             done = run_measured(self._argv(params["setup"], ctx, params), cwd=scratch.name,
                                 env=ctx["env"])

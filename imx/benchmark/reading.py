@@ -21,8 +21,9 @@ on a shared machine the CPU time stretches much less than the wall time).
 
 The text file is the one the graph was read from (a registry graph: its raw
 file, e.g. from ``--data-dir``) or, for a generated graph, one written by
-:func:`imx.io.write_edgelist` during set-up; ``text = "plain"`` decompresses a compressed file first.  The
-``.imxg`` file is always written afresh (``save_graph``) into a scratch folder.
+:func:`imx.io.write_edgelist` during set-up; ``text = "plain"`` decompresses a
+compressed file first.  The ``.imxg`` file is always written afresh
+(``save_graph``) into a scratch folder.
 """
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..io.atomic import atomic_write_text
+from .common import worker_env
 from .machine import machine_info, versions
 from .suites import RunSpec, Suite, isolation_mode, load_suite
 
@@ -106,13 +107,6 @@ def prepare_graphs(suite: Suite, names: set[str], *, data_dir=None, cache_dir=No
     return out
 
 
-def _worker_env() -> dict:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])  # the folder holding the imx package
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
 @contextlib.contextmanager
 def _terminate_as_interrupt():
     """Turn SIGTERM into KeyboardInterrupt, so that subprocess.run kills the running worker."""
@@ -140,7 +134,7 @@ def _run_isolated(spec: dict, timeout: float) -> dict:
         t0 = time.perf_counter()
         try:
             proc = subprocess.run([sys.executable, "-m", "imx.benchmark.worker", spec_path,
-                                   out_path], env=_worker_env(), capture_output=True, text=True,
+                                   out_path], env=worker_env(), capture_output=True, text=True,
                                   timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return {"status": "timeout", "error": f"run exceeded {timeout:g} s", "times": {},
@@ -173,7 +167,7 @@ class _WarmWorker:
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self._proc = subprocess.Popen([sys.executable, "-m", "imx.benchmark.worker", "--serve"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=self._stderr, env=_worker_env(), text=True)
+                                      stderr=self._stderr, env=worker_env(), text=True)
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
