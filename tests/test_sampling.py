@@ -265,7 +265,7 @@ def test_bad_parameters_raise():
 
 
 def test_parallel_for_covers_every_item_once_and_reraises():
-    from imx.sampling._pool import parallel_for, resolve_threads
+    from imx._pool import parallel_for, resolve_threads
 
     seen = np.zeros(1000, dtype=np.int64)
     workers = set()

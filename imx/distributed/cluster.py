@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ..errors import ParameterError
-from ..sampling._pool import default_threads
+from .._pool import default_threads
 
 __all__ = ["ClusterSession", "open_cluster", "parse_cluster", "connect_timeout",
            "CONNECT_TIMEOUT"]

@@ -11,7 +11,7 @@ from numba import njit
 
 from .. import _validate
 from ..errors import ParameterError
-from ._pool import parallel_for, resolve_threads
+from .._pool import parallel_for, resolve_threads
 from .plan import model_code
 from .sampler import append_rr_sets
 

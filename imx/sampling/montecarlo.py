@@ -16,7 +16,7 @@ from numba import njit
 from .. import _validate
 from .._rng import next_double, stream_start
 from ..record import Result, RunRecord
-from ._pool import parallel_for, resolve_threads
+from .._pool import parallel_for, resolve_threads
 from .plan import MODELS, model_code
 
 if TYPE_CHECKING:

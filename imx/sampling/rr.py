@@ -7,7 +7,7 @@ set is written in visiting order, root first; the written prefix doubles as
 the BFS queue, so no other buffer is needed.
 
 Kernels work on *blocks* of consecutive sets and release the GIL; the callers
-run blocks on several threads (:mod:`imx.sampling._pool`), each thread with
+run blocks on several threads (:mod:`imx._pool`), each thread with
 its own visited flags and output buffer.  What a set contains depends only on
 ``(seed, j)``, never on the thread that drew it.
 """

@@ -1,7 +1,7 @@
 """Drawing batches of RR sets into an :class:`~imx.sampling.RRCollection`.
 
 A batch is drawn in rounds of blocks of consecutive sets.  Worker threads take
-blocks one at a time (:func:`imx.sampling._pool.parallel_for`), draw each into
+blocks one at a time (:func:`imx._pool.parallel_for`), draw each into
 their own scratch buffer with the ``nogil`` kernel, and keep a copy; the
 blocks are then written to the collection in index order.  Before the bulk of
 a batch, the memory it needs is estimated from a pilot (the batch's first
@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _validate
 from ..errors import ParameterError
-from ._pool import parallel_for, resolve_threads
+from .._pool import parallel_for, resolve_threads
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code
 from .rr import draw_block

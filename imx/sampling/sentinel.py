@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import ParameterError
-from ._pool import parallel_for, resolve_threads
+from .._pool import parallel_for, resolve_threads
 from .collection import RRCollection
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code

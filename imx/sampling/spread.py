@@ -18,7 +18,7 @@ import numpy as np
 from .. import _validate
 from ..errors import ParameterError
 from ..record import RunRecord
-from ._pool import parallel_for, resolve_threads
+from .._pool import parallel_for, resolve_threads
 from .montecarlo import SpreadEstimate
 from .plan import MODELS, get_plan, model_code
 from .rr import hit_block

@@ -66,7 +66,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..record import RunRecord
-from ..sampling._pool import resolve_threads
+from .._pool import resolve_threads
 from ..sampling.collection import RRCollection
 from ..sampling.memory import format_bytes, resolve_budget
 from ..sampling.plan import get_plan, model_code

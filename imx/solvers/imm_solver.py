@@ -23,7 +23,7 @@ from ..record import RunRecord
 from ..sampling.collection import RRCollection
 from ..sampling.memory import check_budget, resolve_budget
 from ..sampling.plan import MODELS, get_plan, model_code
-from ..sampling._pool import resolve_threads
+from .._pool import resolve_threads
 from ..sampling.sampler import derive_seed, estimate_bytes
 from .bounds import (APPROX_GREEDY, imm_ell, imm_epsilon_prime, imm_lambda_prime,
                      imm_lambda_star, opim_upper)

@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.memory import format_bytes, resolve_budget
 from ..sampling.plan import MODELS, get_plan, model_code
-from ..sampling._pool import resolve_threads
+from .._pool import resolve_threads
 from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
                      opim_theta_zero, opim_upper)
 from .doubling import Certificate, max_coverage, rr_pair, run_doubling

@@ -34,7 +34,7 @@ from numba import njit
 from ..._rng import next_below, stream_start
 from ...errors import ParameterError
 from ...record import RunRecord
-from ...sampling._pool import resolve_threads
+from ..._pool import resolve_threads
 from ...sampling.memory import resolve_budget
 from .. import bounds
 from ..doubling import Certificate, rr_pair, run_doubling

@@ -49,7 +49,7 @@ import numpy as np
 from ... import _validate
 from ...record import RunRecord
 from ...sampling import RRCollection, sample_rr_sets
-from ...sampling._pool import resolve_threads
+from ..._pool import resolve_threads
 from ...sampling.memory import resolve_budget
 from ..bounds import opim_confidence, opim_iterations, opim_lower, opim_upper
 from ..doubling import OFFSET, Certificate, cluster_collections, rr_pair, run_doubling
