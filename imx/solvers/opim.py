@@ -27,7 +27,6 @@ import time
 from typing import Callable
 
 from .. import _validate
-from ..errors import ParameterError
 from ..record import RunRecord
 from ..sampling.memory import format_bytes, resolve_budget
 from ..sampling.plan import MODELS, get_plan, model_code
