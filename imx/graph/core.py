@@ -352,7 +352,7 @@ class Graph:
         >>> import networkx as nx
         >>> G = nx.DiGraph([("a", "b", {"p": 0.4}), ("b", "c", {"p": 0.1})])
         >>> g = Graph.from_networkx(G)
-        >>> g.to_networkx().edges(data=True)["a", "b"]
+        >>> g.to_networkx().edges["a", "b"]
         {'p': 0.4}
         """
         nodes = list(G.nodes())
