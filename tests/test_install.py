@@ -98,7 +98,7 @@ def test_readme_setup_commands_in_order_in_one_fresh_venv(tmp_path):
     installed = Path(site.stdout.strip())
     assert not _kernel_cache_files(installed), "kernel caches were written into site-packages"
     # the second command, but only the quick CLI tests: the whole suite is what CI runs anyway
-    second = second.replace("pytest", "pytest -q tests/test_cli_im.py -p no:cacheprovider")
+    second = second.replace("pytest", "pytest -q tests/cli/test_im.py -p no:cacheprovider")
     done = subprocess.run(second, shell=True, cwd=clone, env=env, capture_output=True, text=True,
                           timeout=1800)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

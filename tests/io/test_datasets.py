@@ -18,9 +18,8 @@ import imx
 from imx.errors import InputError, ParameterError
 from imx.io import datasets as dsets
 from imx.io.datasets import Dataset, DownloadError
+from tests import GRAPHS, KARATE, SHARED_GRAPHS
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "graphs"
 
 REQUIRED = ["ego-Facebook", "wiki-Vote", "email-Enron", "ca-GrQc", "ca-HepPh", "NetHEPT",
             "soc-Epinions1", "soc-Slashdot0811", "soc-Slashdot0902", "com-DBLP", "com-Amazon",
@@ -57,8 +56,8 @@ def test_registry_lookup_aliases_and_unknown_names():
 
 
 def test_sample_graph_and_registry_come_from_the_one_copy_in_graphs():
-    assert dsets.data_folder() == ROOT / "graphs"
-    assert dsets.package_file(dsets.get_dataset("karate")) == ROOT / "graphs" / "karate.txt"
+    assert dsets.data_folder() == GRAPHS
+    assert dsets.package_file(dsets.get_dataset("karate")) == KARATE
 
 
 def test_bad_registry_text_is_a_clear_error():
@@ -66,12 +65,12 @@ def test_bad_registry_text_is_a_clear_error():
         dsets._parse_registry('[[dataset]]\nname = "x"\n', "registry.toml")
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/graphs is absent")
+@pytest.mark.skipif(not SHARED_GRAPHS.is_dir(), reason="../shared/graphs is absent")
 def test_local_copies_match_registry_checksums_and_counts(tmp_path):
     small = ["wiki-Vote", "ca-GrQc", "email-Eu-core", "ego-Facebook", "NetHEPT",
              "dnc-corecipient"]
     for name in small:
-        path = dsets.fetch(name, data_dir=SHARED, cache_dir=tmp_path)
+        path = dsets.fetch(name, data_dir=SHARED_GRAPHS, cache_dir=tmp_path)
         ds = dsets.get_dataset(name)
         note = json.loads(dsets.cache_entry(name, tmp_path)[1].read_text())
         assert note["sha256_verified"], name

@@ -19,9 +19,8 @@ from imx.io import load_graph
 from imx.io.binary import load_binary_graph, save_graph
 from imx.io.npz import load_npz_members, save_npz_aligned
 from imx.solvers.hetero.index import HeteroIndex
+from tests import FUZZ_CRASHES, KARATE
 
-KARATE = Path(__file__).resolve().parent.parent / "graphs" / "karate.txt"
-CRASHES = Path(__file__).resolve().parent / "fuzz_crashes"
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +208,7 @@ def test_damaged_index_without_checksums_is_refused(tmp_path, index_file, name, 
 
 # ----------------------------------------------------------- fuzz findings
 def _crash_inputs(target):
-    return sorted((CRASHES / target).glob("*"))
+    return sorted((FUZZ_CRASHES / target).glob("*"))
 
 
 @pytest.mark.parametrize("path", _crash_inputs("imxg"), ids=lambda p: p.name)

@@ -14,8 +14,8 @@ from imx.benchmark import load_suite, render_markdown, run_suite, write_report
 from imx.benchmark.report import load_results, summarise
 from imx.benchmark.suites import list_suites
 from imx.errors import InputError
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"smoke", "im", "cim", "hetero", "bcm", "scaling", "peers"}
 #: the suites that replaced the standalone bench/bench_*.py scripts, and their tables
 FORMER_SCRIPTS = {"im-ref": "im", "cim-ref": "cim", "hetero-serve": "hetero",

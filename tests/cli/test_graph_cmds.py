@@ -6,16 +6,15 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from imx.cli.main import cli, main
 from imx.io import load_graph
+from tests import KARATE as KARATE_PATH, ROOT
 
-REPO = Path(__file__).resolve().parent.parent
-KARATE = str(REPO / "graphs" / "karate.txt")
+KARATE = str(KARATE_PATH)
 
 
 def invoke(*args):
@@ -111,7 +110,7 @@ def test_missing_file_is_a_usage_error():
 def test_subprocess_exit_code_and_single_stderr_line(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("1 2 0.5\n2 3 0.5\n3 4 2.5\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-m", "imx", "info", str(bad)], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2

@@ -11,9 +11,9 @@ from imx.errors import ParameterError
 from imx.dynamics import error_metrics, evaluate, fit, generate_egos, predict, pso
 from imx.dynamics.evaluation import have_sklearn, kfold_indices, ridge_fit, ridge_predict
 from imx.graph.generate import barabasi_albert
+from tests import SHARED_GRAPHS
 
-FACEBOOK = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "graphs",
-                        "facebook_combined.txt.gz")
+FACEBOOK = SHARED_GRAPHS / "facebook_combined.txt.gz"
 
 # Recovery tolerance stated in the docs: |fitted - planted| <= 0.03 for epsilon and mu with
 # 100 ego networks and noise sd 0.01.

@@ -11,7 +11,6 @@ give the same bits, and this tolerance only forgives printing.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,12 +20,12 @@ from imx.solvers.cim import cim
 from imx.solvers.hetero import HeteroIndex, HeteroInstance, hetero_im
 from imx.solvers.imm_solver import imm
 from imx.solvers.opim import opim_c
+from tests import KARATE
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def karate():
-    return imx.load_graph(ROOT / "graphs" / "karate.txt", directed=False)
+    return imx.load_graph(KARATE, directed=False)
 
 
 def er(seed=3):

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from imx.cli.main import cli, main
+from tests import KARATE as KARATE_PATH
 
-REPO = Path(__file__).resolve().parent.parent
-KARATE = str(REPO / "graphs" / "karate.txt")
+KARATE = str(KARATE_PATH)
 U = "--undirected"
 VALUES = "node,a\n" + "".join(f"{i},0.5\n" for i in range(34))
 EGOS = "ego,node,time,a\n0,0,0,0.5\n0,1,0,0.2\n0,0,1,0.4\n"

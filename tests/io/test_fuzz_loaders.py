@@ -1,11 +1,11 @@
 """Property-based fuzzing of every file reader: load correctly or raise InputError, nothing else.
 
 Arbitrary bytes and mutated valid files go through the edge-list parser (checked
-against the pure-Python reference reader of tests/test_edgelist.py whenever the
+against the pure-Python reference reader of tests/io/test_edgelist.py whenever the
 mutated file is still well formed), the .imxg and HeteroIndex loaders (checked
 against the graph/index the file was written from), and the AP, seed-list and
 value-file readers.  The default run keeps each property to a few seconds; run
-``pytest -m slow tests/test_fuzz_loaders.py`` for the long profile.
+``pytest -m slow tests/io/test_fuzz_loaders.py`` for the long profile.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from imx.io.edgelist import read_edgelist
 from imx.io.labels import read_label_file
 from imx.solvers.hetero.index import HeteroIndex
 
-from test_edgelist import ReferenceError_, edge_files, reference_parse
+from tests.io.test_edgelist import ReferenceError_, edge_files, reference_parse
 
 FAST = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,9 +13,9 @@ from imx.cli.main import cli, main
 from imx.errors import InputError
 from imx.io import load_graph
 from imx.sampling import mc_spread
+from tests import KARATE as KARATE_PATH
 
-REPO = Path(__file__).resolve().parent.parent
-KARATE = str(REPO / "graphs" / "karate.txt")
+KARATE = str(KARATE_PATH)
 
 
 def invoke(*args):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 
 import networkx as nx
 import numpy as np
@@ -17,8 +16,9 @@ import imx
 from imx.cli.main import cli
 from imx.errors import InputError, ParameterError
 from imx.graph.core import Graph
+from tests import KARATE as KARATE_PATH
 
-KARATE = os.path.join(os.path.dirname(__file__), "..", "graphs", "karate.txt")
+KARATE = str(KARATE_PATH)
 
 
 def arc_probs(g: Graph) -> dict:
