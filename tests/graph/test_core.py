@@ -1,34 +1,15 @@
-"""The CSR graph core: construction, probability schemes, conversions, binary form."""
+"""The CSR graph core: construction, probability schemes, labels, conversions."""
 from __future__ import annotations
-
-import os
-import stat
 
 import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from imx import Graph, load_graph
+from imx import Graph
 from imx.errors import InputError, ParameterError
 from imx.graph.probs import parse_scheme
-from imx.io.binary import is_binary_graph, load_binary_graph, save_graph
-from imx.io.edgelist import load_edgelist
-
-ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
-
-
-def assert_same_graph(a: Graph, b: Graph) -> None:
-    assert a.n == b.n
-    for name in ARRAYS:
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-    assert a.labels.tolist() == b.labels.tolist()
-
-
-def arc_dict(g: Graph) -> dict:
-    tails, heads = g.arcs()
-    return {(int(u), int(v)): float(p) for u, v, p in zip(tails, heads, g.out_probs)}
-
+from tests.tiny import arc_dict, assert_same_graph
 
 def random_graph(n=30, m=120, seed=0, probs=True) -> Graph:
     rng = np.random.default_rng(seed)
@@ -250,67 +231,3 @@ def test_from_scipy_matrix_values_are_probabilities():
     assert Graph.from_scipy(mat, probs="wc").scheme == "wc"
     with pytest.raises(ParameterError, match="square"):
         Graph.from_scipy(sp.csr_matrix(np.ones((2, 3))))
-
-
-# ------------------------------------------------------------- binary form
-@pytest.mark.parametrize("labels", [None, np.array(["ann", "bob", "cy", "dee", "ed", "flo"])])
-def test_binary_round_trip_is_memory_mapped(tmp_path, labels):
-    g = Graph.from_arrays([0, 1, 2, 4], [1, 2, 0, 5], [0.5, 0.25, 1.0, 0.75], n=6, labels=labels,
-                          directed=False, source="src.txt")
-    path = tmp_path / "g.imxg"
-    save_graph(g, path)
-    assert is_binary_graph(path) and not is_binary_graph(tmp_path)
-    back = load_binary_graph(path)
-    assert_same_graph(back, g)
-    assert (back.directed, back.scheme, back.source, back.edges_read) == (False, "given",
-                                                                           "src.txt", 4)
-    assert isinstance(back.out_targets.base, np.memmap)
-    assert not back.out_targets.flags.writeable
-    for name in ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
-                 "in_probs", "labels"):
-        assert getattr(back, name).ctypes.data % 64 == 0, name  # mapped arrays stay aligned
-    assert np.array_equal(np.load(path)["out_targets"], g.out_targets)  # still a plain .npz
-    assert_same_graph(load_binary_graph(path, mmap=False), g)
-    assert_same_graph(load_graph(path), g)
-    rewc = load_graph(path, probs="wc")
-    assert rewc.scheme == "wc" and arc_dict(rewc)[(0, 1)] == 0.5
-
-
-def test_binary_file_has_the_usual_permissions(tmp_path):
-    path = tmp_path / "g.imxg"
-    save_graph(Graph.from_arrays([0], [1]), path)
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
-    assert os.listdir(tmp_path) == ["g.imxg"]
-
-
-def test_binary_rejects_junk(tmp_path):
-    bad = tmp_path / "bad.imxg"
-    bad.write_bytes(b"PK\x03\x04" + bytes(40))
-    assert not is_binary_graph(bad)
-    with pytest.raises(InputError, match=str(bad)):
-        load_binary_graph(bad)
-    import zipfile
-
-    other = tmp_path / "other.imxg"
-    with zipfile.ZipFile(other, "w") as zf:
-        zf.writestr("meta.npy", b"junk")
-    with pytest.raises(InputError):
-        load_binary_graph(other)
-
-
-def test_load_graph_from_text(tmp_path):
-    path = tmp_path / "g.txt"
-    path.write_text("a b 0.5\nb c 0.25\nc c 1\n")
-    g = load_graph(path)
-    assert (g.n, g.m, g.scheme, g.edges_read) == (3, 2, "given", 3)
-    assert g.labels.tolist() == ["a", "b", "c"]
-    loops = load_graph(path, keep_self_loops=True, probs="uniform:0.2")
-    assert loops.m == 3 and loops.scheme == "uniform:0.2"
-    both = load_graph(path, directed=False)
-    assert both.m == 4
-    no_prob = tmp_path / "h.txt"
-    no_prob.write_text("1 2\n")
-    with pytest.raises(InputError, match="third column"):
-        load_edgelist(no_prob, probs="given")
