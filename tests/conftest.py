@@ -1,23 +1,48 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules: the CLI runner, exact tiny graphs, the sample and
+the real graphs."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
 
-from imx import Graph
+from imx import Graph, load_graph
+from tests import KARATE, SHARED_GRAPHS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., Result]:
+    """``run_cli(args, env=None, catch_exceptions=True, ...)`` runs imx's click group in click's
+    CliRunner and returns its Result; each argument goes through ``str`` (paths welcome).
+
+    The runner is click's default: ``result.stderr`` holds stderr alone, ``result.stdout``
+    stdout alone and ``result.output`` both, interleaved as a terminal would show them.
+    """
+    from imx.cli.main import cli
+
+    runner = CliRunner()
+
+    def run(args, **kwargs) -> Result:
+        return runner.invoke(cli, [str(a) for a in args], **kwargs)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def karate() -> Graph:
+    """The bundled sample graph (graphs/karate.txt), undirected, as loaded by default."""
+    return load_graph(KARATE, directed=False)
 
 
 @pytest.fixture(scope="session")
 def shared_graphs() -> Path:
     """The real graphs folder ``../shared/graphs`` (relative to the repo root); skip if absent."""
-    path = REPO_ROOT.parent / "shared" / "graphs"
-    if not path.is_dir():
+    if not SHARED_GRAPHS.is_dir():
         pytest.skip("../shared/graphs is not present")
-    return path
+    return SHARED_GRAPHS
 
 
 @pytest.fixture

@@ -32,3 +32,23 @@ def subtree_graph(p_ab=0.5, p_tree=0.8, leaves=4):
     src = [0, 0] + [1] * leaves
     dst = [1, 2] + list(range(3, 3 + leaves))
     return Graph.from_arrays(src, dst, [p_ab, p_ab] + [p_tree] * leaves)
+
+
+def tiny_graph(seed: int, scheme: str = "wc", model: str = "ic", n: int = 7,
+               m: int = 13) -> Graph:
+    """A random digraph with m distinct arcs on n nodes (m <= 20 for exact_spread).
+
+    ``scheme`` is a probability scheme, or ``"random"`` for uniform random probabilities (for
+    ``model="lt"`` scaled so that every node's in-weights sum to at most 0.9)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
+    chosen = rng.choice(len(pairs), size=m, replace=False)
+    src = np.array([pairs[i][0] for i in chosen])
+    dst = np.array([pairs[i][1] for i in chosen])
+    if scheme == "random":
+        prob = rng.uniform(0.05, 0.95, size=m)
+        if model == "lt":  # in-weights of each node sum to at most 0.9
+            sums = np.bincount(dst, weights=prob, minlength=n)
+            prob = 0.9 * prob / np.maximum(sums, 0.9)[dst]
+        return Graph.from_arrays(src, dst, prob, n=n)
+    return Graph.from_arrays(src, dst, n=n, probs=scheme)

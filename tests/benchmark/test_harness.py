@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from imx.benchmark import load_suite, render_markdown, run_suite, write_report
 from imx.benchmark.report import load_results, summarise
@@ -29,12 +28,6 @@ def _have(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
-
-
-def _cli(args, env=None):
-    from imx.cli.main import cli
-
-    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
 
 
 # ---------------------------------------------------------------- suites
@@ -151,12 +144,12 @@ def test_unknown_suite_names_the_shipped_ones():
 
 
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory):
+def smoke_results(tmp_path_factory, run_cli):
     """`imx bench smoke` through the CLI, real solvers, into a temporary cache."""
     folder = tmp_path_factory.mktemp("smoke")
     out = folder / "smoke.jsonl"
-    res = _cli(["bench", "smoke", "--out", str(out), "--cache-dir", str(folder / "cache"),
-                "--quiet", "--json"])
+    res = run_cli(["bench", "smoke", "--out", str(out), "--cache-dir", str(folder / "cache"),
+                   "--quiet", "--json"], catch_exceptions=False)
     summary = json.loads(res.stdout)
     return res.exit_code, summary, load_results(out)
 
@@ -492,14 +485,14 @@ def test_bad_results_file_names_the_line(tmp_path):
 # ---------------------------------------------------------------- CLI and shim
 
 
-def test_cli_list_report_and_errors(tmp_path, capsys):
+def test_cli_list_report_and_errors(tmp_path, capsys, run_cli):
     from imx.cli.main import main
 
-    out = _cli(["bench", "list", "--json"])
+    out = run_cli(["bench", "list", "--json"], catch_exceptions=False)
     assert {s["name"] for s in json.loads(out.output)["suites"]} >= SHIPPED
     results = tmp_path / "f.jsonl"
     results.write_text("".join(json.dumps(r) + "\n" for r in _fixture_records()))
-    out = _cli(["bench", "report", str(results), "--no-plots", "--json"])
+    out = run_cli(["bench", "report", str(results), "--no-plots", "--json"], catch_exceptions=False)
     assert out.exit_code == 0 and json.loads(out.output)["markdown"] == str(results.with_suffix(".md"))
     for args in (["bench", "no-such-suite"], ["bench", "report", str(tmp_path / "x.jsonl")]):
         with pytest.raises(SystemExit) as exc:

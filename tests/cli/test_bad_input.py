@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from click.testing import CliRunner
-
-from imx.cli.main import cli, main
+from imx.cli.main import main
 from tests import KARATE as KARATE_PATH
 
 KARATE = str(KARATE_PATH)
@@ -359,7 +357,7 @@ def _case(row):
 @pytest.mark.parametrize("entry", ["main", "runner"])
 @pytest.mark.parametrize("files, args, expected, code", [_case(c) for c in CASES],
                          ids=[c[0] for c in CASES])
-def test_bad_input_is_one_clear_line(tmp_path, capsys, files, args, expected, code, entry):
+def test_bad_input_is_one_clear_line(tmp_path, capsys, files, args, expected, code, entry, run_cli):
     for name, content in files.items():
         mode = "wb" if isinstance(content, bytes) else "w"
         with open(tmp_path / name, mode) as fh:
@@ -372,7 +370,7 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys, files, args, expected, co
             main(argv)
         exit_code, err = info.value.code, capsys.readouterr().err
     else:
-        result = CliRunner().invoke(cli, argv)
+        result = run_cli(argv)
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             repr(result.exception)
         exit_code, err = result.exit_code, result.stderr

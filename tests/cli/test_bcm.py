@@ -5,9 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from imx.cli.main import cli
 from imx.dynamics import SCHWARTZ_VALUES, read_values, write_values
 from imx.graph.generate import barabasi_albert
 from imx.io.binary import save_graph
@@ -25,23 +23,18 @@ def files(tmp_path_factory):
     return {"root": root, "graph": str(graph), "values": str(values), "x": x, "n": g.n}
 
 
-def run(args):
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    return result
-
-
 @pytest.mark.parametrize("sub", [[], ["simulate"], ["fit"], ["generate"], ["evaluate"]])
-def test_help(sub):
-    result = run(["bcm", *sub, "--help"])
+def test_help(sub, run_cli):
+    result = run_cli(["bcm", *sub, "--help"], catch_exceptions=False)
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_simulate_writes_final_state_and_trajectory(files):
+def test_simulate_writes_final_state_and_trajectory(files, run_cli):
     out = files["root"] / "out.csv"
     traj = files["root"] / "traj.csv"
-    result = run(["bcm", "simulate", files["graph"], "--values", files["values"], "--model", "hk",
-                  "--epsilon", "0.3", "--steps", "5", "--out", str(out), "--trajectory",
-                  str(traj), "--json"])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values", files["values"],
+                      "--model", "hk", "--epsilon", "0.3", "--steps", "5", "--out", str(out),
+                      "--trajectory", str(traj), "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["steps"] == 5 and data["nodes"] == files["n"]
@@ -57,19 +50,20 @@ def test_simulate_writes_final_state_and_trajectory(files):
                       steps=5)
     assert np.array_equal(final.values, expect.state)
     # the written state reads back as an input: a second run continues from it
-    again = run(["bcm", "simulate", files["graph"], "--values", str(out), "--model", "dw",
-                 "--epsilon", "0.1,0.2,0.3,0.4,0.5", "--mu", "0.3", "--steps", "3", "--seed", "4"])
+    again = run_cli(["bcm", "simulate", files["graph"], "--values", str(out), "--model", "dw",
+                     "--epsilon", "0.1,0.2,0.3,0.4,0.5", "--mu", "0.3", "--steps", "3",
+                     "--seed", "4"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert "dw on 300 nodes, 3 steps" in again.output
 
 
-def test_simulate_stubborn_and_tol(files):
+def test_simulate_stubborn_and_tol(files, run_cli):
     stub = files["root"] / "stubborn.txt"
     stub.write_text("# nodes that never move\n0\n5\n")
     out = files["root"] / "s.csv"
-    result = run(["bcm", "simulate", files["graph"], "--values", files["values"], "--model", "ego",
-                  "--epsilon", "0.4", "--steps", "5000", "--tol", "1e-6", "--stubborn", str(stub),
-                  "--out", str(out), "--json"])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values", files["values"],
+                      "--model", "ego", "--epsilon", "0.4", "--steps", "5000", "--tol", "1e-6",
+                      "--stubborn", str(stub), "--out", str(out), "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["converged"] and data["steps"] < 5000
@@ -83,80 +77,81 @@ def test_simulate_stubborn_and_tol(files):
     ("1,0.5,0.5,0.5,0.5", ":3: column hedonism: missing value"),
     ("999,0.5,0.5,0.5,0.5,0.5", ":3: column node: node '999' is not in the graph"),
 ])
-def test_bad_value_file_exits_2_with_one_line(files, row, where):
+def test_bad_value_file_exits_2_with_one_line(files, row, where, run_cli):
     bad = files["root"] / "bad.csv"
     good = files["values"]
     lines = open(good).read().splitlines()
     bad.write_text("\n".join([lines[0], lines[1], row] + lines[3:]) + "\n")
-    result = CliRunner().invoke(cli, ["bcm", "simulate", files["graph"], "--values", str(bad)])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values", str(bad)])
     assert result.exit_code == 2
     err = result.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("imx: error: ") and where in err[0], err
     assert "bad.csv" in err[0] and "Traceback" not in result.output
 
 
-def test_missing_node_and_bad_flags(files):
+def test_missing_node_and_bad_flags(files, run_cli):
     short = files["root"] / "short.csv"
     short.write_text("\n".join(open(files["values"]).read().splitlines()[:-1]) + "\n")
-    result = CliRunner().invoke(cli, ["bcm", "simulate", files["graph"], "--values", str(short)])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values", str(short)])
     assert result.exit_code == 2 and "node 299 of the graph has no values" in result.stderr
-    result = CliRunner().invoke(cli, ["bcm", "simulate", files["graph"], "--values",
-                                      files["values"], "--epsilon", "abc"])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values",
+                      files["values"], "--epsilon", "abc"])
     assert result.exit_code == 2 and "--epsilon" in result.output
-    result = CliRunner().invoke(cli, ["bcm", "simulate", files["graph"], "--values",
-                                      files["values"], "--mu", "1.5"])
+    result = run_cli(["bcm", "simulate", files["graph"], "--values",
+                      files["values"], "--mu", "1.5"])
     assert result.exit_code == 2 and "mu = 1.5" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_generate_fit_evaluate_pipeline(files):
+def test_generate_fit_evaluate_pipeline(files, run_cli):
     egos = files["root"] / "egos"
-    result = run(["bcm", "generate", files["graph"], "--out", str(egos), "--count", "40",
-                  "--size", "30", "--epsilon", "0.3", "--mu", "0.4", "--noise", "0.005",
-                  "--seed", "2", "--json"])
+    result = run_cli(["bcm", "generate", files["graph"], "--out", str(egos), "--count", "40",
+                      "--size", "30", "--epsilon", "0.3", "--mu", "0.4", "--noise", "0.005",
+                      "--seed", "2", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     gen = json.loads(result.stdout)
     assert gen["egos"] == 40 and (egos / "planted.json").exists()
-    again = CliRunner().invoke(cli, ["bcm", "generate", files["graph"], "--out", str(egos),
-                                     "--count", "5", "--size", "30"])
+    again = run_cli(["bcm", "generate", files["graph"], "--out", str(egos),
+                     "--count", "5", "--size", "30"])
     assert again.exit_code == 2 and "already holds" in again.stderr
     assert len(list(egos.glob("*.csv"))) > 40  # untouched
     params = files["root"] / "params.json"
-    result = run(["bcm", "fit", "--egos", str(egos), "--iterations", "30", "--out", str(params),
-                  "--seed", "3", "--json"])
+    result = run_cli(["bcm", "fit", "--egos", str(egos), "--iterations", "30", "--out", str(params),
+                      "--seed", "3", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     fitted = json.loads(result.stdout)
     assert abs(fitted["epsilon"] - 0.3) < 0.03 and abs(fitted["mu"] - 0.4) < 0.03
     assert fitted["mse"] < fitted["baselines"]["no_change"]
     assert fitted["mse"] < fitted["baselines"]["mean_of_friends"]
     assert json.loads(params.read_text())["history"]
-    result = run(["bcm", "evaluate", "--egos", str(egos), "--params", str(params),
-                  "--second-stage", "ridge", "--json"])
+    result = run_cli(["bcm", "evaluate", "--egos", str(egos), "--params", str(params),
+                      "--second-stage", "ridge", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     ev = json.loads(result.stdout)
     assert ev["best"] == "bcm" and set(ev["metrics"]) == {"bcm", "no_change", "mean_of_friends",
                                                           "second_stage"}
     assert ev["metrics"]["bcm"]["mse"] == pytest.approx(fitted["mse"])
-    human = run(["bcm", "evaluate", "--egos", str(egos), "--epsilon", "0.3", "--mu", "0.4"])
+    human = run_cli(["bcm", "evaluate", "--egos", str(egos), "--epsilon", "0.3", "--mu", "0.4"],
+                    catch_exceptions=False)
     assert human.exit_code == 0 and "mean_of_friends" in human.output
     single = files["root"] / "one.csv"
-    result = run(["bcm", "generate", files["graph"], "--out", str(single), "--count", "10",
-                  "--size", "20", "--dims", "a,b", "--weighted"])
+    result = run_cli(["bcm", "generate", files["graph"], "--out", str(single), "--count", "10",
+                      "--size", "20", "--dims", "a,b", "--weighted"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert single.read_text().startswith("ego,node,time,weight,a,b\n")
-    result = run(["bcm", "fit", "--egos", str(single), "--method", "de", "--iterations", "5",
-                  "--weighted", "--per-dimension"])
+    result = run_cli(["bcm", "fit", "--egos", str(single), "--method", "de", "--iterations", "5",
+                      "--weighted", "--per-dimension"], catch_exceptions=False)
     assert result.exit_code == 0 and "epsilon  [" in result.output
 
 
-def test_evaluate_needs_parameters(files):
-    result = CliRunner().invoke(cli, ["bcm", "evaluate", "--egos", files["values"]])
+def test_evaluate_needs_parameters(files, run_cli):
+    result = run_cli(["bcm", "evaluate", "--egos", files["values"]])
     assert result.exit_code == 2 and "--epsilon" in result.output
     bad = files["root"] / "p.json"
     bad.write_text("{not json")
-    result = CliRunner().invoke(cli, ["bcm", "evaluate", "--egos", files["values"], "--params",
-                                      str(bad)])
+    result = run_cli(["bcm", "evaluate", "--egos", files["values"], "--params",
+                      str(bad)])
     assert result.exit_code == 2 and "not valid JSON" in result.stderr
     # a value file is not an ego file: the header check names it
-    result = CliRunner().invoke(cli, ["bcm", "fit", "--egos", files["values"]])
+    result = run_cli(["bcm", "fit", "--egos", files["values"]])
     assert result.exit_code == 2 and "header must start with ego,node,time" in result.stderr

@@ -4,34 +4,24 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tests.io.test_datasets import REQUIRED
 
 
-# ---------------------------------------------------------------- CLI
-
-
-def _run(args, env):
-    from imx.cli.main import cli
-
-    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
-
-
-def test_cli_list_fetch_path(tmp_path):
+def test_cli_list_fetch_path(tmp_path, run_cli):
     env = {"IMX_DATA": str(tmp_path)}
-    out = _run(["datasets", "list", "--json"], env)
+    out = run_cli(["datasets", "list", "--json"], env=env, catch_exceptions=False)
     assert out.exit_code == 0
     rows = json.loads(out.output)["datasets"]
     assert {r["name"] for r in rows} >= set(REQUIRED)
     assert next(r for r in rows if r["name"] == "karate")["status"] == "bundled"
-    out = _run(["datasets", "fetch", "karate", "--json"], env)
+    out = run_cli(["datasets", "fetch", "karate", "--json"], env=env, catch_exceptions=False)
     assert out.exit_code == 0, out.output
     info = json.loads(out.output)["datasets"][0]
     assert info["nodes"] == 34 and info["sha256_verified"]
-    out = _run(["datasets", "path", "karate"], env)
+    out = run_cli(["datasets", "path", "karate"], env=env, catch_exceptions=False)
     assert out.output.strip() == str(tmp_path / "karate.imxg")
-    assert "cached" in _run(["datasets", "list"], env).output
+    assert "cached" in run_cli(["datasets", "list"], env=env, catch_exceptions=False).output
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys, monkeypatch):

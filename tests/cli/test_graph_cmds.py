@@ -8,45 +8,39 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from imx.cli.main import cli, main
+from imx.cli.main import main
 from imx.io import load_graph
 from tests import KARATE as KARATE_PATH, ROOT
 
 KARATE = str(KARATE_PATH)
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-
-
-def test_info_human_and_json():
-    res = invoke("info", KARATE, "--undirected")
+def test_info_human_and_json(run_cli):
+    res = run_cli(["info", KARATE, "--undirected"])
     assert res.exit_code == 0, res.output
     assert "nodes        34" in res.output and "arcs         156" in res.output
-    res = invoke("info", KARATE, "--json", "--probs", "uniform:0.1")
+    res = run_cli(["info", KARATE, "--json", "--probs", "uniform:0.1"])
     assert res.exit_code == 0
     d = json.loads(res.output)
     assert (d["nodes"], d["arcs"], d["edges_read"]) == (34, 78, 78)
     assert d["probabilities"] == "uniform:0.1"
 
 
-def test_info_bad_scheme_is_a_usage_error():
-    res = invoke("info", KARATE, "--probs", "bogus")
+def test_info_bad_scheme_is_a_usage_error(run_cli):
+    res = run_cli(["info", KARATE, "--probs", "bogus"])
     assert res.exit_code == 2 and "unknown probability scheme" in res.output
 
 
-def test_convert_then_info_on_binary(tmp_path):
+def test_convert_then_info_on_binary(tmp_path, run_cli, karate):
     out = tmp_path / "k.imxg"
-    res = invoke("convert", KARATE, out, "--undirected", "--json")
+    res = run_cli(["convert", KARATE, out, "--undirected", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["arcs"] == 156
-    res = invoke("info", out, "--json")
+    res = run_cli(["info", out, "--json"])
     d = json.loads(res.output)
     assert (d["nodes"], d["arcs"], d["directed"], d["edges_read"]) == (34, 156, False, 78)
-    expected = load_graph(KARATE, directed=False).out_targets.tolist()
-    assert load_graph(out).out_targets.tolist() == expected
+    assert load_graph(out).out_targets.tolist() == karate.out_targets.tolist()
 
 
 @pytest.mark.parametrize("args,nodes,arcs", [
@@ -56,14 +50,14 @@ def test_convert_then_info_on_binary(tmp_path):
     (["ba", "-n", "50", "-k", "2"], 50, 2 * 2 * 48),
 ])
 @pytest.mark.parametrize("suffix", [".txt", ".imxg"])
-def test_generate_writes_a_graph_that_reads_back(tmp_path, args, nodes, arcs, suffix):
+def test_generate_writes_a_graph_that_reads_back(tmp_path, args, nodes, arcs, suffix, run_cli):
     out = tmp_path / ("g" + suffix)
-    res = invoke("generate", *args, "--seed", "3", "-o", out)
+    res = run_cli(["generate", *args, "--seed", "3", "-o", out])
     assert res.exit_code == 0, res.output
     g = load_graph(out)
     assert (g.n, g.m) == (nodes, arcs)  # isolated nodes survive the text form
     again = tmp_path / ("h" + suffix)
-    invoke("generate", *args, "--seed", "3", "-o", again)
+    run_cli(["generate", *args, "--seed", "3", "-o", again])
     assert again.read_bytes() == out.read_bytes() or suffix == ".imxg"
     if suffix == ".txt":
         lines = out.read_text().splitlines()
@@ -84,7 +78,7 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize("name,content,problem", BAD_FILES)
-def test_bad_file_gives_one_line_and_exit_2(tmp_path, capsys, name, content, problem):
+def test_bad_file_gives_one_line_and_exit_2(tmp_path, capsys, name, content, problem, run_cli):
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     with pytest.raises(SystemExit) as exit_info:
@@ -97,13 +91,13 @@ def test_bad_file_gives_one_line_and_exit_2(tmp_path, capsys, name, content, pro
     assert lines[0].startswith(f"imx: error: {path}")
     assert problem in lines[0]
     assert "Traceback" not in captured.err
-    res = invoke("info", path)  # the click group itself reports it too (embedding callers)
+    res = run_cli(["info", path])  # the click group itself reports it too (embedding callers)
     assert res.exit_code == 2
     assert res.stderr.splitlines() == [lines[0]]
 
 
-def test_missing_file_is_a_usage_error():
-    res = invoke("info", "/nonexistent/graph.txt")
+def test_missing_file_is_a_usage_error(run_cli):
+    res = run_cli(["info", "/nonexistent/graph.txt"])
     assert res.exit_code == 2 and "does not exist" in res.output
 
 

@@ -8,7 +8,6 @@ import sys
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from imx.cli.main import cli
 
@@ -44,8 +43,8 @@ def test_every_option_has_help(path, command):
 @pytest.mark.parametrize("path,command,ctx", [c for c in COMMANDS if isinstance(c[1], click.Group)],
                          ids=[" ".join(p) or "imx" for p, c, _ in COMMANDS
                               if isinstance(c, click.Group)])
-def test_group_help_lists_every_subcommand(path, command, ctx):
-    res = CliRunner().invoke(cli, [*path, "--help"])
+def test_group_help_lists_every_subcommand(path, command, ctx, run_cli):
+    res = run_cli([*path, "--help"])
     assert res.exit_code == 0, res.output
     listed = res.output.split("Commands:", 1)[1]
     for name in command.list_commands(ctx):
@@ -53,8 +52,8 @@ def test_group_help_lists_every_subcommand(path, command, ctx):
             assert f"\n  {name} " in listed or f"\n  {name}\n" in listed, (name, res.output)
 
 
-def test_generate_help_lists_the_eager_generators():
-    out = CliRunner().invoke(cli, ["generate", "--help"]).output
+def test_generate_help_lists_the_eager_generators(run_cli):
+    out = run_cli(["generate", "--help"]).output
     for name in ("er", "ba", "chung-lu", "hetero"):
         assert f"\n  {name} " in out, out
 

@@ -5,37 +5,29 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from imx import Graph, save_graph
-from imx.cli.main import cli
 from imx.io.hetero_files import read_ranked
 
 
-# ----------------------------------------------------------------------- CLI
-def _run(args):
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    return result
-
-
-def test_cli_end_to_end(tmp_path):
+def test_cli_end_to_end(tmp_path, run_cli):
     from imx.graph.generate import chung_lu
 
     g = chung_lu(3000, 24000, seed=1)
     gpath = str(tmp_path / "g.imxg")
     save_graph(g, gpath)
     prefix = str(tmp_path / "syn")
-    r = _run(["generate", "hetero", gpath, "-o", prefix, "--inviters", "60", "--seed", "2",
-              "--json"])
+    r = run_cli(["generate", "hetero", gpath, "-o", prefix, "--inviters", "60", "--seed", "2",
+                 "--json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     made = json.loads(r.output)
     assert made["inviters_count"] == 60
     outs = {}
     for method in ("heteroim", "heteroir", "willingness", "degree"):
         out = str(tmp_path / f"{method}.tsv")
-        r = _run(["hetero", gpath, "--inviters", made["inviters"], "--scores", made["scores"],
-                  "--accept", made["accept"], "-K", "3", "--method", method, "--seed", "3",
-                  "--out", out, "--json"])
+        r = run_cli(["hetero", gpath, "--inviters", made["inviters"], "--scores", made["scores"],
+                     "--accept", made["accept"], "-K", "3", "--method", method, "--seed", "3",
+                     "--out", out, "--json"], catch_exceptions=False)
         assert r.exit_code == 0, r.output
         info = json.loads(r.output)
         assert info["rows"] == 180 and info["inviters"] == 60
@@ -43,18 +35,20 @@ def test_cli_end_to_end(tmp_path):
         assert lines[0] == "inviter\tinvitee\tscore\trank" and len(lines) == 181
         assert set(len(v) for v in read_ranked(out).values()) == {3}
         outs[method] = out
-    r = _run(["hetero-eval", *outs.values(), "--observed", made["observed"], "--json"])
+    r = run_cli(["hetero-eval", *outs.values(), "--observed", made["observed"], "--json"],
+                catch_exceptions=False)
     assert r.exit_code == 0, r.output
     res = json.loads(r.output)
     assert res["evaluated"] == 60
     for item in res["results"]:
         assert all(0 <= x <= 1 for key in ("recall", "ndcg", "nspread") for x in item[key])
     # the default output is TSV on stdout
-    r = _run(["hetero", gpath, "--inviters", made["inviters"], "--scores", made["scores"],
-              "--method", "heteroir", "-K", "1"])
+    r = run_cli(["hetero", gpath, "--inviters", made["inviters"], "--scores", made["scores"],
+                 "--method", "heteroir", "-K", "1"], catch_exceptions=False)
     assert r.exit_code == 0 and r.output.splitlines()[0].startswith("inviter\tinvitee")
     assert len(r.output.splitlines()) == 61
-    r = _run(["hetero-eval", outs["heteroir"], "--observed", made["observed"]])
+    r = run_cli(["hetero-eval", outs["heteroir"], "--observed", made["observed"]],
+                catch_exceptions=False)
     assert r.exit_code == 0 and "NSpread" in r.output
 
 
@@ -85,7 +79,7 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert len(bad_err) == 1
 
 
-def test_cli_help_for_every_command():
+def test_cli_help_for_every_command(run_cli):
     for args in (["hetero", "--help"], ["hetero-eval", "--help"], ["generate", "hetero", "--help"]):
-        r = _run(args)
+        r = run_cli(args, catch_exceptions=False)
         assert r.exit_code == 0 and "Usage" in r.output

@@ -5,21 +5,15 @@ import json
 import math
 
 import pytest
-from click.testing import CliRunner
 
 from imx.cli.im import read_seeds
 from imx.cli.options import parse_size
-from imx.cli.main import cli, main
+from imx.cli.main import main
 from imx.errors import InputError
-from imx.io import load_graph
 from imx.sampling import mc_spread
 from tests import KARATE as KARATE_PATH
 
 KARATE = str(KARATE_PATH)
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
 
 
 def run_main(capsys, *args):
@@ -29,58 +23,57 @@ def run_main(capsys, *args):
     return info.value.code, out.out, out.err
 
 
-def test_im_human_output_is_certified():
-    res = invoke("im", KARATE, "--undirected", "-k", "3")
+def test_im_human_output_is_certified(run_cli):
+    res = run_cli(["im", KARATE, "--undirected", "-k", "3"])
     assert res.exit_code == 0, res.output
     assert "solver      opim-c (IC, k=3, eps=0.1)" in res.output
     assert "target 0.532 met" in res.output and "RR sets" in res.output
 
 
-def test_im_json_out_file_and_spread_roundtrip(tmp_path):
+def test_im_json_out_file_and_spread_roundtrip(tmp_path, run_cli, karate):
     out = tmp_path / "seeds.txt"
-    res = invoke("im", KARATE, "--undirected", "-k", "4", "--json", "--out", out, "--seed", "3")
+    res = run_cli(["im", KARATE, "--undirected", "-k", "4", "--json", "--out", out, "--seed", "3"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["k"] == 4 and len(data["seeds"]) == 4
     assert data["approx_ratio"] >= 1 - 1 / math.e - 0.1
     assert data["lower_bound"] <= data["spread"] <= data["upper_bound"]
     assert out.read_text() == "".join(f"{x}\n" for x in data["seeds"])
-    res = invoke("spread", KARATE, "--undirected", "--seeds", out, "--mc", "2000", "--json")
+    res = run_cli(["spread", KARATE, "--undirected", "--seeds", out, "--mc", "2000", "--json"])
     assert res.exit_code == 0, res.output
     est = json.loads(res.output)
-    g = load_graph(KARATE, directed=False)
-    ref = mc_spread(g, read_seeds(str(out), g), 2000, seed=1, labels=False)
+    ref = mc_spread(karate, read_seeds(str(out), karate), 2000, seed=1, labels=False)
     assert est["mean"] == pytest.approx(ref.mean) and est["runs"] == 2000
     assert est["ci_low"] <= est["mean"] <= est["ci_high"]
-    res = invoke("spread", KARATE, "--undirected", "--seeds", out, "--rr-eps", "0.05")
+    res = run_cli(["spread", KARATE, "--undirected", "--seeds", out, "--rr-eps", "0.05"])
     assert res.exit_code == 0 and "method      rr" in res.output
 
 
-def test_im_is_the_same_for_one_and_two_threads():
+def test_im_is_the_same_for_one_and_two_threads(run_cli):
     outs = []
     for threads in ("1", "2"):
-        res = invoke("im", KARATE, "--undirected", "-k", "5", "--json", "--threads", threads)
+        res = run_cli(["im", KARATE, "--undirected", "-k", "5", "--json", "--threads", threads])
         assert res.exit_code == 0
         outs.append(json.loads(res.output)["seeds"])
     assert outs[0] == outs[1]
 
 
 @pytest.mark.parametrize("solver", ["imm", "degree", "pagerank", "random", "celf"])
-def test_every_solver_runs(solver):
-    res = invoke("im", KARATE, "--undirected", "-k", "2", "--solver", solver, "--json",
-                 "--mc-runs", "200")
+def test_every_solver_runs(solver, run_cli):
+    res = run_cli(["im", KARATE, "--undirected", "-k", "2", "--solver", solver, "--json",
+                   "--mc-runs", "200"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["solver"] == solver and len(data["seeds"]) == 2
 
 
-def test_online_budget_flags():
-    res = invoke("im", KARATE, "--undirected", "-k", "3", "--json", "--eps", "0.001",
-                 "--max-rr-sets", "300")
+def test_online_budget_flags(run_cli):
+    res = run_cli(["im", KARATE, "--undirected", "-k", "3", "--json", "--eps", "0.001",
+                   "--max-rr-sets", "300"])
     data = json.loads(res.output)
     assert data["rr_sets"] <= 300 and data["record"]["counters"]["stop"] == "budget"
-    res = invoke("im", KARATE, "--undirected", "-k", "3", "--json", "--time-budget", "0.2",
-                 "--max-memory", "1G", "--model", "lt", "--probs", "wc")
+    res = run_cli(["im", KARATE, "--undirected", "-k", "3", "--json", "--time-budget", "0.2",
+                   "--max-memory", "1G", "--model", "lt", "--probs", "wc"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["model"] == "lt"
 
@@ -90,8 +83,8 @@ def test_online_budget_flags():
     ["--eps", "2", "-k", "2"], ["--max-memory", "lots", "-k", "2"], [],
     ["-k", "2", "--threads", "0"], ["-k", "2", "--time-budget", "-1"],
 ])
-def test_bad_flags_exit_2(args):
-    res = invoke("im", KARATE, "--undirected", *args)
+def test_bad_flags_exit_2(args, run_cli):
+    res = run_cli(["im", KARATE, "--undirected", *args])
     assert res.exit_code == 2
 
 
@@ -110,14 +103,13 @@ def test_library_errors_become_one_line(capsys, tmp_path):
     assert code == 2 and "time budget" in err
 
 
-def test_read_seeds_and_sizes(tmp_path):
-    g = load_graph(KARATE, directed=False)
+def test_read_seeds_and_sizes(tmp_path, karate):
     path = tmp_path / "s.txt"
     path.write_text("33\n0\n")
-    assert read_seeds(str(path), g) == [33, 0]
+    assert read_seeds(str(path), karate) == [33, 0]
     path.write_text("\n")
     with pytest.raises(InputError):
-        read_seeds(str(path), g)
+        read_seeds(str(path), karate)
     assert parse_size("512M") == 512 * 2**20 and parse_size("2GiB") == 2 * 2**30
     assert parse_size("1000") == 1000
     with pytest.raises(ValueError):
@@ -125,6 +117,6 @@ def test_read_seeds_and_sizes(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["im", "spread"])
-def test_help(command):
-    res = invoke(command, "--help")
+def test_help(command, run_cli):
+    res = run_cli([command, "--help"])
     assert res.exit_code == 0 and "Usage:" in res.output

@@ -22,13 +22,8 @@ from imx.io.binary import is_binary_graph, load_binary_graph, save_graph
 from imx.io.edgelist import load_edgelist
 from imx.io.npz import load_npz_members, save_npz_aligned
 from imx.solvers.hetero.index import HeteroIndex
-from tests import FUZZ_CRASHES, KARATE
+from tests import FUZZ_CRASHES
 from tests.tiny import arc_dict, assert_same_graph
-
-
-@pytest.fixture(scope="module")
-def karate() -> Graph:
-    return load_graph(KARATE, directed=False)
 
 
 def _arrays(path) -> dict:

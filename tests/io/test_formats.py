@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.sparse as sp
-from click.testing import CliRunner
 
 import imx
-from imx.cli.main import cli
 from imx.errors import InputError, ParameterError
 from imx.graph.core import Graph
 from tests import KARATE as KARATE_PATH
@@ -116,12 +114,12 @@ def test_unknown_formats_and_folders_get_a_hint(tmp_path):
 @pytest.mark.parametrize("name,fmt", [("k.txt", "edgelist"), ("k.txt.gz", "edgelist"),
                                       ("k.mtx", "mtx"), ("k.mtx.gz", "mtx"), ("k.imxg", "imxg"),
                                       ("k.data", "mtx")])
-def test_convert_writes_what_other_tools_read(tmp_path, name, fmt):
+def test_convert_writes_what_other_tools_read(tmp_path, name, fmt, run_cli):
     out = tmp_path / name
     args = ["convert", KARATE, "--undirected", "--probs", "trivalency", str(out), "--json"]
     if name == "k.data":
         args += ["--format", "mtx"]
-    res = CliRunner().invoke(cli, args)
+    res = run_cli(args)
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["format"] == fmt
     original = imx.load_graph(KARATE, directed=False, probs="trivalency")

@@ -5,10 +5,8 @@ import json
 import re
 
 import numpy as np
-from click.testing import CliRunner
 
 from imx import Graph
-from imx.cli.main import cli
 from imx.io.binary import load_binary_graph, save_graph
 from imx.io.edgelist import load_edgelist, read_edgelist
 
@@ -59,13 +57,13 @@ def test_slashdot_crlf_gzip_self_loops(shared_graphs):
     assert loops.m > g.m and np.count_nonzero(tails == heads) == loops.m - g.m
 
 
-def test_wiki_vote_info_cli(shared_graphs):
+def test_wiki_vote_info_cli(shared_graphs, run_cli):
     path = shared_graphs / "wiki-Vote.txt"
-    res = CliRunner().invoke(cli, ["info", str(path)])
+    res = run_cli(["info", str(path)])
     assert res.exit_code == 0, res.output
     assert re.search(r"^nodes\s+7,115$", res.output, re.M)
     assert re.search(r"^arcs\s+103,689\b", res.output, re.M)
-    d = json.loads(CliRunner().invoke(cli, ["info", "--json", str(path)]).output)
+    d = json.loads(run_cli(["info", "--json", str(path)]).output)
     assert (d["nodes"], d["arcs"], d["edges_read"]) == (7115, 103689, 103689)
 
 

@@ -19,24 +19,9 @@ from imx.errors import MemoryBudgetError, ParameterError
 from imx.sampling import (RRCollection, exact_spread, mc_spread, rr_spread, sample_rr_sets)
 from imx.graph.generate import chung_lu, erdos_renyi
 from imx.sampling.plan import IC_SKIP, IC_SORTED, LT_CUMULATIVE, LT_UNIFORM, build_plan
+from tests.tiny import tiny_graph
 
 Z = 4.5
-
-
-def tiny_graph(seed: int, scheme: str, model: str = "ic", n: int = 7, m: int = 13):
-    """A random digraph with m distinct arcs on n nodes (m <= 20 for exact_spread)."""
-    rng = np.random.default_rng(seed)
-    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
-    chosen = rng.choice(len(pairs), size=m, replace=False)
-    src = np.array([pairs[i][0] for i in chosen])
-    dst = np.array([pairs[i][1] for i in chosen])
-    if scheme == "random":
-        prob = rng.uniform(0.05, 0.95, size=m)
-        if model == "lt":  # in-weights of each node sum to at most 0.9
-            sums = np.bincount(dst, weights=prob, minlength=n)
-            prob = 0.9 * prob / np.maximum(sums, 0.9)[dst]
-        return imx.Graph.from_arrays(src, dst, prob, n=n)
-    return imx.Graph.from_arrays(src, dst, n=n, probs=scheme)
 
 
 CASES = [("ic", "wc"), ("ic", "uniform:0.4"), ("ic", "random"),

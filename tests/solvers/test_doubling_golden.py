@@ -23,7 +23,6 @@ from imx.solvers.opim import opim_c
 from tests import KARATE
 
 
-
 def karate():
     return imx.load_graph(KARATE, directed=False)
 

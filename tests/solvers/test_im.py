@@ -16,6 +16,7 @@ from imx.sampling.spread import stopping_rule_threshold
 from imx.solvers import bounds, imm, maximize_influence, opim_c
 from imx.solvers.baselines import pagerank_scores, top_k
 from imx.solvers.coverage import greedy_max_coverage
+from tests.tiny import tiny_graph
 
 APPROX = 1 - 1 / math.e
 
@@ -140,15 +141,6 @@ def test_greedy_fills_k_with_zero_gain_nodes_in_id_order():
 
 
 # ---------------------------------------------------------------- solvers vs brute force
-def tiny(seed, scheme="wc", n=7, m=13):
-    rng = np.random.default_rng(seed)
-    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
-    pick = rng.choice(len(pairs), size=m, replace=False)
-    src = [pairs[i][0] for i in pick]
-    dst = [pairs[i][1] for i in pick]
-    return imx.Graph.from_arrays(src, dst, n=n, probs=scheme)
-
-
 def brute_optimum(g, k, model):
     return max(exact_spread(g, c, model=model) for c in itertools.combinations(range(g.n), k))
 
@@ -156,7 +148,7 @@ def brute_optimum(g, k, model):
 @pytest.mark.parametrize("model,scheme,gseed", [("ic", "wc", 1), ("ic", "uniform:0.4", 2),
                                                 ("lt", "wc", 3), ("ic", "uniform:0.3", 4)])
 def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
-    g = tiny(gseed, scheme)
+    g = tiny_graph(gseed, scheme)
     eps, delta = 0.1, 0.01
     for k, fast in ((1, False), (2, False), (2, True)):
         res = opim_c(g, k, model=model, eps=eps, delta=delta, seed=3, fast=fast)
@@ -177,7 +169,7 @@ def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
 
 @pytest.mark.parametrize("model", ["ic", "lt"])
 def test_imm_reaches_the_guarantee_against_brute_force(model):
-    g = tiny(5, "wc")
+    g = tiny_graph(5, "wc")
     for k in (1, 2):
         res = imm(g, k, model=model, eps=0.1, delta=0.01, seed=2)
         opt = brute_optimum(g, k, model)
@@ -187,7 +179,7 @@ def test_imm_reaches_the_guarantee_against_brute_force(model):
 
 
 def test_celf_and_baselines_on_tiny_graphs():
-    g = tiny(6, "uniform:0.5")
+    g = tiny_graph(6, "uniform:0.5")
     opt = brute_optimum(g, 2, "ic")
     res = maximize_influence(g, 2, solver="celf", mc_runs=3000, seed=1)
     assert exact_spread(g, res.seeds) >= 0.9 * opt
@@ -241,7 +233,7 @@ def test_opim_c_refuses_past_the_memory_budget():
 
 
 def test_bad_parameters():
-    g = tiny(1)
+    g = tiny_graph(1)
     for kwargs in ({"k": 0}, {"k": 8}, {"k": 2, "eps": 0}, {"k": 2, "eps": 1.5},
                    {"k": 2, "delta": 2.0}, {"k": 2, "solver": "magic"},
                    {"k": 2, "model": "sis"}):
@@ -254,7 +246,7 @@ def test_bad_parameters():
 def test_result_to_dict_is_json_ready():
     import json
 
-    g = tiny(2)
+    g = tiny_graph(2)
     res = maximize_influence(g, 2, seed=1)
     data = json.loads(json.dumps(res.to_dict()))
     assert data["seeds"] == res.seeds and data["seed_ids"] == res.seed_ids.tolist()
