@@ -20,7 +20,7 @@ so :func:`generate_egos` builds a stand-in whose true parameters are known:
 With ``weighted`` every tie gets a strength uniform in [0.1, 1], used by the
 planted dynamics.  Everything is drawn from ``numpy`` PCG64 seeded by ``seed``.
 
-Recovery (tests/test_dynamics_fit.py): on 100 ego networks of facebook_combined
+Recovery (tests/dynamics/test_fitting.py): on 100 ego networks of facebook_combined
 (at most 80 nodes, noise sd 0.01) the default PSO and DE fits recover epsilon
 and mu within 0.03 (the stated tolerance; the error stayed below 0.005 over 8
 generator seeds), and per-dimension values within 0.05.

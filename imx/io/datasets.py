@@ -22,7 +22,7 @@ The cache folder is ``$IMX_DATA`` if set, else the user cache directory
 Why not pooch, the usual library for this: pooch 1.9 streams every attempt into
 a fresh temporary file that it deletes on failure, so a download cut at 50%
 starts again from byte 0 (measured on the loopback server of
-tests/test_datasets.py: pooch re-requested without a Range, this module asked
+tests/io/test_datasets.py: pooch re-requested without a Range, this module asked
 for ``bytes=4194304-`` of 8 MiB); the SNAP files run to hundreds of MiB.  A pooch
 downloader cannot resume either, since each call is handed a new temporary name.
 """

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python tools/fuzz/corpus_report.py [--json]
 
-CLI corpus: every row of ``tests/test_cli_bad_input.py`` (``CASES``) is run
+CLI corpus: every row of ``tests/cli/test_bad_input.py`` (``CASES``) is run
 through the real entry point; a row is *clean* when it exits with its code (2
 unless the row says otherwise) and exactly one ``imx: error: ...`` line
 holding the expected text, no traceback.
@@ -29,33 +29,32 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 
 # loader tests: test-function prefix -> loader it feeds bad input to
 LOADER_TESTS = {
-    "test_loaders_binary.py::test_damaged_imxg": ".imxg",
-    "test_loaders_binary.py::test_duplicate_labels": ".imxg",
-    "test_loaders_binary.py::test_imxg_fuzz_findings": ".imxg",
-    "test_loaders_binary.py::test_damaged_index": "HeteroIndex",
-    "test_loaders_binary.py::test_hetero_fuzz_findings": "HeteroIndex",
-    "test_loaders_binary.py::test_load_graph_missing": "load_graph",
-    "test_loaders_edgelist.py::test_stray": "edge list",
-    "test_loaders_edgelist.py::test_ids_int": "edge list",
-    "test_loaders_edgelist.py::test_bad_ids": "edge list",
-    "test_loaders_edgelist.py::test_header_rules": "edge list",
-    "test_loaders_edgelist.py::test_n_m_header": "edge list",
-    "test_loaders_edgelist.py::test_first_line_with_invalid": "edge list",
-    "test_loaders_edgelist.py::test_info_ids": "edge list",
-    "test_fuzz_loaders.py::test_edge_list": "edge list (property)",
-    "test_fuzz_loaders.py::test_imxg": ".imxg (property)",
-    "test_fuzz_loaders.py::test_index": "HeteroIndex (property)",
-    "test_fuzz_loaders.py::test_binary": ".imxg + HeteroIndex (property)",
-    "test_fuzz_loaders.py::test_every_single_bit": ".imxg (exhaustive bit flips)",
-    "test_fuzz_loaders.py::test_ap_reader": "AP reader (property)",
-    "test_fuzz_loaders.py::test_seed_reader": "seed reader (property)",
-    "test_fuzz_loaders.py::test_assignment_reader": "assignment reader (property)",
-    "test_fuzz_loaders.py::test_values_reader": "values reader (property)",
-    "test_fuzz_loaders.py::test_hetero_text_readers": "hetero text readers (property)",
+    "io/test_binary.py::test_damaged_imxg": ".imxg",
+    "io/test_binary.py::test_duplicate_labels": ".imxg",
+    "io/test_binary.py::test_imxg_fuzz_findings": ".imxg",
+    "io/test_binary.py::test_damaged_index": "HeteroIndex",
+    "io/test_binary.py::test_hetero_fuzz_findings": "HeteroIndex",
+    "io/test_binary.py::test_load_graph_missing": "load_graph",
+    "io/test_edgelist.py::test_stray": "edge list",
+    "io/test_edgelist.py::test_ids_int": "edge list",
+    "io/test_edgelist.py::test_bad_ids": "edge list",
+    "io/test_edgelist.py::test_header_rules": "edge list",
+    "io/test_edgelist.py::test_n_m_header": "edge list",
+    "io/test_edgelist.py::test_first_line_with_invalid": "edge list",
+    "io/test_edgelist.py::test_info_ids": "edge list",
+    "io/test_fuzz_loaders.py::test_edge_list": "edge list (property)",
+    "io/test_fuzz_loaders.py::test_imxg": ".imxg (property)",
+    "io/test_fuzz_loaders.py::test_index": "HeteroIndex (property)",
+    "io/test_fuzz_loaders.py::test_binary": ".imxg + HeteroIndex (property)",
+    "io/test_fuzz_loaders.py::test_every_single_bit": ".imxg (exhaustive bit flips)",
+    "io/test_fuzz_loaders.py::test_ap_reader": "AP reader (property)",
+    "io/test_fuzz_loaders.py::test_seed_reader": "seed reader (property)",
+    "io/test_fuzz_loaders.py::test_assignment_reader": "assignment reader (property)",
+    "io/test_fuzz_loaders.py::test_values_reader": "values reader (property)",
+    "io/test_fuzz_loaders.py::test_hetero_text_readers": "hetero text readers (property)",
 }
 
 
@@ -67,7 +66,7 @@ def _command(t, args: list[str]) -> str:
 
 
 def cli_corpus() -> dict:
-    import test_cli_bad_input as t
+    from tests.cli import test_bad_input as t
 
     from imx.cli.main import main
 
@@ -113,7 +112,9 @@ def loader_corpus() -> dict:
         root = ET.parse(xml_path).getroot()
     by_loader: dict = collections.defaultdict(lambda: [0, 0])
     for case in root.iter("testcase"):
-        key = f"{case.get('classname').split('.')[-1]}.py::{case.get('name')}"
+        # classname is the dotted module, tests.io.test_binary: key it by its path under tests/
+        module = case.get("classname").removeprefix("tests.").replace(".", "/")
+        key = f"{module}.py::{case.get('name')}"
         loader = next((v for k, v in LOADER_TESTS.items() if key.startswith(k)), None)
         if loader is None or case.find("skipped") is not None:
             continue
