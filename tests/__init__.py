@@ -16,5 +16,7 @@ GRAPHS = ROOT / "graphs"
 KARATE = GRAPHS / "karate.txt"
 #: inputs the fuzzers found, replayed by the loader tests (tools/fuzz/README.md)
 FUZZ_CRASHES = TESTS / "fuzz_crashes"
+#: frozen inputs the golden answers were recorded on (tests/solvers/test_doubling_golden.py)
+DATA = TESTS / "data"
 #: the real SNAP graphs beside the checkout (../shared/graphs)
 SHARED_GRAPHS = ROOT.parent / "shared" / "graphs"

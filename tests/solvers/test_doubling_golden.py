@@ -20,7 +20,7 @@ from imx.solvers.cim import cim
 from imx.solvers.hetero import HeteroIndex, HeteroInstance, hetero_im
 from imx.solvers.imm_solver import imm
 from imx.solvers.opim import opim_c
-from tests import KARATE
+from tests import DATA, KARATE
 
 
 def karate():
@@ -30,7 +30,7 @@ def karate():
 def er(seed=3):
     # the graphs the answers were recorded on, frozen as files: the generator has since
     # moved to counter-based streams and makes other graphs for the same seed
-    arcs = np.loadtxt(ROOT / "tests" / "data" / f"er-200-1200-seed{seed}.txt", dtype=np.int64)
+    arcs = np.loadtxt(DATA / f"er-200-1200-seed{seed}.txt", dtype=np.int64)
     return imx.Graph.from_arrays(arcs[:, 0], arcs[:, 1], n=200, probs="wc")
 
 

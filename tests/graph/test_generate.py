@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +17,8 @@ from imx.errors import ParameterError
 from imx.io.binary import load_binary_graph
 from imx.graph.generate import (_Blocks, _weighted_graph, barabasi_albert, chung_lu,
                                 chung_lu_weights, erdos_renyi)
-
-REPO = Path(__file__).resolve().parent.parent
-ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
+from tests import ROOT
+from tests.tiny import ARRAYS
 
 GENERATORS = {
     "er": lambda **kw: erdos_renyi(3000, 40000, **kw),
@@ -205,7 +203,7 @@ def test_cli_binary_output_is_identical_for_any_thread_count(tmp_path):
         out = tmp_path / f"g{threads}.imxg"
         proc = subprocess.run([sys.executable, "-m", "imx", "generate", "chung-lu", "-n", "3000",
                                "-m", "20000", "--seed", "4", "--threads", str(threads),
-                               "-o", str(out)], cwd=REPO, capture_output=True, text=True)
+                               "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
@@ -216,7 +214,7 @@ def test_ctrl_c_stops_a_big_generation_within_two_seconds(tmp_path):
     out = tmp_path / "big.imxg"
     proc = subprocess.Popen([sys.executable, "-m", "imx", "generate", "chung-lu", "-n", "2000000",
                              "-m", "40000000", "--threads", "2", "-o", str(out)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for_cpu_seconds(proc.pid, 3.0, deadline=60.0)  # imports done, kernels running
         assert proc.poll() is None, "the generation finished before it could be interrupted"

@@ -20,10 +20,9 @@ from imx.distributed import Cluster
 from imx.distributed.greedy import GreedyTraffic, exact_greedy
 from imx.sampling import RRCollection, sample_rr_sets
 from imx.solvers.coverage import greedy_max_coverage
+from tests import KARATE, ROOT
 
 distributed = pytest.importorskip("distributed")
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _same(a, b) -> bool:
@@ -111,7 +110,7 @@ def test_cli_unreachable_scheduler_exits_2_quickly(tmp_path):
     env = dict(os.environ, IMX_DASK_CONNECT_TIMEOUT="2")
     started = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "imx", "spread",
-                          os.path.join(ROOT, "graphs", "karate.txt"), "--seeds", str(seeds),
+                          str(KARATE), "--seeds", str(seeds),
                           "--cluster", "tcp://127.0.0.1:9"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert out.returncode == 2
@@ -223,7 +222,7 @@ def test_bcm_fit_on_cluster_equals_local(client):
 @pytest.fixture
 def real_scheduler(tmp_path):
     """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     info = tmp_path / "scheduler.json"
     procs = [subprocess.Popen(dask + ["--host", "127.0.0.1", "--port", "0", "--no-dashboard",
