@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-from click.testing import CliRunner
-
-from imx.cli.main import cli
 from imx.cli.progress import Progress, compile_notice
+from tests import KARATE
 
 
 class _Terminal(io.StringIO):
@@ -103,20 +100,18 @@ def test_compile_notice_speaks_at_the_first_compilation_only():
     assert out.getvalue() == text
 
 
-def test_cli_stops_listening_when_the_command_ends(tmp_path):
+def test_cli_stops_listening_when_the_command_ends(tmp_path, run_cli):
     import numba
 
-    karate = Path(__file__).resolve().parents[1] / "graphs" / "karate.txt"
-    res = CliRunner().invoke(cli, ["im", str(karate), "-k", "1", "--json"])
+    res = run_cli(["im", KARATE, "-k", "1", "--json"])
     assert res.exit_code == 0, res.output
     numba.njit(lambda x: x + 4)(1)  # CliRunner's stderr is closed now: must not be written
 
 
-def test_cli_quiet_and_off_terminal(tmp_path):
+def test_cli_quiet_and_off_terminal(tmp_path, run_cli):
     graph = tmp_path / "g.txt"
     graph.write_text("0 1\n1 2\n2 0\n2 3\n")
-    runner = CliRunner()
     for extra in ([], ["--quiet"]):
-        res = runner.invoke(cli, ["im", str(graph), "-k", "1", *extra])
+        res = run_cli(["im", graph, "-k", "1", *extra])
         assert res.exit_code == 0, res.output
         assert "[" not in (res.stderr or "")  # CliRunner's stderr is not a terminal: no bar
