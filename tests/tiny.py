@@ -2,9 +2,12 @@
 comparisons of graphs they share."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from imx import Graph
+from imx.sampling import exact_spread
 
 
 ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
@@ -52,3 +55,8 @@ def tiny_graph(seed: int, scheme: str = "wc", model: str = "ic", n: int = 7,
             prob = 0.9 * prob / np.maximum(sums, 0.9)[dst]
         return Graph.from_arrays(src, dst, prob, n=n)
     return Graph.from_arrays(src, dst, n=n, probs=scheme)
+
+
+def brute_optimum(g: Graph, k: int, model: str) -> float:
+    """The best expected spread of any k seeds, by exact spread of every k-subset."""
+    return max(exact_spread(g, c, model=model) for c in itertools.combinations(range(g.n), k))

@@ -17,6 +17,7 @@ from imx.solvers import bounds, imm, maximize_influence, opim_c
 from imx.solvers.baselines import pagerank_scores, top_k
 from imx.solvers.coverage import greedy_max_coverage
 from tests.tiny import tiny_graph
+from tests.tiny import brute_optimum
 
 APPROX = 1 - 1 / math.e
 
@@ -141,10 +142,6 @@ def test_greedy_fills_k_with_zero_gain_nodes_in_id_order():
 
 
 # ---------------------------------------------------------------- solvers vs brute force
-def brute_optimum(g, k, model):
-    return max(exact_spread(g, c, model=model) for c in itertools.combinations(range(g.n), k))
-
-
 @pytest.mark.parametrize("model,scheme,gseed", [("ic", "wc", 1), ("ic", "uniform:0.4", 2),
                                                 ("lt", "wc", 3), ("ic", "uniform:0.3", 4)])
 def test_opim_c_is_certified_against_brute_force(model, scheme, gseed):
