@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from imx import Graph, load_graph
+from imx.cli.main import cli
 from tests import KARATE, SHARED_GRAPHS
 
 
@@ -21,8 +22,6 @@ def run_cli() -> Callable[..., Result]:
     The runner is click's default: ``result.stderr`` holds stderr alone, ``result.stdout``
     stdout alone and ``result.output`` both, interleaved as a terminal would show them.
     """
-    from imx.cli.main import cli
-
     runner = CliRunner()
 
     def run(args, **kwargs) -> Result:
@@ -33,7 +32,8 @@ def run_cli() -> Callable[..., Result]:
 
 @pytest.fixture(scope="session")
 def karate() -> Graph:
-    """The bundled sample graph graphs/karate.txt read as undirected: 34 nodes, 156 arcs."""
+    """The bundled sample graph graphs/karate.txt read as undirected: 34 nodes, 156 arcs; its
+    arrays are read-only, so one copy serves every test (module-scoped fixtures build on it)."""
     return load_graph(KARATE, directed=False)
 
 
