@@ -18,7 +18,7 @@ import imx
 from imx.errors import MemoryBudgetError, ParameterError
 from imx.sampling import (RRCollection, exact_spread, mc_spread, rr_spread, sample_rr_sets)
 from imx.graph.generate import chung_lu, erdos_renyi
-from imx.sampling.plan import IC_SKIP, IC_SORTED, LT_CUMULATIVE, LT_UNIFORM, build_plan
+from imx.sampling.plan import IC_COIN, IC_SKIP, IC_SORTED, LT_CUMULATIVE, LT_UNIFORM, build_plan
 from tests.tiny import tiny_graph
 
 Z = 4.5
@@ -79,6 +79,20 @@ def test_node_inclusion_frequency_is_exact_for_every_ic_method(scheme, method):
     for u in range(g.n):
         p = exact_spread(g, [u]) / g.n
         assert abs(freq[u] - p) <= Z * math.sqrt(p * (1 - p) / count) + 1e-12, (u, freq[u], p)
+
+
+def test_auto_thins_tied_probabilities_only_where_the_cost_model_says_so():
+    # Node 0: 12 arcs over {0.1, 0.01, 0.001} (ties): thinning's ~8 coins per
+    # candidate x (1 + 0.37 + ln 100) is far more than 12 coins -> IC_COIN.
+    # Node 1: 200 such arcs -> thinning pays -> IC_SORTED.  Node 2: 12 arcs with
+    # distinct probabilities (no tie) keeps thinning, as before the model.
+    tri = [0.1, 0.01, 0.001]
+    src = list(range(3, 15)) + list(range(15, 215)) + list(range(215, 227))
+    dst = [0] * 12 + [1] * 200 + [2] * 12
+    prob = [tri[i % 3] for i in range(212)] + [0.02 * (i + 1) for i in range(12)]
+    g = imx.Graph.from_arrays(src, dst, prob, n=227)
+    assert list(build_plan(g, "ic", "auto").mode[:3]) == [IC_COIN, IC_SORTED, IC_SORTED]
+    assert list(build_plan(g, "ic", "skip").mode[:3]) == [IC_SORTED] * 3
 
 
 @pytest.mark.parametrize("scheme", ["wc", "random"])
