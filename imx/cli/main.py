@@ -174,6 +174,12 @@ def cli():
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: one ``imx: error:`` line and exit code 2 for any bad input or usage."""
+    if sys.stdout is None:
+        # started with stdout closed (`imx ... >&-`): results would vanish without a word
+        if sys.stderr is not None:
+            print("imx: error: standard output is closed; results cannot be written",
+                  file=sys.stderr)
+        sys.exit(2)
     cli.main(args=argv, prog_name="imx")
 
 

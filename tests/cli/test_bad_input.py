@@ -19,6 +19,7 @@ import pytest
 
 from imx.cli.main import main
 from tests import KARATE as KARATE_PATH
+from tests import ROOT
 
 KARATE = str(KARATE_PATH)
 U = "--undirected"
@@ -536,3 +537,15 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
         main(["info", KARATE])
     err = capsys.readouterr().err
     assert info.value.code == 130 and err.strip() == "imx: interrupted", err
+
+
+def test_closed_stdout_is_an_error_not_silence(tmp_path):
+    import subprocess
+    import sys as _sys
+
+    code = "import os, sys; os.close(1); sys.stdout = None; from imx.cli.main import main; main()"
+    done = subprocess.run([_sys.executable, "-c", code, "info", "graphs/karate.txt"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "imx: error: standard output is closed; results cannot be written"]
