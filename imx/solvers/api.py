@@ -71,7 +71,10 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         certificate) when RR sets are large (mean size at least
         ``HIST_MIN_MEAN_SIZE`` nodes), else plain OPIM-C; ``True`` forces
         HIST, ``False`` plain OPIM-C.  The online mode (``time_budget``,
-        ``max_rr_sets``) and a ``cluster`` always run plain OPIM-C.
+        ``max_rr_sets``) always runs plain OPIM-C.  With a ``cluster`` the same
+        pilot decides, so the answer is the one without: OPIM-C's RR sets go to
+        the cluster, HIST runs here (its stopped sets are small; the record's
+        ``cluster`` counter says so).
     fast : bool
         OPIM-C / HIST: stop at the first round whose certificate reaches
         1 - 1/e - eps (the cheapest certified answer).  By default the
@@ -107,33 +110,50 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     if fast and name != "opim-c":
         raise ParameterError("fast=True applies to solver 'opim-c' only")
     online = time_budget is not None or max_rr_sets is not None
-    if hist and (name != "opim-c" or online or cluster is not None):
+    if hist and (name != "opim-c" or online):
         raise ParameterError("hist=True needs solver 'opim-c' without time_budget / "
-                             "max_rr_sets / cluster")
-    if name == "opim-c" and hist is not False and not online and cluster is None:
-        from .hist import hist as hist_solver
-        return hist_solver(graph, k, model=model, eps=eps, delta=delta, seed=seed,
-                           threads=threads, max_memory=max_memory, progress=progress,
-                           fallback=hist is None, fast=fast, **options)
+                             "max_rr_sets")
+    if cluster is not None and name not in CERTIFIED_IM_SOLVERS:
+        raise ParameterError(f"solver {name!r} has no cluster backend "
+                             f"({' and '.join(CERTIFIED_IM_SOLVERS)} do)")
     function = _solver_function(name)
+    if name == "opim-c" and hist is not False and not online:
+        from .hist import hist as hist_solver
+
+        # with a cluster the pilot decides as without one (same answer): OPIM-C's
+        # sets go to the cluster, HIST's small stopped sets stay here
+        result = hist_solver(graph, k, model=model, eps=eps, delta=delta, seed=seed,
+                             threads=threads, max_memory=max_memory, progress=progress,
+                             fallback=hist is None, fast=fast,
+                             run_opim=None if cluster is None else
+                             _on_cluster(function, cluster, graph.n, model, options), **options)
+        if cluster is not None and result.record.counters.get("hist", True):
+            result.record.counters["cluster"] = "not used: HIST ran here (stopped sets are small)"
+        return result
     if name == "opim-c":
         options["fast"] = fast
     if cluster is not None:
-        if name not in CERTIFIED_IM_SOLVERS:
-            raise ParameterError(f"solver {name!r} has no cluster backend "
-                                 f"({' and '.join(CERTIFIED_IM_SOLVERS)} do)")
-        from .doubling import cluster_collections
-        with cluster_collections(cluster, graph.n, model=model,
-                                 method=options.get("method", "auto")) as make:
-            result = function(graph, k, model=model, eps=eps, delta=delta, seed=seed,
-                              threads=threads, time_budget=time_budget,
-                              max_rr_sets=max_rr_sets, max_memory=max_memory,
-                              progress=progress, collections=make, **options)
-            result.record.counters.update(make.counters())
-        return result
+        return _on_cluster(function, cluster, graph.n, model, options)(
+            graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
+            time_budget=time_budget, max_rr_sets=max_rr_sets, max_memory=max_memory,
+            progress=progress, **options)
     if name in CERTIFIED_IM_SOLVERS:
         return function(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
                         time_budget=time_budget, max_rr_sets=max_rr_sets,
                         max_memory=max_memory, progress=progress, **options)
     return function(graph, k, model=model, seed=seed, threads=threads, progress=progress,
                     max_rr_sets=max_rr_sets, **options)
+
+
+def _on_cluster(function: Callable, cluster, n: int, model: str, options: dict) -> Callable:
+    """``function`` (a certified IM solver) with its RR collections sharded over ``cluster``."""
+    def run(graph, k, **kwargs) -> IMResult:
+        from .doubling import cluster_collections
+
+        with cluster_collections(cluster, n, model=model,
+                                 method=options.get("method", "auto")) as make:
+            result = function(graph, k, collections=make, **kwargs)
+            result.record.counters.update(make.counters())
+        return result
+
+    return run

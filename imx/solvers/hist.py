@@ -150,7 +150,8 @@ class _OutDegreeOrder:
 def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | None = None,
          seed: int = 1, threads: int | None = None, max_memory: int | None = None,
          progress: Callable | None = None, method: str = "auto",
-         fallback: bool = False, fast: bool = False) -> IMResult:
+         fallback: bool = False, fast: bool = False,
+         run_opim: Callable | None = None) -> IMResult:
     """Select ``k`` seeds with HIST and certify their approximation ratio.
 
     Parameters
@@ -175,6 +176,10 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
         The pilot rule: run OPIM-C instead when phase 1's first full RR sets
         are small (mean below :data:`HIST_MIN_MEAN_SIZE`); the record's
         counter ``hist_pilot_mean`` says what the pilot saw.
+    run_opim : callable, optional
+        What runs instead of :func:`imx.solvers.opim.opim_c` when the pilot
+        (or k = 1) says so, with ``opim_c``'s arguments: the public entry
+        passes OPIM-C on a cluster here, so that the pilot decides alike.
 
     Returns
     -------
@@ -220,8 +225,9 @@ def hist(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float | N
     if k < 2 or (fallback and pilot_mean < HIST_MIN_MEAN_SIZE):
         from .opim import opim_c
 
-        result = opim_c(graph, k, model=model, eps=eps, delta=delta, seed=seed, threads=threads,
-                        max_memory=max_memory, progress=progress, method=method, fast=fast)
+        result = (run_opim or opim_c)(graph, k, model=model, eps=eps, delta=delta, seed=seed,
+                                      threads=threads, max_memory=max_memory,
+                                      progress=progress, method=method, fast=fast)
         result.record.counters.update({
             "hist_pilot_mean": pilot_mean, "hist_min_mean_size": HIST_MIN_MEAN_SIZE,
             "hist": False, "hist_pilot_seconds": time.perf_counter() - started})

@@ -288,6 +288,18 @@ def test_maximize_influence_on_cluster_equals_local(client, graph, solver, model
     assert counters["greedy_round_trips"] >= 9 and counters["dense_reduce_bytes"] > 0
 
 
+def test_the_hist_pilot_decides_alike_with_a_cluster(client):
+    """Where the pilot picks HIST (large RR sets), a cluster must not change the answer."""
+    rng = np.random.default_rng(3)
+    src, dst = rng.integers(0, 600, (2, 6000))
+    influential = imx.Graph.from_arrays(src, dst, probs="uniform:0.3")
+    local = imx.maximize_influence(influential, 6, eps=0.3, seed=2)
+    assert local.record.counters["hist"] is True  # the pilot saw large sets
+    remote = imx.maximize_influence(influential, 6, eps=0.3, seed=2, cluster=Cluster(client))
+    _same_result(local, remote)
+    assert remote.record.counters["cluster"].startswith("not used")
+
+
 def test_opim_with_a_worker_killed_mid_run_gives_the_same_answer(client, graph):
     local = imx.maximize_influence(graph, 5, eps=0.2, seed=8)
     assert local.record.counters["rounds"] >= 2
