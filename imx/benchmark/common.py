@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .._proc import proc_kib_field
+
 __all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "tiny_graph",
            "peak_rss_bytes", "worker_env"]
 
@@ -53,13 +55,9 @@ def peak_rss_bytes() -> int:
     ``execve`` from the forked copy of the parent, so every worker would report
     at least the runner's size.  Elsewhere ``ru_maxrss`` is the best there is.
     """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    peak = proc_kib_field("/proc/self/status", "VmHWM")
+    if peak is not None:
+        return peak
     import resource
     import sys
 

@@ -9,6 +9,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from .._proc import proc_kib_field
+
 __all__ = ["machine_info", "versions", "package_version"]
 
 _PACKAGES = ("numpy", "numba", "scipy", "networkx", "click", "matplotlib", "cynetdiff",
@@ -26,17 +28,6 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _memory_total() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 @functools.lru_cache(maxsize=1)
 def machine_info() -> dict:
     """Cores (logical and usable), CPU model, memory, OS and Python."""
@@ -46,7 +37,7 @@ def machine_info() -> dict:
         usable = os.cpu_count()
     return {"hostname": platform.node(), "cpu_model": _cpu_model(),
             "logical_cores": os.cpu_count(), "usable_cores": usable,
-            "memory_bytes": _memory_total(), "os": f"{platform.system()} {platform.release()}",
+            "memory_bytes": proc_kib_field("/proc/meminfo", "MemTotal"), "os": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(), "implementation": sys.implementation.name}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from .. import _validate
+from .._proc import proc_kib_field
 from ..errors import MemoryBudgetError, ParameterError
 
 __all__ = ["available_memory", "default_budget", "resolve_budget", "check_budget", "format_bytes"]
@@ -14,13 +15,9 @@ DEFAULT_SHARE = 0.8
 
 def available_memory() -> int | None:
     """MemAvailable from /proc/meminfo, in bytes (None where it cannot be read)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    available = proc_kib_field("/proc/meminfo", "MemAvailable")
+    if available is not None:
+        return available
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
