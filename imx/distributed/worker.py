@@ -18,24 +18,14 @@ import numpy as np
 from distributed import WorkerPlugin, get_worker
 from numba import njit
 
+from ..solvers.coverage import cover_sets
+
 __all__ = ["ImxWorkerPlugin", "draw_shard", "shard_stats", "shard_arrays", "shard_coverage",
            "greedy_counts", "greedy_fetch", "simulate_runs"]
 
 #: Share of a worker's memory limit its RR shards may take (Dask pauses a worker at 80%).
 WORKER_MEMORY_SHARE = 0.6
 _GREEDY_STATES = 2
-
-
-@njit(cache=True, nogil=True)
-def cover_sets_of(nodes, offsets, idx_offsets, idx_sets, covered, gain, s):
-    """Mark the sets holding node ``s`` covered and take them out of ``gain``."""
-    for a in range(idx_offsets[s], idx_offsets[s + 1]):
-        j = idx_sets[a]
-        if covered[j]:
-            continue
-        covered[j] = 1
-        for b in range(offsets[j], offsets[j + 1]):
-            gain[nodes[b]] -= 1
 
 
 class _GreedyState:
@@ -55,8 +45,8 @@ class _GreedyState:
         for s in seeds[len(self.seeds):]:
             for shard, covered in zip(self.shards, self.covered):
                 idx_offsets, idx_sets = shard.node_index32()
-                cover_sets_of(shard.nodes, shard.offsets, idx_offsets, idx_sets, covered,
-                              self.gain, int(s))
+                cover_sets(int(s), shard.nodes, shard.offsets, idx_offsets, idx_sets, covered,
+                           self.gain)
             self.seeds.append(int(s))
 
     def release(self, keep=()) -> None:

@@ -28,7 +28,7 @@ from ..errors import ParameterError
 from ._heap import heap_pop, heapify, sift_down
 from .bounds import APPROX_GREEDY
 
-__all__ = ["GreedyCoverage", "greedy_max_coverage", "greedy_kernel", "allowed_mask"]
+__all__ = ["GreedyCoverage", "greedy_max_coverage", "greedy_kernel", "allowed_mask", "cover_sets"]
 
 _LOW32 = np.int64(0xFFFFFFFF)
 
@@ -53,6 +53,19 @@ class GreedyCoverage(NamedTuple):
     coverage: int
     prefix_upper: np.ndarray
     upper_bound: float
+
+
+@njit(cache=True, nogil=True)
+def cover_sets(v, nodes, offsets, idx_offsets, idx_sets, covered, count):
+    """Mark the not yet covered sets containing ``v`` covered and lower their
+    members' counts (CIM's greedies and the Dask workers' greedy state)."""
+    for j in range(idx_offsets[v], idx_offsets[v + 1]):
+        s = idx_sets[j]
+        if covered[s]:
+            continue
+        covered[s] = 1
+        for e in range(offsets[s], offsets[s + 1]):
+            count[nodes[e]] -= 1
 
 
 @njit(cache=True, nogil=True)

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._heap import heap_pop, heap_push, heapify, sift_down, top_k_insert
+from ..coverage import cover_sets
 
 __all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "mg_greedy_kernel",
            "local_greedy_kernel", "group_coverage", "partition_bound"]
@@ -90,18 +91,6 @@ def partition_bound(count, cand_offsets, cand_nodes, k):
 
 
 @njit(cache=True, nogil=True)
-def _cover(v, nodes, offsets, idx_offsets, idx_sets, covered, count):
-    """Mark the sets containing ``v`` covered; lower the counts of their members."""
-    for j in range(idx_offsets[v], idx_offsets[v + 1]):
-        s = idx_sets[j]
-        if covered[s]:
-            continue
-        covered[s] = True
-        for e in range(offsets[s], offsets[s + 1]):
-            count[nodes[e]] -= 1
-
-
-@njit(cache=True, nogil=True)
 def _initial_counts(n, idx_offsets):
     count = np.empty(n, dtype=np.int64)
     for v in range(n):
@@ -112,7 +101,7 @@ def _initial_counts(n, idx_offsets):
 @njit(cache=True, nogil=True)
 def _cover_tracked(v, nodes, offsets, idx_offsets, idx_sets, covered, count, hot, dirty,
                    dirty_list, num_dirty):
-    """:func:`_cover`, also listing the hot nodes whose count dropped; returns the list size."""
+    """:func:`~imx.solvers.coverage.cover_sets`, also listing the hot nodes whose count dropped; returns the list size."""
     for j in range(idx_offsets[v], idx_offsets[v + 1]):
         s = idx_sets[j]
         if covered[s]:
@@ -382,7 +371,7 @@ def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
         seed_aps[chosen] = a
         chosen += 1
         coverage += count[v]
-        _cover(v, nodes, offsets, idx_offsets, idx_sets, covered, count)
+        cover_sets(v, nodes, offsets, idx_offsets, idx_sets, covered, count)
     return seed_nodes[:chosen], seed_aps[:chosen], coverage, count
 
 
