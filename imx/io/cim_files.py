@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import InputError, ParameterError
 from ..graph.core import Graph
 from .atomic import atomic_open
-from .labels import ids_of_tokens
+from .labels import ids_of_tokens, node_of_token
 
 __all__ = ["read_ap_tokens", "load_aps", "write_assignment", "read_assignment", "ASSIGNMENT_HEADER"]
 
@@ -120,18 +120,10 @@ def read_assignment(path: str | os.PathLike, graph: Graph, aps: np.ndarray
             raise InputError(f"expected 2 tab-separated fields (ap, seed), found {len(fields)}",
                              path=path, line=number)
         ap_label, seed_label = (f.strip() for f in fields)
-        try:
-            ap = graph.index_of(ap_label)
-        except KeyError:
-            raise InputError(f"AP {ap_label!r} is not a node of the graph", path=path,
-                             line=number) from None
+        ap = node_of_token(graph, ap_label, what="AP", path=path, line=number)
         if ap not in position:
             raise InputError(f"{ap_label!r} is not one of the APs", path=path, line=number)
-        try:
-            seed = graph.index_of(seed_label)
-        except KeyError:
-            raise InputError(f"seed {seed_label!r} is not a node of the graph", path=path,
-                             line=number) from None
+        seed = node_of_token(graph, seed_label, what="seed", path=path, line=number)
         if seed in position:
             raise InputError(f"seed {seed_label!r} is an AP; APs are not part of the passive "
                              "graph", path=path, line=number)

@@ -9,7 +9,17 @@ from ..errors import InputError
 from ..graph.core import Graph
 from .text import open_text
 
-__all__ = ["ids_of_tokens", "read_label_file"]
+__all__ = ["node_of_token", "ids_of_tokens", "read_label_file"]
+
+
+def node_of_token(graph: Graph, token: str, *, what: str, path: str, line: int) -> int:
+    """Internal id of the label ``token``; InputError naming the file and line if it is
+    not a node of ``graph`` (``what`` names the role, e.g. ``"seed"``)."""
+    try:
+        return graph.index_of(token)
+    except KeyError:
+        raise InputError(f"{what} {token!r} is not a node of the graph", path=path,
+                         line=line) from None
 
 
 def ids_of_tokens(graph: Graph, tokens: Iterable[tuple[str, int]], *, what: str,
@@ -23,11 +33,7 @@ def ids_of_tokens(graph: Graph, tokens: Iterable[tuple[str, int]], *, what: str,
     ids: list[int] = []
     seen: dict[int, int] = {}
     for token, number in tokens:
-        try:
-            node = graph.index_of(token)
-        except KeyError:
-            raise InputError(f"{what} {token!r} is not a node of the graph", path=path,
-                             line=number) from None
+        node = node_of_token(graph, token, what=what, path=path, line=number)
         if node in seen:
             raise InputError(f"{what} {token!r} is listed twice (first on line {seen[node]})",
                              path=path, line=number)
