@@ -87,12 +87,12 @@ def convert(graph, undirected, probs, keep_self_loops, output, fmt, as_json, qui
           "probabilities": g.scheme}, as_json)
 
 
-def _save_generated(make, output, as_json):
+def _save_generated(make, output, as_json, quiet):
     """Build the graph with ``make(progress)`` and write it (.imxg: the binary form, atomically)."""
     from ..io.binary import save_graph
     from ..io.edgelist import write_edgelist
 
-    with Progress(enabled=not as_json) as progress:
+    with Progress("generate", enabled=not (as_json or quiet)) as progress:
         g = make(lambda done, total, phase: progress(done, total, f"generating: {phase:<13}"))
     if output.endswith(".imxg"):
         save_graph(g, output)
@@ -107,6 +107,7 @@ _gen_common = [
     click.option("-o", "--out", "output", required=True, type=OutputPath(),
                  help="Output file: .imxg for the binary form, anything else for a text edge list."),
     json_option,
+    quiet_option,
 ]
 
 
@@ -130,13 +131,13 @@ def generate():
               help="Number of arcs (edges with --undirected).")
 @click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
-def gen_er(nodes, arcs, undirected, seed, threads, output, as_json):
+def gen_er(nodes, arcs, undirected, seed, threads, output, as_json, quiet):
     """Random graph with m distinct arcs (edges with --undirected), no self loops."""
     from ..graph.generate import erdos_renyi
 
     _save_generated(lambda progress: erdos_renyi(nodes, arcs, seed=seed, directed=not undirected,
                                                  threads=threads, progress=progress),
-                    output, as_json)
+                    output, as_json, quiet)
 
 
 @generate.command("ba")
@@ -144,13 +145,13 @@ def gen_er(nodes, arcs, undirected, seed, threads, output, as_json):
 @click.option("-k", "--links", type=click.IntRange(min=1), default=3, show_default=True,
               help="Edges each new node attaches with.")
 @_common
-def gen_ba(nodes, links, seed, threads, output, as_json):
+def gen_ba(nodes, links, seed, threads, output, as_json, quiet):
     """Barabasi-Albert preferential attachment (undirected)."""
     from ..graph.generate import barabasi_albert
 
     _save_generated(lambda progress: barabasi_albert(nodes, links, seed=seed, threads=threads,
                                                      progress=progress),
-                    output, as_json)
+                    output, as_json, quiet)
 
 
 @generate.command("chung-lu")
@@ -161,11 +162,11 @@ def gen_ba(nodes, links, seed, threads, output, as_json):
               show_default=True, help="Node weights are pareto(EXPONENT) + 1.")
 @click.option("--undirected", is_flag=True, help="Make edges (both arcs) instead of arcs.")
 @_common
-def gen_chung_lu(nodes, arcs, exponent, undirected, seed, threads, output, as_json):
+def gen_chung_lu(nodes, arcs, exponent, undirected, seed, threads, output, as_json, quiet):
     """Chung-Lu graph with heavy-tailed expected degrees (LiveJournal-like at 1M/10M)."""
     from ..graph.generate import chung_lu
 
     _save_generated(lambda progress: chung_lu(nodes, arcs, exponent=exponent, seed=seed,
                                               directed=not undirected, threads=threads,
                                               progress=progress),
-                    output, as_json)
+                    output, as_json, quiet)

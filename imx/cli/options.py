@@ -12,11 +12,10 @@ import click
 from .._validate import MAX_SEED
 from ..errors import ParameterError
 from ..graph.probs import SCHEME_HELP, parse_scheme
-from .progress import Progress  # noqa: F401 - re-exported: commands import it from here
 
 __all__ = ["OutputPath", "graph_options", "json_option", "seed_option", "threads_option", "max_memory_option",
            "cluster_option",
-           "parse_size", "load_cli_graph", "emit", "Progress", "check_scheme"]
+           "parse_size", "load_cli_graph", "emit", "check_scheme"]
 
 _SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 

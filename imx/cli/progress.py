@@ -103,8 +103,8 @@ class Progress:
 
     def __init__(self, title: str = "", *, enabled: bool = True, delay: float = 1.0,
                  eta: bool = True, unit: str | None = None, rate: bool | None = None,
-                 stream: TextIO | None = None, label: str | None = None):
-        self.title = title or label or ""  # ``label=``: the older spelling of ``title``
+                 stream: TextIO | None = None):
+        self.title = title
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = bool(enabled) and _on_terminal(self.stream)
         self.delay = delay
