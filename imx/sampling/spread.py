@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from .. import _validate
-from ..errors import ParameterError
 from ..record import RunRecord
 from .._pool import parallel_for, resolve_threads
 from .montecarlo import SpreadEstimate
@@ -42,12 +41,8 @@ def stopping_rule_threshold(eps: float, delta: float) -> float:
     estimate ``threshold / N`` is within a factor (1 +- eps) of the mean with
     probability at least 1 - delta.
     """
-    if not (0.0 < eps < 1.0):
-        raise ParameterError(f"eps must be in (0, 1), got {eps!r}")
-    if not (0.0 < delta < 1.0):
-        raise ParameterError(f"delta must be in (0, 1), got {delta!r}")
-    if eps * eps == 0.0:
-        raise ParameterError(f"eps = {eps!r} is too small: its square underflows")
+    eps = _validate.error_bound(eps, "eps")
+    delta = _validate.failure_probability(delta, "delta")
     upsilon = 4.0 * (math.e - 2.0) * math.log(2.0 / delta) / (eps * eps)
     return 1.0 + (1.0 + eps) * upsilon
 
