@@ -23,6 +23,7 @@ from ..errors import MemoryBudgetError, ParameterError
 from ..sampling.collection import RRCollection
 from ..sampling.memory import format_bytes
 from ..sampling.plan import model_code
+from ..sampling.rr import rr_roots
 from ..sampling.sampler import estimate_bytes
 from ..solvers.coverage import GreedyCoverage
 from . import worker as tasks
@@ -240,13 +241,17 @@ class ShardedRRCollection:
     def estimate(self, seeds: Iterable[int]) -> float:
         return self.n * self.coverage(seeds) / self._count if self._count else 0.0
 
-    def max_coverage(self, k: int, *, bounds: bool = True,
-                     threads: int | None = None) -> GreedyCoverage:
+    def max_coverage(self, k: int, *, bounds: bool = True, threads: int | None = None,
+                     rooted: bool = False) -> GreedyCoverage:
         """Greedy max coverage of ``k`` nodes (the driver's hook; see :meth:`greedy`)."""
-        return self.greedy(k, bounds=bounds)
+        return self.greedy(k, bounds=bounds, rooted=rooted)
+
+    def root_counts(self) -> np.ndarray:
+        """int64[n]: sets rooted at each node, from the streams alone (no traffic)."""
+        return rr_roots(self.seed, self.n, self.start, self._count)
 
     def greedy(self, k: int, candidates=None, *, bounds: bool = True,
-               width: tuple[int, int] | None = None) -> GreedyCoverage:
+               width: tuple[int, int] | None = None, rooted: bool = False) -> GreedyCoverage:
         """The greedy max coverage of :func:`imx.solvers.coverage.greedy_max_coverage`
         on all sets, by the low-traffic exact protocol; traffic adds to :attr:`traffic`."""
         client = self.session.client
@@ -274,7 +279,8 @@ class ShardedRRCollection:
             return client.gather(futures)
 
         result = exact_greedy(total, k, fetch, candidates, bounds=bounds, workers=len(groups),
-                              width=width, traffic=traffic)
+                              width=width, traffic=traffic,
+                              rooted=self.root_counts() if rooted else None)
         self.traffic.add(traffic)
         return result
 

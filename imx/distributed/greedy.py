@@ -73,10 +73,10 @@ def first_width(k: int) -> tuple[int, int]:
     return max(2 * int(k), 64), max(64 * int(k), 4096)
 
 
-def _keys(stale: np.ndarray) -> np.ndarray:
-    """``(count << 32) | (2**32 - 1 - id)``; -1 for nodes out of the race."""
+def _keys(stale: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``((count + shift) << 32) | (2**32 - 1 - id)``; -1 for nodes out of the race."""
     ids = np.arange(stale.shape[0], dtype=np.int64)
-    keys = (stale.astype(np.int64) << 32) | (_LOW32 - ids)
+    keys = ((stale.astype(np.int64) + shift) << 32) | (_LOW32 - ids)
     keys[stale < 0] = -1
     return keys
 
@@ -139,8 +139,8 @@ class _Batch:
 def exact_greedy(counts: np.ndarray, k: int,
                  fetch: Callable[[np.ndarray, np.ndarray, np.ndarray], list],
                  candidates=None, *, bounds: bool = True, workers: int = 1,
-                 width: tuple[int, int] | None = None, traffic: GreedyTraffic | None = None
-                 ) -> GreedyCoverage:
+                 width: tuple[int, int] | None = None, traffic: GreedyTraffic | None = None,
+                 rooted: np.ndarray | None = None) -> GreedyCoverage:
     """Greedy max coverage from summed counts and batches of candidate set lists.
 
     Parameters
@@ -164,6 +164,9 @@ def exact_greedy(counts: np.ndarray, k: int,
         :func:`first_width`; widened when a batch settles nothing).
     traffic : GreedyTraffic, optional
         Filled in with round trips and bytes.
+    rooted : int array [n], optional
+        Sets rooted at each node: pick by the rooted score of
+        :func:`imx.solvers.coverage.greedy_max_coverage` (count - rooted).
 
     Returns
     -------
@@ -183,6 +186,9 @@ def exact_greedy(counts: np.ndarray, k: int,
     traffic = GreedyTraffic() if traffic is None else traffic
     allowed = allowed_mask(n, candidates)
     stale = counts.astype(np.int64).copy()
+    # keys rank by score = count + shift (shift = max(rooted) - rooted >= 0)
+    shift = np.zeros(n, dtype=np.int64) if rooted is None else \
+        int(np.max(rooted, initial=0)) - np.asarray(rooted, dtype=np.int64)
     if allowed.size:
         stale[allowed == 0] = -1
     live = int(np.count_nonzero(stale >= 0))
@@ -196,7 +202,7 @@ def exact_greedy(counts: np.ndarray, k: int,
     step = 0
     last = kk + 1 if bounds else kk  # steps to settle (the last one: bounds only)
     while step < last:
-        keys = _keys(stale)
+        keys = _keys(stale, shift)
         order = _top(keys, lists + more)
         batch_nodes, counted = order[:lists], order[lists:]
         parts = fetch(np.asarray(seeds, dtype=np.int32), batch_nodes.astype(np.int32),
@@ -208,13 +214,13 @@ def exact_greedy(counts: np.ndarray, k: int,
         if counted.shape[0]:
             stale[counted] = np.sum([c for _, _, c, _ in parts], axis=0, dtype=np.int64)
         batch = _Batch(batch_nodes, [(o, i, t) for o, i, _, t in parts])
-        # the best any node outside the lists can do from here on
-        keys = _keys(stale)
+        # the best any node outside the lists can do from here on: its key (for
+        # the picks) and its count (for the bounds)
+        keys = _keys(stale, shift)
         keys[batch_nodes] = -1
-        rest = np.flatnonzero(keys == keys.max()) if keys.shape[0] and keys.max() >= 0 \
-            else np.zeros(0, dtype=np.int64)
-        outside_key = int(keys[rest[0]]) if rest.shape[0] else -1
-        outside = int(stale[rest[0]]) if rest.shape[0] else -1
+        rest = np.flatnonzero(keys >= 0)
+        outside_key = int(keys.max()) if rest.shape[0] else -1
+        outside = int(stale[rest].max()) if rest.shape[0] else -1
         open_ = np.ones(batch_nodes.shape[0], dtype=bool)  # not chosen yet
         settled = step
         while step < last:
@@ -224,7 +230,8 @@ def exact_greedy(counts: np.ndarray, k: int,
                     break
                 top_sum = int(ranked[:k].sum())
             if step < kk:
-                batch_keys = np.where(open_, (batch.gain << 32) | (_LOW32 - batch_nodes), -1)
+                batch_keys = np.where(open_, ((batch.gain + shift[batch_nodes]) << 32)
+                                      | (_LOW32 - batch_nodes), -1)
                 best = int(np.argmax(batch_keys))
                 if rest.shape[0] and batch_keys[best] <= outside_key:
                     break

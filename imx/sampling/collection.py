@@ -141,8 +141,8 @@ class RRSets(Protocol):
     ``count``, ``mean_size()``, ``nbytes``, ``grow`` and ``drop_index``;
     classic IM (OPIM-C) also uses ``coverage`` and greedy max-coverage
     (:func:`imx.solvers.doubling.max_coverage`: an implementation may provide
-    ``max_coverage(k, *, bounds, threads) -> GreedyCoverage`` itself, else the
-    local kernels run on its node index).  CIM, local OPIM and HeteroIM select
+    ``max_coverage(k, *, bounds, threads, rooted) -> GreedyCoverage`` itself,
+    else the local kernels run on its node index and ``root_counts()``).  CIM, local OPIM and HeteroIM select
     and validate with their own kernels on local arrays (``nodes``,
     ``offsets``, ``node_index()``), so they need an :class:`RRCollection`.
     """
@@ -172,6 +172,9 @@ class RRSets(Protocol):
 
     def drop_index(self) -> None:
         """Free any cached index (rebuilt on demand)."""
+
+    def root_counts(self) -> np.ndarray:
+        """int64[n]: how many sets are rooted at each node."""
 
 
 class RRCollection:
@@ -361,6 +364,12 @@ class RRCollection:
     def drop_index(self) -> None:
         """Free the cached inverted index (it is rebuilt on demand)."""
         self._invalidate()
+
+    def root_counts(self) -> np.ndarray:
+        """int64[n]: how many sets are rooted at each node (a set's first node)."""
+        offsets = self.offsets
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+        return np.bincount(self.nodes[starts], minlength=self.n).astype(np.int64)
 
     def _seed_mask(self, seeds: Iterable[int]) -> np.ndarray:
         ids = np.asarray(list(seeds) if not isinstance(seeds, np.ndarray) else seeds,

@@ -22,7 +22,7 @@ from .._rng import next_below, next_double, stream_start
 from ._prefetch import prefetch
 from .plan import IC_ALL, IC_COIN, IC_NONE, IC_SKIP, LT_NONE, LT_UNIFORM
 
-__all__ = ["draw_rr_set", "draw_block", "hit_block"]
+__all__ = ["draw_rr_set", "draw_block", "hit_block", "rr_roots"]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -202,6 +202,19 @@ def draw_rr_set(model, index, seed, n, visited, out, begin, cap, info, info_f, i
         end, state, hit = lt_rr_set(root, state, visited, out, begin, cap, info, info_f,
                                     in_sources, alt_values, stop_at)
     return end, hit
+
+
+@njit(cache=True, nogil=True)
+def rr_roots(seed, n, start, count):
+    """int64[n]: how many of RR sets ``start .. start + count - 1`` of family
+    ``seed`` are rooted at each node.  A root is the first draw of its set's
+    stream (:func:`draw_rr_set`), so the sets need not be at hand (a sharded
+    collection's coordinator knows its roots without asking the workers)."""
+    counts = np.zeros(n, dtype=np.int64)
+    for j in range(start, start + count):
+        state, root = next_below(stream_start(seed, j), n)
+        counts[root] += 1
+    return counts
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -69,19 +69,30 @@ def cover_sets(v, nodes, offsets, idx_offsets, idx_sets, covered, count):
 
 
 @njit(cache=True, nogil=True)
-def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds):
+def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds, rooted):
     """Greedy max coverage on raw arrays.
 
     ``allowed`` is uint8[n] (1 = may be chosen) or empty (all allowed).
+    ``rooted`` is int64[n], the number of sets rooted at each node, to pick by
+    the rooted score (see :func:`greedy_max_coverage`), or empty.
     Returns ``(seeds int32, gains int64, prefix_upper int64)``; prefix_upper
-    is empty unless ``want_bounds``.
+    is empty unless ``want_bounds``.  Gains and bounds are plain coverage.
     """
     n = idx_offsets.shape[0] - 1
     count = offsets.shape[0] - 1
     restrict = allowed.shape[0] > 0
+    by_root = rooted.shape[0] > 0
     gain = np.empty(n, dtype=np.int32)
-    # Only nodes in some set enter the heap: a node of zero coverage stays at
-    # zero, and is taken (smallest id first) only once the heap runs dry.
+    # Heap keys hold the pick score in their high 32 bits, so it must be >= 0:
+    # the coverage, or with ``rooted`` coverage - rooted[v] + max(rooted).
+    shift = np.int64(0)
+    if by_root:
+        for v in range(n):
+            if rooted[v] > shift:
+                shift = rooted[v]
+    # Plain coverage: only nodes in some set enter the heap (a node of zero
+    # coverage stays at zero, and is taken, smallest id first, only once the
+    # heap runs dry).  Rooted: every candidate does (its score need not be 0).
     heap = np.empty(n, dtype=np.int64)
     size = 0
     candidates = 0
@@ -90,7 +101,10 @@ def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds
         gain[v] = g
         if not restrict or allowed[v]:
             candidates += 1
-            if g > 0:
+            if by_root:
+                heap[size] = ((np.int64(g) - rooted[v] + shift) << 32) | (_LOW32 - v)
+                size += 1
+            elif g > 0:
                 heap[size] = (np.int64(g) << 32) | (_LOW32 - v)
                 size += 1
     heapify(heap, 0, size, None)
@@ -135,12 +149,15 @@ def greedy_kernel(nodes, offsets, idx_offsets, idx_sets, k, allowed, want_bounds
         while size > 0:
             key = heap[0]
             v = np.int64(_LOW32 - (key & _LOW32))
-            if (key >> 32) == gain[v]:
+            score = np.int64(gain[v])
+            if by_root:
+                score += shift - rooted[v]
+            if (key >> 32) == score:
                 s = v
                 size = heap_pop(heap, 0, size, None)[1]
                 break
-            if gain[v] > 0:
-                heap[0] = (np.int64(gain[v]) << 32) | (_LOW32 - v)
+            if by_root or score > 0:
+                heap[0] = (score << 32) | (_LOW32 - v)
                 sift_down(heap, 0, size, 0, None)
             else:  # fell to zero: leave the heap
                 size = heap_pop(heap, 0, size, None)[1]
@@ -186,7 +203,8 @@ def allowed_mask(n: int, candidates) -> np.ndarray:
 
 
 def greedy_max_coverage(collection, k: int, candidates: Iterable[int] | np.ndarray | None = None,
-                        *, bounds: bool = True, threads: int | None = None) -> GreedyCoverage:
+                        *, bounds: bool = True, threads: int | None = None,
+                        rooted: bool = False) -> GreedyCoverage:
     """Greedily choose up to ``k`` nodes covering the most sets of ``collection``.
 
     Parameters
@@ -202,6 +220,19 @@ def greedy_max_coverage(collection, k: int, candidates: Iterable[int] | np.ndarr
         Compute ``prefix_upper`` (costs O(k log n) per pick).
     threads : int, optional
         Threads for building the inverted index if it is not cached yet.
+    rooted : bool
+        Pick by the rooted score instead of the plain marginal coverage (for
+        sets with uniform roots, e.g. RR sets).  The plain estimate
+        ``n/theta * coverage(S)`` counts a seed's own sets, those rooted at
+        it: a Poisson count of mean ``theta/n`` that is pure noise (a seed
+        always activates itself).  The rooted estimate replaces it by its
+        mean, ``sigma(S) ~ |S| + n/theta * #{sets met by S, root not in S}``,
+        so a pick's score is its marginal coverage minus its rooted sets (plus
+        ``theta/n``, the same for every node).  Unbiased, of lower variance,
+        and still submodular, so the lazy greedy applies; where most sets are
+        their root alone (IC with small p) it finds seeds as good as the plain
+        greedy's on about four times the sets.  Gains and bounds stay plain
+        coverage (OPIM's upper bound holds for any sequence of picks).
 
     Returns
     -------
@@ -221,8 +252,11 @@ def greedy_max_coverage(collection, k: int, candidates: Iterable[int] | np.ndarr
         raise ParameterError(f"k must be at least 1, got {k}")
     allowed = allowed_mask(collection.n, candidates)
     idx_offsets, idx_sets = collection.node_index32(threads=threads)
+    by_root = collection.root_counts() if rooted else np.zeros(0, dtype=np.int64)
+    if by_root.size and collection.count + int(by_root.max()) >= 2**31:
+        raise ParameterError("rooted greedy: too many sets for its 31-bit scores")
     seeds, gains, prefix_upper = greedy_kernel(collection.nodes, collection.offsets, idx_offsets,
-                                               idx_sets, k, allowed, bool(bounds))
+                                               idx_sets, k, allowed, bool(bounds), by_root)
     coverage = int(gains.sum())
     upper = coverage / APPROX_GREEDY
     if prefix_upper.size:

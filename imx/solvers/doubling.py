@@ -104,20 +104,22 @@ def cluster_collections(cluster, n: int, *, model: str, method: str = "auto",
 
 # ------------------------------------------------------------------ operations
 def max_coverage(sets: RRSets, k: int, *, bounds: bool = True, threads: int | None = None,
-                 timer: "PhaseTimer | None" = None) -> GreedyCoverage:
+                 timer: "PhaseTimer | None" = None, rooted: bool = False) -> GreedyCoverage:
     """Greedy max-coverage of ``k`` nodes on ``sets``: seeds, coverage and the
-    tightened upper bound.  A collection that provides ``max_coverage`` (a
-    sharded one) runs it itself; a local one runs the engine's kernels on its
-    node index (timed as phases ``index`` and ``greedy``)."""
+    tightened upper bound (picks by the rooted score with ``rooted``: see
+    :func:`~imx.solvers.coverage.greedy_max_coverage`).  A collection that
+    provides ``max_coverage`` (a sharded one) runs it itself; a local one runs
+    the engine's kernels on its node index (timed as phases ``index`` and
+    ``greedy``)."""
     own = getattr(sets, "max_coverage", None)
     timer = timer if timer is not None else PhaseTimer()
     if own is not None:
         with timer.phase("greedy"):
-            return own(k, bounds=bounds, threads=threads)
+            return own(k, bounds=bounds, threads=threads, rooted=rooted)
     with timer.phase("index"):
         sets.node_index32(threads=threads)
     with timer.phase("greedy"):
-        return greedy_max_coverage(sets, k, bounds=bounds, threads=threads)
+        return greedy_max_coverage(sets, k, bounds=bounds, threads=threads, rooted=rooted)
 
 
 def index_bytes(sets: int, mean: float, n: int) -> float:

@@ -77,10 +77,13 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         default local ones); :func:`imx.maximize_influence` passes sharded
         ones for ``cluster=``.  The answer does not change.
     fast : bool
-        Stop at the first certified round (the paper's rule, the cheapest
-        certified answer).  By default the doubling goes on while the seeds
-        still improve (:mod:`imx.solvers.quality`); the record's ``stop``
-        says why the run ended.
+        The paper's algorithm: plain greedy, stop at the first certified round
+        (the cheapest certified answer).  By default the greedy picks by the
+        rooted score (lower variance for the same sets: see
+        :func:`~imx.solvers.coverage.greedy_max_coverage`) and the doubling
+        goes on while the seeds still improve (:mod:`imx.solvers.quality`);
+        the record's ``stop`` says why the run ended and ``greedy`` which
+        score picked.
 
     Returns
     -------
@@ -112,7 +115,8 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     nthreads = resolve_threads(threads)
     record.counters.update({"k": k, "eps": eps, "delta": delta, "model": model,
                             "theta_zero": theta0, "theta_max": theta_max, "i_max": i_max,
-                            "target_ratio": target, "threads": nthreads})
+                            "target_ratio": target, "threads": nthreads,
+                            "greedy": "plain" if fast else "rooted"})
     with record.phase("plan"):
         get_plan(graph, model, method)
 
@@ -136,7 +140,8 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
     select, validate = rr_pair(n, model, seed, make=collections)
     run = run_doubling(
         graph, select, validate, theta_zero=theta0, theta_max=theta_max, rounds=i_max,
-        select=lambda r1, workers, timer: max_coverage(r1, k, threads=workers, timer=timer),
+        select=lambda r1, workers, timer: max_coverage(r1, k, threads=workers, timer=timer,
+                                                       rooted=not fast),
         validate=coverage, should_stop=None if policy is None else policy.should_stop,
         certify=certify, record=record, threads=nthreads,
         # sets made elsewhere are budgeted where they live (a cluster's workers)

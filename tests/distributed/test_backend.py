@@ -72,6 +72,23 @@ def test_exact_greedy_protocol_matches_local_greedy():
     assert widened > 0  # narrow widths forced the widening path
 
 
+def test_exact_greedy_protocol_matches_local_rooted_greedy():
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        n = int(rng.integers(1, 30))
+        sets = [rng.choice(n, size=int(rng.integers(1, min(n, 5) + 1)), replace=False)
+                for _ in range(int(rng.integers(1, 50)))]
+        rr = RRCollection(n, np.concatenate(sets),
+                          np.concatenate([[0], np.cumsum([len(s) for s in sets])]))
+        k = int(rng.integers(1, n + 3))
+        candidates = None if rng.random() < 0.7 else \
+            rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)
+        got = exact_greedy(np.bincount(rr.nodes, minlength=n), k, _set_lists(rr), candidates,
+                           width=(int(rng.integers(1, 5)), int(rng.integers(0, 5))),
+                           rooted=rr.root_counts())
+        assert _same(got, greedy_max_coverage(rr, k, candidates, rooted=True))
+
+
 def test_exact_greedy_moves_little_compared_with_dense_reduce():
     g = imx.Graph.from_arrays(*np.random.default_rng(1).integers(0, 20000, (2, 100000)),
                               probs="wc")
