@@ -68,9 +68,12 @@ def load_graph(path: str | os.PathLike, *, directed: bool = True,
         if _starts_like_zip(path):
             raise InputError("a truncated or damaged .imxg graph (or a zip archive that is not "
                              "one); make it again with 'imx convert'", path=path)
-        from .formats import read_graph_format, sniff_format
+        from .formats import KONECT, read_graph_format, sniff_format
 
         fmt = sniff_format(path) if os.path.isfile(path) else None
+        if fmt == KONECT:
+            return load_edgelist(path, directed=directed, probs=probs, seed=seed, comment="%",
+                                 keep_self_loops=keep_self_loops, ids=ids, progress=progress)
         if fmt is not None:
             return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
                                      keep_self_loops=keep_self_loops)

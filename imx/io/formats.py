@@ -7,6 +7,10 @@ tokenizer reads everything it does not claim.
   a line, the attributes a Python dict literal.  The probability is the ``p``
   attribute, else ``weight`` (the scheme ``given``); without either, the
   probability scheme (default ``wc``).
+* KONECT's ``out.*`` files: ``%`` comment lines on top (``% sym unweighted``,
+  ``% m n n``), then ``u v`` lines: a plain edge list whose comments are
+  ``%`` lines (:data:`KONECT`).  A file whose first line starts with ``%``
+  is read so.
 * Matrix Market coordinate files (``.mtx``, read by :func:`scipy.io.mmread`):
   entry ``(i, j)`` is arc ``i -> j``; nodes are labelled ``1..n`` as in the file.
   ``pattern`` files have no values (scheme ``wc`` unless told); ``symmetric``
@@ -33,11 +37,13 @@ from ..graph.core import Graph
 from ..graph.probs import Scheme, parse_scheme
 from .atomic import atomic_open
 
-__all__ = ["sniff_format", "read_graph_format", "read_networkx_edgelist", "read_matrix_market",
+__all__ = ["KONECT", "sniff_format", "read_graph_format", "read_networkx_edgelist", "read_matrix_market",
            "write_matrix_market", "WRITE_FORMATS", "output_format"]
 
 MATRIX_MARKET = "matrix-market"
 NETWORKX_EDGELIST = "networkx-edgelist"
+#: A plain edge list with '%' comment lines (KONECT), read by the edge-list tokenizer.
+KONECT = "konect"
 
 #: Formats ``imx convert`` writes, by name; :func:`output_format` picks one from a file name.
 WRITE_FORMATS = GRAPH_WRITE_FORMATS
@@ -78,8 +84,8 @@ def _head(path: str) -> tuple[str, bool]:
 
 
 def sniff_format(path: str | os.PathLike) -> str | None:
-    """``'matrix-market'``, ``'networkx-edgelist'`` or None (a plain edge list), from the
-    first lines of ``path`` (decompressed).
+    """``'matrix-market'``, ``'konect'`` (``%`` comments), ``'networkx-edgelist'`` or
+    None (a plain edge list), from the first lines of ``path`` (decompressed).
 
     Raises InputError, with how to read it, for a file in another graph format.
     """
@@ -87,6 +93,8 @@ def sniff_format(path: str | os.PathLike) -> str | None:
     head, whole = _head(path)
     if head.startswith("%%MatrixMarket"):
         return MATRIX_MARKET
+    if head.lstrip().startswith("%"):
+        return KONECT
     start = head.lstrip().lower()
     for prefix, what, reader in _FOREIGN:
         if start.startswith(prefix):

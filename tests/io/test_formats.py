@@ -99,6 +99,21 @@ def test_matrix_market_is_read_with_scipy(tmp_path):
     assert imx.load_graph(weights, probs="wc").m == 2
 
 
+def test_konect_files_read_with_percent_comments(tmp_path):
+    konect = tmp_path / "out.test"
+    konect.write_text("% sym unweighted\n% 3 3 3\n1 2\n2 3\n3 1\n")
+    g = imx.load_graph(konect)
+    assert (g.n, g.m) == (3, 3) and g.labels.tolist() == [1, 2, 3]
+    gz = tmp_path / "out.test.gz"
+    gz.write_bytes(gzip.compress(konect.read_bytes()))
+    assert imx.load_graph(gz).m == 3
+    # a file of '%' lines only has no edges (not an edge from node '%')
+    only = tmp_path / "pct.txt"
+    only.write_text("% b\n")
+    with pytest.raises(InputError, match="no edges"):
+        imx.load_graph(only)
+
+
 def test_unknown_formats_and_folders_get_a_hint(tmp_path):
     G = nx.path_graph(3)
     nx.write_graphml(G, tmp_path / "g.graphml")
