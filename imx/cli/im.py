@@ -11,6 +11,7 @@ import os
 import click
 
 from .._names import CERTIFIED_IM_SOLVERS, DIFFUSION_MODELS, IM_SOLVERS
+from ..solvers.quality import CAP_TEXT
 from ..errors import ParameterError
 from ..io.labels import read_label_file
 from .options import (OutputPath, cluster_option, emit, graph_options, json_option,
@@ -37,7 +38,7 @@ def read_seeds(path: str, graph) -> list[int]:
 _STOP_NOTES = {
     "certified": " (first certified round: --fast)",
     "converged": " (the last doubling improved the seeds by under 0.25%, s.e. included)",
-    "quality cap": " (one more doubling would pass an eighth of IMM's eps=0.05 sample)",
+    "quality cap": f" (one more doubling would pass the cap: {CAP_TEXT})",
 }
 
 
@@ -113,7 +114,7 @@ def _human_im(d: dict) -> str:
 @click.option("--fast", is_flag=True, default=False,
               help="OPIM-C / HIST: stop at the first round certified at 1 - 1/e - EPS (the "
                    "cheapest certified answer).  Default: keep doubling while the seeds still "
-                   "improve (within an eighth of IMM's sample), for IMM-quality seeds.")
+                   f"improve ({CAP_TEXT}), for IMM-quality seeds.")
 @max_memory_option
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Simulations per estimate of the CELF solver.")

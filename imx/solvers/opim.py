@@ -13,6 +13,14 @@ Maximization", SIGMOD 2018, Algorithm 2 (OPIM-C), as in the authors' code:
    failing with probability delta / (3 i_max) (:mod:`imx.solvers.bounds`).
    Stop once lower / upper >= 1 - 1/e - eps, else double both collections.
 
+By default two things differ from the paper (``fast=True`` restores it): the
+greedy on R1 picks by the rooted score (marginal coverage minus the sets
+rooted at the node: the same expected spread, less noise, so better seeds
+from the same sets; :func:`~imx.solvers.coverage.greedy_max_coverage`), and
+the doubling goes on past certification while the seeds still improve
+(:mod:`imx.solvers.quality`).  The certificate is the paper's either way: it
+holds for any seed set, however it was picked.
+
 Online mode (OPIM): with ``time_budget`` seconds or ``max_rr_sets`` sets the
 doubling also stops when the budget is spent (the last round is shortened to
 fit) and the seeds come with the ratio actually certified.

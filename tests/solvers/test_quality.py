@@ -44,9 +44,15 @@ def test_keep_improving_decisions():
     assert rule.gain == 0.0 and rule.decide(True, 400) == "converged"
     counters = rule.counters()
     assert counters["certified_round"] == 2 and counters["rounds_after_certified"] == 1
-    # the cap: the next round's R1 would pass an eighth of IMM's (eps = 0.05) sample
+    # a swap of seeds of equal coverage but unresolved by the sets (large s.e.): not converged
+    swap = {4: {0, 1}, 5: {2, 3}}
+    noisy = KeepImproving(4, 1, 0.1)
+    noisy.compare(np.array([4]), lambda nodes: len(set().union(*(swap[int(v)] for v in nodes))), 4)
+    noisy.compare(np.array([5]), lambda nodes: len(set().union(*(swap[int(v)] for v in nodes))), 4)
+    assert noisy.gain == 0.0 and noisy.stderr > 0 and noisy.decide(True, 100) is None
+    # the cap: the next round's R1 would pass a quarter of IMM's (eps = 0.05) sample
     capped = KeepImproving(4, 1, 0.1)
     capped.compare(np.array([2]), coverage_of, 4)
-    cap = capped.lambda_star / 3.0 / 8
+    cap = capped.lambda_star / 3.0 / 4
     assert capped.decide(True, int(cap / 2) - 1) is None   # first round: nothing to compare
     assert capped.decide(True, int(cap / 2) + 1) == "quality cap"
