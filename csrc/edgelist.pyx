@@ -997,15 +997,19 @@ def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targ
     head, so a valid file passes exactly, and any difference (a flipped bit in
     an id, a probability or an offset) fails.  Targets must be in ``[0, n)`` and
     probabilities in ``[0, 1]`` (NaN fails).  O(n + m) time, O(n) memory.
+    Empty ``out_probs`` and ``in_probs`` check the arcs alone (a graph whose
+    probabilities are per node).
     """
     cdef int64_t n = out_offsets.shape[0] - 1
     cdef int64_t m = out_targets.shape[0]
     cdef int64_t u, j, pos, v, bad
-    cdef float p
+    cdef float p = 0.0
     cdef int problem = 0
+    cdef bint per_arc = out_probs.shape[0] > 0 or in_probs.shape[0] > 0
     if n < 0 or in_offsets.shape[0] != n + 1:
         return "offset arrays of different lengths"
-    if out_probs.shape[0] != m or in_sources.shape[0] != m or in_probs.shape[0] != m:
+    if in_sources.shape[0] != m or (per_arc and (out_probs.shape[0] != m
+                                                 or in_probs.shape[0] != m)):
         return "arc arrays of different lengths"
     bad = _bad_offsets(out_offsets, m)
     if bad >= 0:
@@ -1022,12 +1026,14 @@ def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targ
                 if v < 0 or v >= n:
                     problem = 1
                     break
-                p = out_probs[j]
-                if not (p >= 0.0 and p <= 1.0):
-                    problem = 2
-                    break
+                if per_arc:
+                    p = out_probs[j]
+                    if not (p >= 0.0 and p <= 1.0):
+                        problem = 2
+                        break
                 pos = cursor[v]
-                if pos >= in_offsets[v + 1] or in_sources[pos] != u or in_probs[pos] != p:
+                if pos >= in_offsets[v + 1] or in_sources[pos] != u or (per_arc
+                                                                        and in_probs[pos] != p):
                     problem = 3
                     break
                 cursor[v] = pos + 1

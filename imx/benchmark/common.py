@@ -81,10 +81,6 @@ def resolve_threads(value: Any) -> int | None:
     return int(value)
 
 
-_GRAPH_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
-                 "in_probs")
-
-
 def _unaligned_copy(a: np.ndarray) -> np.ndarray:
     raw = np.empty(a.nbytes + 1, dtype=np.uint8)
     view = raw[1:].view(a.dtype) if a.itemsize == 1 else np.frombuffer(
@@ -105,9 +101,11 @@ def tiny_graph(probs: str = "wc", directed: bool = True, seed: int = 0, like=Non
     from ..graph.generate import erdos_renyi
 
     g = erdos_renyi(64, 256, seed=seed, directed=directed, probs=probs)
-    if like is None or all(getattr(like, a).flags.aligned for a in _GRAPH_ARRAYS):
+    held = like.arrays() if like is not None else {}
+    if like is None or held.keys() != g.arrays().keys() or \
+            all(a.flags.aligned for a in held.values()):
         return g
-    arrays = {a: (getattr(g, a) if getattr(like, a).flags.aligned
-                  else _unaligned_copy(getattr(g, a))) for a in _GRAPH_ARRAYS}
+    arrays = {name: (a if held[name].flags.aligned else _unaligned_copy(a))
+              for name, a in g.arrays().items()}
     return Graph(n=g.n, labels=g.labels, directed=g.directed, scheme=g.scheme,
                  source="warm-up", edges_read=g.edges_read, **arrays)

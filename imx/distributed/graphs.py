@@ -22,27 +22,22 @@ __all__ = ["graph_digest", "place_graph", "place_shared", "release_shared", "sha
            "SharedPlugin", "KEEP_SHARED"]
 
 _DIGESTS: dict[int, tuple] = {}
-_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")
 
 
 def graph_digest(graph: Graph) -> str:
     """BLAKE2b of the arrays the kernels read (cached while the graph lives)."""
-    probs = graph.in_probs
-    hit = _DIGESTS.get(id(probs))
-    if hit is not None and hit[0]() is probs:
+    hit = _DIGESTS.get(id(graph))
+    if hit is not None and hit[0]() is graph:
         return hit[1]
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{graph.n}".encode())
-    for name in _ARRAYS:
-        array = np.ascontiguousarray(getattr(graph, name))
+    for name, array in graph.arrays().items():  # per-arc probabilities or head_probs
+        array = np.ascontiguousarray(array)
         h.update(f"{name}:{array.dtype.str}:{array.shape[0]}".encode())
         h.update(memoryview(array).cast("B"))
     digest = h.hexdigest()
-    key = id(probs)
-    try:
-        _DIGESTS[key] = (weakref.ref(probs, lambda _r, key=key: _DIGESTS.pop(key, None)), digest)
-    except TypeError:
-        pass
+    key = id(graph)
+    _DIGESTS[key] = (weakref.ref(graph, lambda _r, key=key: _DIGESTS.pop(key, None)), digest)
     return digest
 
 
@@ -52,21 +47,25 @@ def _half_graph(graph: Graph, direction: str) -> Graph:
     none_offsets = np.zeros(graph.n + 1, dtype=np.int64)
     none_ids, none_probs = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
     keep_in = direction == "in"
+    if graph.head_probs is not None:  # n per-node values serve both halves
+        probs = {"head_probs": graph.head_probs}
+    else:
+        probs = {"out_probs": none_probs if keep_in else graph.out_probs,
+                 "in_probs": graph.in_probs if keep_in else none_probs}
     return Graph(n=graph.n,
                  out_offsets=none_offsets if keep_in else graph.out_offsets,
                  out_targets=none_ids if keep_in else graph.out_targets,
-                 out_probs=none_probs if keep_in else graph.out_probs,
                  in_offsets=graph.in_offsets if keep_in else none_offsets,
-                 in_sources=graph.in_sources if keep_in else none_ids,
-                 in_probs=graph.in_probs if keep_in else none_probs,
+                 in_sources=graph.in_sources if keep_in else none_ids, **probs,
                  labels=np.zeros(0, dtype=np.int32), directed=graph.directed,
                  scheme=graph.scheme, source=graph.source, edges_read=graph.edges_read)
 
 
 def _half_bytes(graph: Graph, direction: str) -> int:
-    arrays = (graph.in_offsets, graph.in_sources, graph.in_probs) if direction == "in" else \
-        (graph.out_offsets, graph.out_targets, graph.out_probs)
-    return int(sum(a.nbytes for a in arrays))
+    sent = ("in_offsets", "in_sources", "in_probs") if direction == "in" else \
+        ("out_offsets", "out_targets", "out_probs")
+    return int(sum(a.nbytes for name, a in graph.arrays().items()
+                   if name in sent + ("head_probs",)))
 
 
 class SharedPlugin(WorkerPlugin):

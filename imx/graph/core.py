@@ -6,12 +6,15 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..errors import InputError, ParameterError
-from .probs import Scheme, compute_probabilities, parse_scheme
+from .probs import HEAD_SCHEMES, Scheme, compute_probabilities, head_probabilities, parse_scheme
 
 __all__ = ["Graph"]
 
 _MERGE_RULES = ("ic", "lt", "max", "first")
 _LT_TOLERANCE = 1e-6
+# what the kernels get in place of the per-arc probabilities of a graph that has none
+_NO_PROBS = np.zeros(0, dtype=np.float32)
+_NO_PROBS.setflags(write=False)
 
 
 def _is_number(value: Any) -> bool:
@@ -57,11 +60,19 @@ class Graph:
 
     Nodes are ``0..n-1`` (int32).  Arcs are stored twice: grouped by tail
     (``out_offsets``/``out_targets``) and grouped by head
-    (``in_offsets``/``in_sources``); ``out_probs`` and ``in_probs`` hold the same
+    (``in_offsets``/``in_sources``); ``out_probs`` and ``in_probs`` are the same
     per-arc probability (IC) or weight (LT) in each order.  Within a node, arcs
     are sorted by the other endpoint.  An undirected graph stores both arcs of
     every edge.  All arrays are read-only; methods that "change" a graph return
     a new one.
+
+    Where every arc into a node has the same probability (schemes ``wc``,
+    ``wc-variant``, ``uniform``: :data:`imx.graph.probs.HEAD_SCHEMES`) the graph
+    holds ``head_probs``, one float32 per node (the probability of each arc
+    into it), and no per-arc arrays: it costs its CSR arrays only.
+    ``out_probs`` and ``in_probs`` then build an m-sized array on each access,
+    for the rare consumer that wants one; kernels take :meth:`kernel_probs`.
+    Otherwise ``head_probs`` is None.
 
     ``labels[i]`` is the id node ``i`` had in the input (an integer or a
     string); :meth:`index_of` maps back.
@@ -70,22 +81,38 @@ class Graph:
     :func:`imx.load_graph` or :func:`imx.io.load_edgelist`.
     """
 
-    __slots__ = ("n", "out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
-                 "in_probs", "labels", "directed", "scheme", "source", "edges_read",
-                 "skipped_header", "_label_index")
+    __slots__ = ("n", "out_offsets", "out_targets", "_out_probs", "in_offsets", "in_sources",
+                 "_in_probs", "head_probs", "labels", "directed", "scheme", "source",
+                 "edges_read", "skipped_header", "_label_index", "__weakref__")
 
     def __init__(self, *, n: int, out_offsets: np.ndarray, out_targets: np.ndarray,
-                 out_probs: np.ndarray, in_offsets: np.ndarray, in_sources: np.ndarray,
-                 in_probs: np.ndarray, labels: np.ndarray, directed: bool, scheme: str,
-                 source: str | None = None, edges_read: int | None = None,
+                 out_probs: np.ndarray | None = None, in_offsets: np.ndarray,
+                 in_sources: np.ndarray, in_probs: np.ndarray | None = None,
+                 head_probs: np.ndarray | None = None, labels: np.ndarray, directed: bool,
+                 scheme: str, source: str | None = None, edges_read: int | None = None,
                  skipped_header: tuple[int, str, str] | None = None):
         self.n = int(n)
+        # the kernels index probabilities by arc or by node: a length that does not
+        # match would let them read past an array
+        if head_probs is None:
+            if out_probs is None or in_probs is None:
+                raise ParameterError("a Graph needs out_probs and in_probs, or head_probs")
+            if out_probs.shape != out_targets.shape or in_probs.shape != in_sources.shape:
+                raise ParameterError("out_probs and in_probs need one value per arc")
+        else:
+            if out_probs is not None or in_probs is not None:
+                raise ParameterError("a Graph takes per-arc probabilities or head_probs, "
+                                     "not both")
+            if head_probs.shape != (self.n,):
+                raise ParameterError(f"head_probs needs one value per node ({self.n}), got "
+                                     f"shape {head_probs.shape}")
         self.out_offsets = _readonly(out_offsets)
         self.out_targets = _readonly(out_targets)
-        self.out_probs = _readonly(out_probs)
+        self._out_probs = None if out_probs is None else _readonly(out_probs)
         self.in_offsets = _readonly(in_offsets)
         self.in_sources = _readonly(in_sources)
-        self.in_probs = _readonly(in_probs)
+        self._in_probs = None if in_probs is None else _readonly(in_probs)
+        self.head_probs = None if head_probs is None else _readonly(head_probs)
         self.labels = _readonly(labels)
         self.directed = bool(directed)
         self.scheme = str(scheme)
@@ -110,11 +137,48 @@ class Graph:
         return np.diff(self.in_offsets).astype(np.int64)
 
     @property
+    def out_probs(self) -> np.ndarray:
+        """Arc probabilities in out-CSR order (float32); built anew on each access
+        when the graph holds ``head_probs``."""
+        stored, head = self._out_probs, self.head_probs
+        if head is None or stored is not None:
+            return stored  # type: ignore[return-value]  # __init__ sets one of the two
+        return _readonly(head[self.out_targets])
+
+    @property
+    def in_probs(self) -> np.ndarray:
+        """Arc probabilities in in-CSR order (float32); built anew on each access
+        when the graph holds ``head_probs``."""
+        stored, head = self._in_probs, self.head_probs
+        if head is None or stored is not None:
+            return stored  # type: ignore[return-value]  # __init__ sets one of the two
+        return _readonly(np.repeat(head, np.diff(self.in_offsets)))
+
+    def kernel_probs(self, order: str = "in") -> tuple[np.ndarray, np.ndarray]:
+        """``(arc_probs, head_probs)`` for native kernels, read-only float32, nothing built:
+        the probability of arc ``a`` (in ``order``, ``'in'`` or ``'out'``) is
+        ``arc_probs[a]`` when ``arc_probs`` is not empty, else ``head_probs[head of a]``.
+        The other array is empty."""
+        stored = self._in_probs if order == "in" else self._out_probs
+        head = self.head_probs
+        if head is not None:
+            return _NO_PROBS, head
+        return stored, _NO_PROBS  # type: ignore[return-value]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays this graph holds, by attribute name (labels aside): the four CSR
+        arrays, then ``out_probs`` and ``in_probs``, or ``head_probs``."""
+        arrays = {"out_offsets": self.out_offsets, "out_targets": self.out_targets,
+                  "in_offsets": self.in_offsets, "in_sources": self.in_sources}
+        probs = {"head_probs": self.head_probs} if self.head_probs is not None else \
+            {"out_probs": self._out_probs, "in_probs": self._in_probs}
+        arrays.update({name: a for name, a in probs.items() if a is not None})
+        return arrays
+
+    @property
     def nbytes(self) -> int:
         """Memory held by the arrays of this graph, in bytes."""
-        arrays = (self.out_offsets, self.out_targets, self.out_probs, self.in_offsets,
-                  self.in_sources, self.in_probs)
-        total = sum(int(a.nbytes) for a in arrays)
+        total = sum(int(a.nbytes) for a in self.arrays().values())
         if self.labels.dtype != object:
             total += int(self.labels.nbytes)
         return total
@@ -275,7 +339,11 @@ class Graph:
         np.cumsum(np.bincount(tails, minlength=n), out=out_offsets[1:])
         in_counts = np.bincount(heads, minlength=n)
         scheme = parse_scheme(probs if probs is not None else ("given" if p is not None else "wc"))
-        out_probs = compute_probabilities(scheme, heads, in_counts, given=p, seed=seed)
+        if scheme.name in HEAD_SCHEMES:
+            out_probs, head_probs = None, head_probabilities(scheme, in_counts)
+        else:
+            out_probs = compute_probabilities(scheme, heads, in_counts, given=p, seed=seed)
+            head_probs = None
         if labels is None:
             labels = np.arange(n, dtype=np.int64)
         else:
@@ -291,14 +359,16 @@ class Graph:
                 raise ParameterError(
                     f"LT weights into node {cls._plain(labels[v])!r} sum to {sums[v]:.6g} > 1 "
                     f"({over.size} nodes are over)")
-        graph = cls._from_out_csr(n, out_offsets, heads, out_probs, labels=labels, directed=directed,
-                                  scheme=str(scheme), source=source, edges_read=edges_read,
-                                  tails=tails, in_counts=in_counts)
+        graph = cls._from_out_csr(n, out_offsets, heads, out_probs, head_probs, labels=labels,
+                                  directed=directed, scheme=str(scheme), source=source,
+                                  edges_read=edges_read, tails=tails, in_counts=in_counts)
         return graph
 
     @classmethod
-    def _from_out_csr(cls, n, out_offsets, out_targets, out_probs, *, labels, directed, scheme,
-                      source=None, edges_read=None, tails=None, in_counts=None) -> "Graph":
+    def _from_out_csr(cls, n, out_offsets, out_targets, out_probs, head_probs, *, labels,
+                      directed, scheme, source=None, edges_read=None, tails=None,
+                      in_counts=None) -> "Graph":
+        """The graph of an out-CSR, with per-arc ``out_probs`` or per-node ``head_probs``."""
         if tails is None:
             tails = np.repeat(np.arange(n, dtype=np.int32), np.diff(out_offsets))
         if in_counts is None:
@@ -308,10 +378,11 @@ class Graph:
         in_offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(in_counts, out=in_offsets[1:])
         in_sources = tails[perm]
-        in_probs = out_probs[perm]
+        in_probs = None if out_probs is None else out_probs[perm]
         return cls(n=n, out_offsets=out_offsets, out_targets=out_targets, out_probs=out_probs,
-                   in_offsets=in_offsets, in_sources=in_sources, in_probs=in_probs, labels=labels,
-                   directed=directed, scheme=scheme, source=source, edges_read=edges_read)
+                   in_offsets=in_offsets, in_sources=in_sources, in_probs=in_probs,
+                   head_probs=head_probs, labels=labels, directed=directed, scheme=scheme,
+                   source=source, edges_read=edges_read)
 
     @classmethod
     def from_scipy(cls, matrix: Any, *, directed: bool = True, probs: str | Scheme | None = None,
@@ -435,7 +506,7 @@ class Graph:
         """Arc probabilities as float64 (out-CSR order) without float32 noise: each is the
         float64 nearest the shortest decimal that reads back to the stored float32
         (0.4, not 0.4000000059604645)."""
-        values, codes = np.unique(np.asarray(self.out_probs), return_inverse=True)
+        values, codes = np.unique(self.out_probs, return_inverse=True)
         clean = np.array([float(text) for text in values.astype(str).tolist()], dtype=np.float64)
         return clean[codes.reshape(-1)]
 
@@ -444,15 +515,24 @@ class Graph:
         scheme = parse_scheme(scheme)
         if scheme.name == "given":
             return self
+        if scheme.name in HEAD_SCHEMES:
+            return Graph(n=self.n, out_offsets=self.out_offsets, out_targets=self.out_targets,
+                         in_offsets=self.in_offsets, in_sources=self.in_sources,
+                         head_probs=head_probabilities(scheme, self.in_degree),
+                         labels=self.labels, directed=self.directed, scheme=str(scheme),
+                         source=self.source, edges_read=self.edges_read)
         out_probs = compute_probabilities(scheme, self.out_targets, self.in_degree, seed=seed)
-        return Graph._from_out_csr(self.n, self.out_offsets, self.out_targets, out_probs,
+        return Graph._from_out_csr(self.n, self.out_offsets, self.out_targets, out_probs, None,
                                    labels=self.labels, directed=self.directed, scheme=str(scheme),
                                    source=self.source, edges_read=self.edges_read)
 
     def check_lt(self) -> None:
         """Raise ParameterError unless every node's in-weights sum to at most 1 (LT)."""
-        sums = np.bincount(np.asarray(self.out_targets), minlength=self.n,
-                           weights=np.asarray(self.out_probs, dtype=np.float64))
+        if self.head_probs is not None:  # d equal weights: d * w, no m-sized array
+            sums = self.in_degree * self.head_probs.astype(np.float64)
+        else:
+            sums = np.bincount(np.asarray(self.out_targets), minlength=self.n,
+                               weights=np.asarray(self._out_probs, dtype=np.float64))
         bad = np.flatnonzero(sums > 1.0 + _LT_TOLERANCE)
         if bad.size:
             v = int(bad[0])
@@ -469,7 +549,7 @@ class Graph:
                 return {"min": 0, "max": 0, "mean": 0.0, "median": 0.0}
             return {"min": int(d.min()), "max": int(d.max()), "mean": float(d.mean()),
                     "median": float(np.median(d))}
-        probs = np.asarray(self.out_probs)
+        probs = self.out_probs
         return {
             "source": self.source,
             "nodes": self.n,

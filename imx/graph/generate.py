@@ -51,7 +51,7 @@ from .._pool import parallel_for, resolve_threads
 from .._rng import next_below, next_double, stream_start
 from ..errors import ParameterError
 from .core import Graph
-from .probs import Scheme, compute_probabilities, parse_scheme
+from .probs import HEAD_SCHEMES, Scheme, compute_probabilities, head_probabilities, parse_scheme
 
 __all__ = ["erdos_renyi", "barabasi_albert", "chung_lu", "chung_lu_weights", "ProgressCallback"]
 
@@ -69,9 +69,6 @@ _BLOCK_ARCS = 1 << 18  # arcs (or draws) per work item: a few ms of kernel time
 _BLOCK_NODES = 1 << 18
 _HEAD_DRAWS_PER_ARC = 64  # a node gives up after this many draws per head it needs
 _TAIL_ROUNDS = 64
-# schemes whose probability of an arc depends on its head's in-degree only
-_HEAD_ONLY_SCHEMES = ("wc", "wc-variant", "uniform")
-_PROB_CHUNK = 1 << 22
 
 
 # ----------------------------------------------------------------- kernels
@@ -388,24 +385,17 @@ def _graph_from_out_csr(n: int, offsets: np.ndarray, heads: np.ndarray, *, direc
     if scheme.name == "given":
         raise ParameterError("generated graphs have no given probabilities; choose a scheme")
     in_degree = np.bincount(heads, minlength=n)
-    if scheme.name in _HEAD_ONLY_SCHEMES:
-        # chunks, so that Ctrl-C is not kept waiting by one NumPy call over every arc
-        out_probs = np.empty(heads.shape[0], dtype=np.float32)
-        bounds = np.unique(np.append(np.arange(0, heads.shape[0], _PROB_CHUNK), heads.shape[0]))
-
-        def chunk(a: int, b: int) -> None:
-            out_probs[a:b] = compute_probabilities(scheme, heads[a:b], in_degree, seed=seed)
-
-        blocks.serial("probabilities", bounds, chunk)
+    if scheme.name in HEAD_SCHEMES:  # one value per node, no per-arc arrays
+        head_probs, out_probs = head_probabilities(scheme, in_degree), None
     else:  # one random stream in arc order, or weights normalised per head: all at once
-        out_probs = compute_probabilities(scheme, heads, in_degree, seed=seed)
-        if blocks.progress is not None:
-            blocks.progress(1, 1, "probabilities")
+        head_probs, out_probs = None, compute_probabilities(scheme, heads, in_degree, seed=seed)
+    if blocks.progress is not None:
+        blocks.progress(1, 1, "probabilities")
     in_offsets, in_sources, in_probs = _transpose(n, offsets, heads, out_probs, blocks)
     return Graph(n=n, out_offsets=offsets, out_targets=heads, out_probs=out_probs,
                  in_offsets=in_offsets, in_sources=in_sources, in_probs=in_probs,
-                 labels=np.arange(n, dtype=np.int64), directed=directed, scheme=str(scheme),
-                 edges_read=edges)
+                 head_probs=head_probs, labels=np.arange(n, dtype=np.int64), directed=directed,
+                 scheme=str(scheme), edges_read=edges)
 
 
 def _weighted_graph(weights: np.ndarray, m: int, *, seed: int, directed: bool,

@@ -12,6 +12,10 @@ A scheme string names how per-arc propagation probabilities (IC) or weights
 ``weibull[:SHAPE]``    w ~ Weibull(SHAPE, default 2.0) scaled by a per-node scale drawn from
                        U(0, 10], then normalised per node like ``exp``
 ``given``              keep the probabilities that came with the data (third column)
+
+Under ``wc``, ``wc-variant`` and ``uniform`` (:data:`HEAD_SCHEMES`) an arc's
+probability depends on its head only: a graph stores one value per node
+(:func:`head_probabilities`), not one per arc in each CSR order.
 """
 from __future__ import annotations
 
@@ -21,10 +25,14 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Scheme", "parse_scheme", "compute_probabilities", "SCHEME_HELP"]
+__all__ = ["Scheme", "parse_scheme", "compute_probabilities", "head_probabilities",
+           "HEAD_SCHEMES", "SCHEME_HELP"]
 
 SCHEME_HELP = ("wc | wc-variant:THETA | uniform:P | trivalency | exp[:LAMBDA] | "
                "weibull[:SHAPE] | given")
+
+#: Schemes whose probability of arc (u, v) is a function of v's in-degree alone.
+HEAD_SCHEMES = ("wc", "wc-variant", "uniform")
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,18 @@ def compute_probabilities(scheme: Scheme | str, out_targets: np.ndarray, in_degr
             w = scale[out_targets] * rng.weibull(scheme.param, size=m)
             p = _normalise_per_target(w, out_targets, n)
     return np.clip(p, 0.0, 1.0).astype(np.float32)
+
+
+def head_probabilities(scheme: Scheme | str, in_degree: np.ndarray) -> np.ndarray:
+    """float32[n]: the probability of every arc into node ``v``, at ``v``, for a
+    scheme of :data:`HEAD_SCHEMES`; bit for bit the value :func:`compute_probabilities`
+    gives each such arc (the same float64 formula, rounded once to float32).
+
+    >>> head_probabilities("wc", np.array([0, 1, 3])).tolist()
+    [1.0, 1.0, 0.3333333432674408]
+    """
+    scheme = parse_scheme(scheme)
+    if scheme.name not in HEAD_SCHEMES:
+        raise ParameterError(f"probability scheme {str(scheme)!r} is not a function of the head "
+                             f"alone (only {', '.join(HEAD_SCHEMES)} are)")
+    return compute_probabilities(scheme, np.arange(in_degree.shape[0]), in_degree)

@@ -5,6 +5,11 @@ it can be mapped in place: loading a graph costs a few system calls, whatever
 its size.  No pickles are written or read (``allow_pickle`` stays off); string
 labels are stored as fixed-width unicode.  Writes go to a temporary file in the
 target folder, then ``os.replace`` it, so a reader never sees half a file.
+
+Format versions: 1 holds the probabilities per arc in both orders
+(``out_probs``, ``in_probs``); 2 holds either those or, for a graph whose
+probabilities depend on the head only (``wc``, ``uniform``, ...),
+``head_probs``, one value per node.  Both versions load.
 """
 from __future__ import annotations
 
@@ -21,12 +26,16 @@ from .npz import meta_bytes, npz_member_names, read_npz_file, save_npz_aligned
 
 __all__ = ["save_graph", "load_binary_graph", "is_binary_graph", "check_arrays", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
-_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs",
-           "labels")
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+_STRUCTURE = ("out_offsets", "out_targets", "in_offsets", "in_sources", "labels")
+_ARC_PROBS = ("out_probs", "in_probs")
+_HEAD_PROBS = ("head_probs",)
 # the dtypes Graph builds and the kernels are compiled for
 _DTYPES = {"out_offsets": np.int64, "out_targets": np.int32, "out_probs": np.float32,
-           "in_offsets": np.int64, "in_sources": np.int32, "in_probs": np.float32}
+           "in_offsets": np.int64, "in_sources": np.int32, "in_probs": np.float32,
+           "head_probs": np.float32}
+_NO_PROBS = np.zeros(0, dtype=np.float32)
 
 
 def is_binary_graph(path: str | os.PathLike) -> bool:
@@ -49,7 +58,7 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
         "scheme": graph.scheme, "source": graph.source, "edges_read": graph.edges_read,
         "labels_crc32": zlib.crc32(labels),
     }
-    arrays = {name: np.ascontiguousarray(getattr(graph, name)) for name in _ARRAYS[:-1]}
+    arrays = {name: np.ascontiguousarray(a) for name, a in graph.arrays().items()}
     arrays["labels"] = labels
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     save_npz_aligned(path, arrays)
@@ -71,8 +80,10 @@ def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
     Dtypes and shapes first (the native check relies on them), then
     :func:`imx._edgelist.check_arc_orders`: every id in ``[0, n)``,
     probabilities in ``[0, 1]``, offsets monotone, and the in-order arrays
-    holding exactly the arcs of the out-order.  The labels, which nothing
-    cross-checks, carry a CRC-32 (files written before it was added have none).
+    holding exactly the arcs of the out-order.  ``arrays`` holds per-arc
+    ``out_probs`` and ``in_probs`` or per-node ``head_probs`` (checked in
+    ``[0, 1]`` here).  The labels, which nothing cross-checks, carry a CRC-32
+    (files written before it was added have none).
     """
     from .. import _edgelist
 
@@ -81,8 +92,8 @@ def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
                           path=path)
 
     for name, dtype in _DTYPES.items():
-        arr = arrays[name]
-        if arr.dtype != dtype or arr.ndim != 1:
+        arr = arrays.get(name)
+        if arr is not None and (arr.dtype != dtype or arr.ndim != 1):
             raise damaged(f"{name} is {arr.dtype}[{arr.ndim}-d], expected 1-d {dtype}")
     for name in ("out_offsets", "in_offsets"):
         if arrays[name].shape != (n + 1,):
@@ -90,7 +101,16 @@ def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
     labels = arrays["labels"]
     if labels.shape != (n,) or labels.dtype.kind not in "iuU":
         raise damaged(f"labels are {labels.dtype}{list(labels.shape)} for {n} nodes")
-    problem = _edgelist.check_arc_orders(*(arrays[name] for name in _ARRAYS[:-1]))
+    head = arrays.get("head_probs")
+    if head is not None:
+        if head.shape != (n,):
+            raise damaged(f"head_probs has {head.shape[0]} entries for {n} nodes")
+        bad = np.flatnonzero(~((head >= 0) & (head <= 1)))
+        if bad.size:
+            raise damaged(f"node {int(bad[0])} has probability {head[bad[0]]}, outside [0, 1]")
+    per_arc = [_NO_PROBS, _NO_PROBS] if head is not None else [arrays[a] for a in _ARC_PROBS]
+    problem = _edgelist.check_arc_orders(arrays["out_offsets"], arrays["out_targets"], per_arc[0],
+                                         arrays["in_offsets"], arrays["in_sources"], per_arc[1])
     if problem is not None:
         raise damaged(problem)
     crc = meta.get("labels_crc32")
@@ -118,7 +138,8 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     """
     path = os.fspath(path)
     arrays = read_npz_file(path, mmap, ".imxg graph")
-    missing = [a for a in _ARRAYS + ("meta",) if a not in arrays]
+    probs = _HEAD_PROBS if "head_probs" in arrays else _ARC_PROBS
+    missing = [a for a in _STRUCTURE + probs + ("meta",) if a not in arrays]
     if missing:
         raise InputError(f"not an .imxg graph file (missing {', '.join(missing)})", path=path)
     try:
@@ -129,8 +150,13 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
                          path=path) from None
     if not isinstance(meta, dict):
         raise InputError("damaged .imxg graph (metadata is not a JSON object)", path=path)
-    if meta.get("format") != "imxg" or meta.get("version") != FORMAT_VERSION:
+    version = meta.get("version")
+    if meta.get("format") != "imxg" or type(version) is not int or \
+            version not in _READABLE_VERSIONS:
         raise InputError("unsupported .imxg format version", path=path)
+    if probs == _HEAD_PROBS and (version < 2 or any(a in arrays for a in _ARC_PROBS)):
+        raise InputError("damaged .imxg graph (probabilities per node and per arc, or per node "
+                         "in a version 1 file)", path=path)
     n = _meta_value(meta, "n", (int,), path)
     if not 0 <= n < 2**31 - 1:
         raise InputError(f"damaged .imxg graph (metadata n={n})", path=path)
@@ -144,8 +170,5 @@ def load_binary_graph(path: str | os.PathLike, mmap: bool = True) -> Graph:
     source = _meta_value(meta, "source", (str,), path, optional=True)
     edges_read = _meta_value(meta, "edges_read", (int,), path, optional=True)
     check_arrays(arrays, n, meta, path)
-    return Graph(n=n, out_offsets=arrays["out_offsets"], out_targets=arrays["out_targets"],
-                 out_probs=arrays["out_probs"], in_offsets=arrays["in_offsets"],
-                 in_sources=arrays["in_sources"], in_probs=arrays["in_probs"],
-                 labels=arrays["labels"], directed=directed, scheme=scheme,
-                 source=source, edges_read=edges_read)
+    return Graph(n=n, **{name: arrays[name] for name in _STRUCTURE + probs},
+                 directed=directed, scheme=scheme, source=source, edges_read=edges_read)

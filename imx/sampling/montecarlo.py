@@ -46,9 +46,12 @@ class SpreadEstimate(Result):
 
 
 @njit(cache=True, nogil=True)
-def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, first, last,
-                   active, weight_in, threshold, queue, touched, result, base):
+def simulate_block(model, n, out_offsets, out_targets, out_probs, head_probs, seeds, seed, first,
+                   last, active, weight_in, threshold, queue, touched, result, base):
     """``result[r - base]`` = active nodes at the end of run ``r``, for ``first <= r < last``.
+
+    Arc ``a`` into ``v`` has probability ``out_probs[a]``, or ``head_probs[v]``
+    when ``out_probs`` is empty (:meth:`imx.Graph.kernel_probs`).
 
     IC: every arc out of a newly active node fires once with its probability.
     LT: every node draws a threshold uniform in (0, 1] when first reached and
@@ -57,6 +60,7 @@ def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, f
     ``threshold`` float64[n], all zero and left zero; ``queue`` int32[n],
     ``touched`` int32[n] (LT) or empty.
     """
+    per_arc = out_probs.shape[0] > 0
     for r in range(first, last):
         state = stream_start(seed, r)
         pos = 0
@@ -74,9 +78,10 @@ def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, f
                 v = out_targets[a]
                 if active[v]:
                     continue
+                p = out_probs[a] if per_arc else head_probs[v]
                 if model == 0:
                     state, u01 = next_double(state)
-                    if u01 < out_probs[a]:
+                    if u01 < p:
                         active[v] = 1
                         queue[pos] = v
                         pos += 1
@@ -87,7 +92,7 @@ def simulate_block(model, n, out_offsets, out_targets, out_probs, seeds, seed, f
                         weight_in[v] = 0.0
                         touched[ntouched] = v
                         ntouched += 1
-                    weight_in[v] += out_probs[a]
+                    weight_in[v] += p
                     if weight_in[v] >= threshold[v]:
                         active[v] = 1
                         queue[pos] = v
@@ -166,7 +171,7 @@ def simulate_runs(graph, ids: np.ndarray, model: str, seed: int, first: int, las
     code = model_code(model)
     out_offsets = np.asarray(graph.out_offsets)
     out_targets = np.asarray(graph.out_targets)
-    out_probs = np.asarray(graph.out_probs)
+    out_probs, head_probs = graph.kernel_probs("out")
     workers = resolve_threads(threads)
     n = graph.n
     runs = int(last) - int(first)
@@ -181,7 +186,7 @@ def simulate_runs(graph, ids: np.ndarray, model: str, seed: int, first: int, las
     nblocks = (runs + block - 1) // block
     chunk = nblocks if progress is None else max(1, -(-nblocks // 20))
     def body(worker: int, b: int) -> None:
-        simulate_block(code, n, out_offsets, out_targets, out_probs, ids, int(seed),
+        simulate_block(code, n, out_offsets, out_targets, out_probs, head_probs, ids, int(seed),
                        first + b * block, first + min(runs, (b + 1) * block), *scratch[worker],
                        result, first)
 

@@ -14,7 +14,10 @@ IC (each in-arc live independently with its probability)
                    a first draw U <= none[v] means no live arc at all, known
                    without a logarithm (the same decision the skip would make);
     ``IC_COIN``    one coin per in-arc (few arcs, or large p, where skipping
-                   does not pay);
+                   does not pay), against the arc's own p;
+    ``IC_COIN_SHARED``  the same where all in-arcs share one p, ``param[v] = p``:
+                   the kernel reads no per-arc probability (a graph with
+                   ``head_probs`` has none);
     ``IC_SORTED``  skewed probabilities: in-arcs sorted by decreasing p in
                    ``alt_sources``, with p and 1 / ln(1 - p) interleaved in
                    ``alt_values`` (two per arc); geometric skips at rate
@@ -31,9 +34,14 @@ LT (each node picks at most one in-arc, arc (u, v) with weight w(u, v))
     ``LT_CUMULATIVE``  general weights: binary search of U in the prefix sums
                        ``alt_values``.
 
-``method='coin'`` forces ``IC_COIN`` (IC) / ``LT_CUMULATIVE`` (LT) everywhere,
-``'skip'`` forces skips wherever the arcs allow; both exist for testing that
-the fast routines draw from the same distribution.
+``method='coin'`` forces coins (``IC_COIN`` / ``IC_COIN_SHARED``, IC) or
+``LT_CUMULATIVE`` (LT) everywhere, ``'skip'`` forces skips wherever the arcs
+allow; both exist for testing that the fast routines draw from the same
+distribution.
+
+A graph with ``head_probs`` (every arc into ``v`` has the same p) gives the
+same plan as the same graph with per-arc arrays, from its n values: each
+routine compares its draws with the same float32 values, so the same sets.
 """
 from __future__ import annotations
 
@@ -48,13 +56,13 @@ from .._names import DIFFUSION_MODELS
 from ..errors import ParameterError
 
 __all__ = ["SamplingPlan", "get_plan", "MODELS", "METHODS", "model_code",
-           "IC_NONE", "IC_ALL", "IC_SKIP", "IC_COIN", "IC_SORTED",
+           "IC_NONE", "IC_ALL", "IC_SKIP", "IC_COIN", "IC_SORTED", "IC_COIN_SHARED",
            "LT_NONE", "LT_UNIFORM", "LT_CUMULATIVE"]
 
 MODELS = DIFFUSION_MODELS
 METHODS = ("auto", "coin", "skip")
 
-IC_NONE, IC_ALL, IC_SKIP, IC_COIN, IC_SORTED = 0, 1, 2, 3, 4
+IC_NONE, IC_ALL, IC_SKIP, IC_COIN, IC_SORTED, IC_COIN_SHARED = 0, 1, 2, 3, 4, 5
 LT_NONE, LT_UNIFORM, LT_CUMULATIVE = 0, 1, 2
 
 _METHOD_CODE = {"auto": 0, "coin": 1, "skip": 2}
@@ -139,14 +147,17 @@ def _pack(in_offsets: np.ndarray, mode: np.ndarray, param: np.ndarray,
     return info
 
 
-def _segments(in_offsets: np.ndarray, values: np.ndarray):
+def _segments(in_offsets: np.ndarray, values: np.ndarray, head_values: np.ndarray):
     """Per node with in-arcs: (mask of such nodes, degree, min, max of ``values``).
 
     Vectorised over all arcs (``reduceat``), so a plan costs time in
     proportion to the graph and no kernel has to be loaded to build it.
+    With per-node ``head_values`` (``values`` empty) min = max = that value.
     """
     degree = np.diff(in_offsets)
     has = degree > 0
+    if head_values.shape[0]:
+        return has, degree[has], head_values[has], head_values[has]
     starts = in_offsets[:-1][has]
     if starts.shape[0] == 0:
         empty = np.zeros(0, dtype=values.dtype)
@@ -155,13 +166,15 @@ def _segments(in_offsets: np.ndarray, values: np.ndarray):
         np.maximum.reduceat(values, starts)
 
 
-def _ic_modes(in_offsets: np.ndarray, in_probs: np.ndarray, method: int):
-    """Routine code, 1 / ln(1 - p) and P(no live in-arc) of every node (IC)."""
+def _ic_modes(in_offsets: np.ndarray, in_probs: np.ndarray, head_probs: np.ndarray,
+              method: int):
+    """Routine code, its parameter (1 / ln(1 - p) or the shared p) and P(no live
+    in-arc) of every node (IC)."""
     n = in_offsets.shape[0] - 1
     mode = np.zeros(n, dtype=np.int8)  # IC_NONE
     param = np.zeros(n, dtype=np.float64)
     none = np.zeros(n, dtype=np.float64)
-    has, degree, pmin, pmax = _segments(in_offsets, in_probs)
+    has, degree, pmin, pmax = _segments(in_offsets, in_probs, head_probs)
     uniform = pmin == pmax
     p0 = pmax.astype(np.float64)  # the common p where uniform
     many = degree >= _SKIP_MIN_DEGREE
@@ -179,9 +192,12 @@ def _ic_modes(in_offsets: np.ndarray, in_probs: np.ndarray, method: int):
             sorted_[at] = degree[at] > _grouped_sorted_cost(
                 in_offsets, in_probs, np.flatnonzero(has)[at], _GROUPED_MAX_DISTINCT,
                 _SORTED_COINS_PER_CANDIDATE)
-    sub = np.select([pmax <= 0.0, uniform & (p0 >= 1.0), skip, sorted_],
-                    [IC_NONE, IC_ALL, IC_SKIP, IC_SORTED], IC_COIN).astype(np.int8)
+    sub = np.select([pmax <= 0.0, uniform & (p0 >= 1.0), skip, sorted_, uniform],
+                    [IC_NONE, IC_ALL, IC_SKIP, IC_SORTED, IC_COIN_SHARED],
+                    IC_COIN).astype(np.int8)
     mode[has] = sub
+    shared = sub == IC_COIN_SHARED
+    param[np.flatnonzero(has)[shared]] = p0[shared]
     at = np.flatnonzero(has)[sub == IC_SKIP]
     lq = np.log1p(-p0[sub == IC_SKIP])
     param[at] = 1.0 / lq
@@ -248,12 +264,13 @@ def _sorted_arcs(in_offsets, in_sources, in_probs):
     return alt_sources, alt_values
 
 
-def _lt_modes(in_offsets: np.ndarray, in_probs: np.ndarray, method: int):
+def _lt_modes(in_offsets: np.ndarray, in_probs: np.ndarray, head_probs: np.ndarray,
+              method: int):
     """Routine code and uniform weight of every node (LT); weights are >= 0 (check_lt)."""
     n = in_offsets.shape[0] - 1
     mode = np.zeros(n, dtype=np.int8)  # LT_NONE
     param = np.zeros(n, dtype=np.float64)
-    has, _degree, wmin, wmax = _segments(in_offsets, in_probs)
+    has, _degree, wmin, wmax = _segments(in_offsets, in_probs, head_probs)
     uniform = (wmin == wmax) & (method != 1)
     sub = np.select([wmax <= 0.0, uniform], [LT_NONE, LT_UNIFORM], LT_CUMULATIVE)
     mode[has] = sub
@@ -286,11 +303,13 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
     if method not in METHODS:
         raise ParameterError(f"sampling method must be one of {METHODS}, got {method!r}")
     in_offsets = np.asarray(graph.in_offsets)
-    in_probs = np.asarray(graph.in_probs)
+    in_probs, head_probs = graph.kernel_probs("in")
     empty_i = np.zeros(0, dtype=np.int32)
     empty_f = np.zeros(0, dtype=np.float64)
     if code == 0:
-        mode, param, none = _ic_modes(in_offsets, in_probs, _METHOD_CODE[method])
+        # per-node probabilities make every node uniform: no IC_COIN, no IC_SORTED, so the
+        # kernels never read the (empty) per-arc array
+        mode, param, none = _ic_modes(in_offsets, in_probs, head_probs, _METHOD_CODE[method])
         if np.any(mode == IC_SORTED):
             alt_sources, alt_values = _sorted_arcs(in_offsets, np.asarray(graph.in_sources),
                                                    in_probs)
@@ -298,9 +317,10 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
             alt_sources, alt_values = empty_i, empty_f
     else:
         graph.check_lt()
-        mode, param, none = _lt_modes(in_offsets, in_probs, _METHOD_CODE[method])
+        mode, param, none = _lt_modes(in_offsets, in_probs, head_probs, _METHOD_CODE[method])
         alt_sources = empty_i
-        alt_values = (_lt_cumulative(in_offsets, in_probs, mode)
+        # prefix sums need a value per arc: built here for per-node graphs ('coin' only)
+        alt_values = (_lt_cumulative(in_offsets, graph.in_probs, mode)
                       if np.any(mode == LT_CUMULATIVE) else empty_f)
     info = _pack(in_offsets, mode, param, none)
     for arr in (info, alt_sources, alt_values):
@@ -308,7 +328,7 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
     return SamplingPlan(code, method, info, alt_sources, alt_values)
 
 
-# (id of graph.in_probs, model, method) -> (weakref to graph.in_probs, plan).
+# (id of graph, model, method) -> (weakref to graph, plan).
 # Plans hold no reference to the graph, so a dropped graph frees its entry.
 _CACHE: dict[tuple[int, int, str], tuple[weakref.ref, SamplingPlan]] = {}
 
@@ -316,19 +336,14 @@ _CACHE: dict[tuple[int, int, str], tuple[weakref.ref, SamplingPlan]] = {}
 def get_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
     """The cached plan of ``graph`` for ``model`` and ``method`` (built on first use)."""
     code = model_code(model)
-    probs = graph.in_probs
-    key = (id(probs), code, method)
+    key = (id(graph), code, method)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is probs:
+    if hit is not None and hit[0]() is graph:
         return hit[1]
     plan = build_plan(graph, MODELS[code], method)
 
     def _drop(_ref, key=key):
         _CACHE.pop(key, None)
 
-    try:
-        ref = weakref.ref(probs, _drop)
-    except TypeError:  # an array type without weak references: do not cache
-        return plan
-    _CACHE[key] = (ref, plan)
+    _CACHE[key] = (weakref.ref(graph, _drop), plan)
     return plan

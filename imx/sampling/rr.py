@@ -20,7 +20,7 @@ from numba import njit
 
 from .._rng import next_below, next_double, stream_start
 from ._prefetch import prefetch
-from .plan import IC_ALL, IC_COIN, IC_NONE, IC_SKIP, LT_NONE, LT_UNIFORM
+from .plan import IC_ALL, IC_COIN, IC_COIN_SHARED, IC_NONE, IC_SKIP, LT_NONE, LT_UNIFORM
 
 __all__ = ["draw_rr_set", "draw_block", "hit_block", "rr_roots"]
 
@@ -82,6 +82,19 @@ def ic_rr_set(root, state, visited, out, begin, cap, info, info_f, in_sources, i
                         return pos, state, True
                 i += 1
                 state, u01 = next_double(state)
+        elif md == IC_COIN_SHARED:
+            p = info_f[rec + 2]
+            for i in range(lo, hi):
+                state, u01 = next_double(state)
+                if u01 < p:
+                    src = in_sources[i]
+                    if not visited[src]:
+                        visited[src] = 1
+                        out[pos] = src
+                        prefetch(info, 4 * np.int64(src))
+                        pos += 1
+                        if check and stop_at[src]:
+                            return pos, state, True
         elif md == IC_COIN:
             for i in range(lo, hi):
                 state, u01 = next_double(state)

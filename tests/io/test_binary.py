@@ -86,10 +86,36 @@ IMXG_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, change, expected", IMXG_CASES, ids=[c[0] for c in IMXG_CASES])
+def _both_kinds(arrays):
+    arrays["out_probs"] = np.ones(arrays["out_targets"].shape[0], dtype=np.float32)
+    arrays["in_probs"] = np.ones(arrays["in_sources"].shape[0], dtype=np.float32)
+
+
+# karate under wc: one probability per node (format version 2)
+HEAD_CASES = [
+    ("head-p-seven", _set("head_probs", 3, 7.0), "node 3 has probability 7.0, outside [0, 1]"),
+    ("head-p-nan", _set("head_probs", 0, np.nan), "probability nan"),
+    ("head-p-negative", _set("head_probs", 33, -0.5), "outside [0, 1]"),
+    ("head-short", lambda a: a.__setitem__("head_probs", a["head_probs"][:-1]),
+     "head_probs has 33 entries for 34 nodes"),
+    ("head-float64", _retype("head_probs", np.float64), "head_probs is float64"),
+    ("head-and-arc", _both_kinds, "per node and per arc"),
+    ("head-in-version-1", _meta(version=1), "per node in a version 1 file"),
+    ("head-missing", lambda a: a.pop("head_probs"), "missing out_probs, in_probs"),
+    ("head-target-past-n", _set("out_targets", 5, 34), "target 34, outside 0..33"),
+    ("head-source-differs", _set("in_sources", 3, 7), "not the same in the in-order"),
+    ("version-3", _meta(version=3), "unsupported .imxg format version"),
+    ("version-true", _meta(version=True), "unsupported .imxg format version"),
+]
+
+
+@pytest.mark.parametrize("name, change, expected", IMXG_CASES + HEAD_CASES,
+                         ids=[c[0] for c in IMXG_CASES + HEAD_CASES])
 def test_damaged_imxg_is_refused(tmp_path, karate, name, change, expected):
     good = tmp_path / "g.imxg"
-    save_graph(karate, good)
+    # per-arc probabilities (trivalency) for the per-arc cases, karate's wc for the others
+    save_graph(karate if name.startswith(("head", "version")) else
+               karate.with_probabilities("trivalency"), good)
     bad = _damaged_copy(tmp_path, good, change)
     for mmap in (True, False):
         with pytest.raises(InputError, match="damaged|not an|unsupported") as info:
@@ -112,14 +138,19 @@ def test_duplicate_labels_are_refused(tmp_path, karate):
         load_binary_graph(_damaged_copy(tmp_path, good, change))
 
 
-def test_valid_imxg_round_trips_and_stays_mapped(tmp_path, karate):
+@pytest.mark.parametrize("scheme", ["wc", "uniform:0.1", "trivalency"])
+def test_valid_imxg_round_trips_and_stays_mapped(tmp_path, karate, scheme):
     path = tmp_path / "g.imxg"
-    save_graph(karate, path)
+    graph = karate.with_probabilities(scheme)
+    save_graph(graph, path)
     back = load_binary_graph(path)
     assert isinstance(back.out_targets.base, np.memmap) or isinstance(back.out_targets, np.memmap)
+    # wc and uniform keep one value per node, in the file as in memory
+    assert (back.head_probs is None) == (scheme == "trivalency") and back.nbytes == graph.nbytes
+    assert back.arrays().keys() == graph.arrays().keys()
     for name in ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
                  "in_probs", "labels"):
-        assert np.array_equal(getattr(back, name), getattr(karate, name))
+        assert np.array_equal(getattr(back, name), getattr(graph, name))
     # string labels and a graph with isolated nodes and no arcs at all
     for g in (Graph.from_arrays([0, 1], [1, 2], labels=np.array(["b", "a", "c"])),
               Graph.from_arrays(np.zeros(0, np.int64), np.zeros(0, np.int64), n=3)):
@@ -137,6 +168,27 @@ def test_old_files_without_label_checksum_still_load(tmp_path, karate):
         del meta["labels_crc32"]
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     assert load_binary_graph(_damaged_copy(tmp_path, good, change)).m == karate.m
+
+
+def test_version_1_files_with_per_arc_wc_still_load_and_answer_alike(tmp_path, karate):
+    """A version-1 file holds wc as per-arc arrays; it loads as they are, and sampling
+    answers as from the per-node form."""
+    from imx.sampling import sample_rr_sets
+
+    old = tmp_path / "old.imxg"
+    arrays = {name: np.ascontiguousarray(getattr(karate, name)) for name in (
+        "out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources", "in_probs")}
+    arrays["labels"] = np.ascontiguousarray(karate.labels)
+    meta = {"format": "imxg", "version": 1, "n": karate.n, "directed": False, "scheme": "wc",
+            "labels_crc32": zlib.crc32(arrays["labels"])}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    save_npz_aligned(old, arrays)
+    back = load_binary_graph(old)
+    assert back.head_probs is None and karate.head_probs is not None
+    assert np.array_equal(back.in_probs, karate.in_probs)
+    a = sample_rr_sets(back, 3000, seed=5, threads=1)
+    b = sample_rr_sets(karate, 3000, seed=5, threads=1)
+    assert np.array_equal(a.nodes, b.nodes) and np.array_equal(a.offsets, b.offsets)
 
 
 def test_load_graph_missing_path_and_folder(tmp_path):
