@@ -132,3 +132,17 @@ def test_lt_bound_is_checked_on_per_node_weights():
     with pytest.raises(ParameterError, match="sum to 1.2 > 1"):
         g.check_lt()
     Graph.from_arrays([0, 1, 2, 3], [3, 3, 3, 0], probs="uniform:0.3").check_lt()
+
+
+def test_cim_passive_graph_keeps_per_node_probabilities(pair):
+    from imx.solvers.cim.problem import passive_graph
+
+    g, twin = pair
+    removed = np.arange(0, g.n, 7)
+    mine, _, original_of = passive_graph(g, removed)
+    theirs, _, _ = passive_graph(twin, removed)
+    assert mine.head_probs is not None and theirs.head_probs is None
+    assert np.array_equal(mine.head_probs, g.head_probs[original_of])
+    for name in ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
+                 "in_probs"):
+        assert np.array_equal(getattr(mine, name), getattr(theirs, name)), name

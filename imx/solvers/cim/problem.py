@@ -32,7 +32,8 @@ def _filter_csr(offsets, others, probs, new_id, num_kept):
     """Keep the arcs whose both ends have ``new_id >= 0``, renumbered.
 
     ``new_id`` is monotone on the kept nodes, so the arcs of each node stay
-    sorted by the other endpoint without a new sort.
+    sorted by the other endpoint without a new sort.  Empty ``probs`` (a graph
+    with per-node probabilities) give empty ``new_probs``.
     """
     n = offsets.shape[0] - 1
     new_offsets = np.zeros(num_kept + 1, dtype=np.int64)
@@ -48,7 +49,8 @@ def _filter_csr(offsets, others, probs, new_id, num_kept):
     for i in range(num_kept):
         new_offsets[i + 1] += new_offsets[i]
     new_others = np.empty(new_offsets[num_kept], dtype=np.int32)
-    new_probs = np.empty(new_offsets[num_kept], dtype=probs.dtype)
+    per_arc = probs.shape[0] > 0
+    new_probs = np.empty(new_offsets[num_kept] if per_arc else 0, dtype=probs.dtype)
     for u in range(n):
         nu = new_id[u]
         if nu < 0:
@@ -58,7 +60,8 @@ def _filter_csr(offsets, others, probs, new_id, num_kept):
             w = new_id[others[e]]
             if w >= 0:
                 new_others[pos] = w
-                new_probs[pos] = probs[e]
+                if per_arc:
+                    new_probs[pos] = probs[e]
                 pos += 1
     return new_offsets, new_others, new_probs
 
@@ -69,7 +72,8 @@ def passive_graph(graph: Graph, removed: np.ndarray) -> tuple[Graph, np.ndarray,
     Returns ``(P, passive_of, original_of)``: ``passive_of[v]`` is the id of
     ``v`` in ``P`` (-1 for removed nodes), ``original_of[w]`` the id in
     ``graph`` of node ``w`` of ``P``.  Probabilities are copied, not
-    recomputed: a weighted-cascade probability stays ``1/indeg`` in ``G``.
+    recomputed: a weighted-cascade probability stays ``1/indeg`` in ``G``
+    (per node where ``graph`` holds ``head_probs``: those of the kept nodes).
     """
     keep = np.ones(graph.n, dtype=bool)
     keep[np.asarray(removed, dtype=np.int64)] = False
@@ -77,15 +81,18 @@ def passive_graph(graph: Graph, removed: np.ndarray) -> tuple[Graph, np.ndarray,
     passive_of = np.full(graph.n, -1, dtype=np.int32)
     passive_of[original_of] = np.arange(original_of.size, dtype=np.int32)
     num_kept = int(original_of.size)
+    arc_out, head = graph.kernel_probs("out")
     out_offsets, out_targets, out_probs = _filter_csr(
-        np.asarray(graph.out_offsets), np.asarray(graph.out_targets), np.asarray(graph.out_probs),
-        passive_of, num_kept)
+        np.asarray(graph.out_offsets), np.asarray(graph.out_targets), arc_out, passive_of,
+        num_kept)
     in_offsets, in_sources, in_probs = _filter_csr(
-        np.asarray(graph.in_offsets), np.asarray(graph.in_sources), np.asarray(graph.in_probs),
+        np.asarray(graph.in_offsets), np.asarray(graph.in_sources), graph.kernel_probs("in")[0],
         passive_of, num_kept)
+    probs = {"out_probs": out_probs, "in_probs": in_probs} if graph.head_probs is None else \
+        {"head_probs": head[original_of]}
     passive = Graph(n=num_kept, out_offsets=out_offsets, out_targets=out_targets,
-                    out_probs=out_probs, in_offsets=in_offsets, in_sources=in_sources,
-                    in_probs=in_probs, labels=np.asarray(graph.labels)[original_of],
+                    in_offsets=in_offsets, in_sources=in_sources, **probs,
+                    labels=np.asarray(graph.labels)[original_of],
                     directed=graph.directed, scheme=graph.scheme, source=graph.source)
     return passive, passive_of, original_of
 
