@@ -59,6 +59,8 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
         "labels_crc32": zlib.crc32(labels),
     }
     arrays = {name: np.ascontiguousarray(a) for name, a in graph.arrays().items()}
+    if "head_probs" in arrays:  # stored once, so nothing cross-checks it: a checksum does
+        meta["head_probs_crc32"] = zlib.crc32(arrays["head_probs"])
     arrays["labels"] = labels
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     save_npz_aligned(path, arrays)
@@ -81,9 +83,9 @@ def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
     :func:`imx._edgelist.check_arc_orders`: every id in ``[0, n)``,
     probabilities in ``[0, 1]``, offsets monotone, and the in-order arrays
     holding exactly the arcs of the out-order.  ``arrays`` holds per-arc
-    ``out_probs`` and ``in_probs`` or per-node ``head_probs`` (checked in
-    ``[0, 1]`` here).  The labels, which nothing cross-checks, carry a CRC-32
-    (files written before it was added have none).
+    ``out_probs`` and ``in_probs`` or per-node ``head_probs`` (in ``[0, 1]``).
+    The labels and ``head_probs``, which nothing cross-checks, carry a CRC-32
+    (files written before the labels' was added have none).
     """
     from .. import _edgelist
 
@@ -108,6 +110,8 @@ def check_arrays(arrays: dict, n: int, meta: dict, path: str) -> None:
         bad = np.flatnonzero(~((head >= 0) & (head <= 1)))
         if bad.size:
             raise damaged(f"node {int(bad[0])} has probability {head[bad[0]]}, outside [0, 1]")
+        if meta.get("head_probs_crc32") != zlib.crc32(np.ascontiguousarray(head)):
+            raise damaged("head_probs do not match their checksum")
     per_arc = [_NO_PROBS, _NO_PROBS] if head is not None else [arrays[a] for a in _ARC_PROBS]
     problem = _edgelist.check_arc_orders(arrays["out_offsets"], arrays["out_targets"], per_arc[0],
                                          arrays["in_offsets"], arrays["in_sources"], per_arc[1])

@@ -92,8 +92,14 @@ def _both_kinds(arrays):
 
 
 # karate under wc: one probability per node (format version 2)
+def _head_flipped(arrays):
+    arrays["head_probs"][3] = 0.25  # still a probability: only the checksum tells
+
+
 HEAD_CASES = [
     ("head-p-seven", _set("head_probs", 3, 7.0), "node 3 has probability 7.0, outside [0, 1]"),
+    ("head-p-changed", _head_flipped, "head_probs do not match their checksum"),
+    ("head-no-checksum", _meta(head_probs_crc32=None), "head_probs do not match their checksum"),
     ("head-p-nan", _set("head_probs", 0, np.nan), "probability nan"),
     ("head-p-negative", _set("head_probs", 33, -0.5), "outside [0, 1]"),
     ("head-short", lambda a: a.__setitem__("head_probs", a["head_probs"][:-1]),

@@ -177,13 +177,15 @@ def _bytes_of(write) -> bytes:
 
 GRAPH = _graph()
 IMXG = _bytes_of(lambda p: save_graph(GRAPH, p))
+GRAPH_WC = GRAPH.with_probabilities("wc")  # one probability per node (head_probs)
+IMXG_WC = _bytes_of(lambda p: save_graph(GRAPH_WC, p))
 INDEX = HeteroIndex.build(GRAPH, solver="heteroir")
 INDEX_BYTES = _bytes_of(INDEX.save)
 _GRAPH_ARRAYS = ("out_offsets", "out_targets", "out_probs", "in_offsets", "in_sources",
                  "in_probs", "labels")
 
 
-def _check_imxg(data: bytes) -> None:
+def _check_imxg(data: bytes, graph: Graph = GRAPH) -> None:
     path = _in_file(data, "g.imxg")
     try:
         for mmap in (True, False):
@@ -193,9 +195,10 @@ def _check_imxg(data: bytes) -> None:
                 assert "\n" not in str(exc)
                 continue
             # a mutation the loader accepts must have left the graph as it was
-            assert (g.n, g.directed, g.scheme) == (GRAPH.n, GRAPH.directed, GRAPH.scheme)
+            assert (g.n, g.directed, g.scheme) == (graph.n, graph.directed, graph.scheme)
+            assert g.arrays().keys() == graph.arrays().keys()
             for name in _GRAPH_ARRAYS:
-                assert np.array_equal(getattr(g, name), getattr(GRAPH, name)), name
+                assert np.array_equal(getattr(g, name), getattr(graph, name)), name
             del g
     finally:
         _cleanup(path)
@@ -228,42 +231,53 @@ def _binary_properties(settings_):
         _check_index(data)
 
     @settings_
+    @given(data=mutated(IMXG_WC))
+    def imxg_wc(data):
+        _check_imxg(data, GRAPH_WC)
+
+    @settings_
     @given(data=st.binary(max_size=400))
     def arbitrary(data):
         _check_imxg(data)
         _check_index(data)
-    return imxg, index, arbitrary
+    return imxg, index, arbitrary, imxg_wc
 
 
-test_imxg_mutations, test_index_mutations, test_binary_arbitrary_bytes = _binary_properties(FAST)
+(test_imxg_mutations, test_index_mutations, test_binary_arbitrary_bytes,
+ test_imxg_wc_mutations) = _binary_properties(FAST)
 _slow = _binary_properties(SLOW)
 test_imxg_mutations_long = pytest.mark.slow(_slow[0])
 test_index_mutations_long = pytest.mark.slow(_slow[1])
+test_imxg_wc_mutations_long = pytest.mark.slow(_slow[3])
 
 
-def test_every_single_bit_flip_of_an_imxg_arc_array_is_caught():
-    """Exhaustive over the arc arrays' bytes: the in/out cross-check is exact.
+@pytest.mark.parametrize("graph, image", [(GRAPH, IMXG), (GRAPH_WC, IMXG_WC)],
+                         ids=["per-arc", "per-node"])
+def test_every_single_bit_flip_of_an_imxg_arc_array_is_caught(graph, image):
+    """Exhaustive over the arc arrays' bytes: the in/out cross-check is exact, and
+    per-node probabilities (stored once) carry a checksum.
 
-    The one flip that loads is 0.0 -> -0.0, the same probability.
+    The one flip that loads is 0.0 -> -0.0 of a per-arc probability, the same value.
     """
     import zipfile
 
-    with zipfile.ZipFile(_in_file(IMXG, "g.imxg")) as zf:
+    with zipfile.ZipFile(_in_file(image, "g.imxg")) as zf:
         spans = {}
         for info in zf.infolist():
             name = info.filename[:-4]
-            if name in ("out_targets", "out_probs", "in_sources", "in_probs"):
+            if name in ("out_targets", "out_probs", "in_sources", "in_probs", "head_probs"):
                 # array data is the member's tail
                 end = info.header_offset + 30 + len(info.filename) + len(info.extra) \
                     + info.file_size
-                size = getattr(GRAPH, name).nbytes
+                size = graph.arrays()[name].nbytes
                 spans[name] = (end - size, end)
         path = zf.filename
     _cleanup(path)
+    assert len(spans) == (3 if graph.head_probs is not None else 4)
     for name, (lo, hi) in spans.items():
         for at in range(lo, hi):
             for bit in range(8):
-                data = bytearray(IMXG)
+                data = bytearray(image)
                 data[at] ^= 1 << bit
                 path = _in_file(bytes(data), "g.imxg")
                 try:
@@ -273,8 +287,9 @@ def test_every_single_bit_flip_of_an_imxg_arc_array_is_caught():
                 finally:
                     _cleanup(path)
                 # only a flip that keeps every value passes: the sign bit of p = 0.0
-                assert np.array_equal(getattr(g, name), getattr(GRAPH, name)), (name, at, bit)
-                assert getattr(GRAPH, name)[(at - lo) // 4] == 0.0
+                assert name != "head_probs", (at, bit)
+                assert np.array_equal(getattr(g, name), getattr(graph, name)), (name, at, bit)
+                assert getattr(graph, name)[(at - lo) // 4] == 0.0
 
 
 # -------------------------------------------------------- AP / seed / values
