@@ -10,8 +10,15 @@ its own before any kernel module is imported:
 * else ``$XDG_CACHE_HOME/imx/numba`` (``~/.cache/imx/numba``),
 * a ``NUMBA_CACHE_DIR`` the user set already is respected as it is.
 
-numba keys each file's cache by the source path below that folder, so two
-installs (a wheel and an editable checkout) never share or clobber entries.
+Below that folder each state of imx's sources gets its own subfolder, named by
+:func:`source_fingerprint`.  numba checks a cached kernel against its own
+source file only, not against the kernels it inlines from other files: after
+``rr.py`` changed, ``sentinel.py``'s cached ``stopped_block`` still held the
+old ``draw_rr_set`` and crashed on the new graph arrays.  A change to any
+source file therefore starts a fresh cache; folders unused for
+:data:`STALE_DAYS` days are removed.  numba also keys each file's cache by its
+source path, so two installs (a wheel and an editable checkout) never share
+or clobber entries.
 """
 from __future__ import annotations
 
@@ -21,7 +28,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "kernel_cache_dir", "configure_kernel_cache", "kernels_cached"]
+__all__ = ["cache_dir", "kernel_cache_dir", "configure_kernel_cache", "kernels_cached",
+           "source_fingerprint", "STALE_DAYS"]
+
+#: Kernel cache folders of other source states unused this long are removed.
+STALE_DAYS = 30
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def cache_dir() -> Path:
@@ -44,8 +56,47 @@ def _writable(folder: Path) -> bool:
     return True
 
 
+def source_fingerprint(package: str = _PACKAGE) -> str:
+    """16 hex digits naming the state of every ``.py`` file under ``package``:
+    their paths, sizes and modification times (a stat each, no reads: well
+    under a millisecond).  Any edit, ``git pull`` or reinstall changes it."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{os.path.relpath(path, package)}\0{info.st_size}\0"
+                              f"{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _remove_stale(parent: Path, keep: str) -> None:
+    """Remove the kernel folders of other source states unused for STALE_DAYS."""
+    import shutil
+    import time
+
+    cutoff = time.time() - STALE_DAYS * 86400
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.name != keep and entry.is_dir(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def kernel_cache_dir() -> Path:
-    """The folder numba caches compiled kernels in (created if missing).
+    """The folder numba caches compiled kernels in (created if missing):
+    ``<cache>/numba/<source fingerprint>``.
 
     Falls back to a per-user folder under the system temp folder when the
     user's cache folder cannot be written (a read-only home, say), so the
@@ -54,10 +105,18 @@ def kernel_cache_dir() -> Path:
     preset = os.environ.get("NUMBA_CACHE_DIR")
     if preset:
         return Path(preset)
-    folder = cache_dir() / "numba"
-    if not _writable(folder):
-        uid = os.getuid() if hasattr(os, "getuid") else "user"
-        folder = Path(tempfile.gettempdir()) / f"imx-{uid}" / "numba"
+    fingerprint = source_fingerprint()
+    parent = cache_dir() / "numba"
+    folder = parent / fingerprint
+    if not folder.is_dir():
+        if not _writable(folder):
+            uid = os.getuid() if hasattr(os, "getuid") else "user"
+            return Path(tempfile.gettempdir()) / f"imx-{uid}" / "numba" / fingerprint
+        _remove_stale(parent, fingerprint)
+    try:
+        os.utime(folder)  # in use: not stale
+    except OSError:
+        pass
     return folder
 
 
@@ -81,9 +140,8 @@ def kernels_cached() -> bool:
     (``UserProvidedCacheLocator``); any index file there means that a first
     run has happened for this installation.
     """
-    package = os.path.dirname(os.path.abspath(__file__))
     root = Path(os.environ.get("NUMBA_CACHE_DIR") or kernel_cache_dir())
-    for folder, _subfolders, files in os.walk(package):
+    for folder, _subfolders, files in os.walk(_PACKAGE):
         if not any(name.endswith(".py") for name in files):
             continue
         digest = hashlib.sha1(folder.encode()).hexdigest()

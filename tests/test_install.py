@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import imx
+from imx._cache import STALE_DAYS, source_fingerprint
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(imx.__file__).resolve().parent
@@ -37,7 +38,7 @@ def test_kernel_cache_goes_to_the_user_cache_folder(tmp_path):
         "print(numba.config.CACHE_DIR)\n"
     )
     printed = _run_python(code, {"IMX_CACHE_DIR": str(tmp_path)}, tmp_path)
-    assert Path(printed) == tmp_path / "numba"
+    assert Path(printed) == tmp_path / "numba" / source_fingerprint()
     assert _kernel_cache_files(tmp_path / "numba"), "the kernel was not cached in IMX_CACHE_DIR"
     assert set(_kernel_cache_files(PACKAGE)) <= before, "imx wrote kernel caches into its own folder"
 
@@ -45,7 +46,35 @@ def test_kernel_cache_goes_to_the_user_cache_folder(tmp_path):
 def test_numba_imported_before_imx_still_uses_the_user_cache(tmp_path):
     printed = _run_python("import numba, imx; print(numba.config.CACHE_DIR)",
                           {"IMX_CACHE_DIR": str(tmp_path)}, tmp_path)
-    assert Path(printed) == tmp_path / "numba"
+    assert Path(printed) == tmp_path / "numba" / source_fingerprint()
+
+
+def test_any_source_change_gets_a_fresh_kernel_cache(tmp_path):
+    """numba does not notice that a kernel inlined from another file changed, so any
+    changed source file must lead to another cache folder."""
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    (package / "notes.txt").write_text("not a source")
+    first = source_fingerprint(str(package))
+    assert source_fingerprint(str(package)) == first
+    (package / "notes.txt").write_text("still not a source")
+    assert source_fingerprint(str(package)) == first
+    stamp = os.stat(package / "sub" / "b.py")
+    (package / "sub" / "b.py").write_text("y = 3\n")
+    os.utime(package / "sub" / "b.py", ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1))
+    assert source_fingerprint(str(package)) != first
+
+
+def test_stale_kernel_folders_are_removed(tmp_path):
+    parent = tmp_path / "numba"
+    (parent / "old").mkdir(parents=True)
+    (parent / "recent").mkdir()
+    long_ago = os.stat(parent / "old").st_mtime - (STALE_DAYS + 1) * 86400
+    os.utime(parent / "old", (long_ago, long_ago))
+    _run_python("import imx", {"IMX_CACHE_DIR": str(tmp_path)}, tmp_path)
+    assert sorted(p.name for p in parent.iterdir()) == sorted(["recent", source_fingerprint()])
 
 
 def test_an_explicit_numba_cache_dir_is_respected(tmp_path):
