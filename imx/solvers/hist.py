@@ -28,6 +28,11 @@ Phase 2, completion (delta/2)
     2, 4 or 8 times as many as selection sets when they are 4, 16 or 32
     times smaller; so does this module.
 
+Phase 2 keeps the plain greedy, not the rooted score of OPIM-C's default
+(:func:`~imx.solvers.coverage.greedy_max_coverage`): a set rooted at ``v`` is
+stored only when it misses the sentinels, so the number of stored sets rooted
+at ``v`` has no known mean to stand in for it.
+
 The certificate (lower bound on the seeds' spread, upper bound on the optimum,
 their ratio) fails with probability at most delta: delta/2 spent by phase 2's
 bounds over its rounds (union bound), delta/2 left to phase 1, whose failure
