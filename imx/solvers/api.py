@@ -79,9 +79,10 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         OPIM-C / HIST: stop at the first round whose certificate reaches
         1 - 1/e - eps (the cheapest certified answer).  By default the
         doubling goes on while a doubling still improves the seeds by more
-        than 0.25% of their spread, within a quarter of the sample IMM draws
-        at eps = 0.05 (:mod:`imx.solvers.quality`): IMM's quality at a tenth
-        of its time on the SNAP graphs; the certificate is kept either
+        than 0.25% of their spread, within an eighth of the sample IMM draws
+        at eps = 0.05 (a quarter while a doubling still gains clearly;
+        :mod:`imx.solvers.quality`): IMM's quality at a tenth to a quarter of
+        its time on the SNAP graphs; the certificate is kept either
         way and the record's ``stop`` says why the run ended.
     **options
         Solver-specific extras (``method`` for the RR solvers, ``mc_runs`` for

@@ -185,6 +185,7 @@ class RoundState:
     theta_max: int
     certificate: Certificate
     elapsed: float
+    r1_mean_size: float = 0.0
 
 
 @dataclass
@@ -341,7 +342,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
         outcome = (selection, validation, certificate)
         per_set_seconds = (time.perf_counter() - round_started) / max(1, size - previous)
         state = RoundState(done, rounds, r1.count, r2.count, theta_max, certificate,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, r1.mean_size())
         if progress is not None:
             progress(done, rounds, label(state) if callable(label) else label)
         reason = should_stop(state)

@@ -50,9 +50,38 @@ def test_keep_improving_decisions():
     noisy.compare(np.array([4]), lambda nodes: len(set().union(*(swap[int(v)] for v in nodes))), 4)
     noisy.compare(np.array([5]), lambda nodes: len(set().union(*(swap[int(v)] for v in nodes))), 4)
     assert noisy.gain == 0.0 and noisy.stderr > 0 and noisy.decide(True, 100) is None
-    # the cap: the next round's R1 would pass a quarter of IMM's (eps = 0.05) sample
+    # the cap: the next round's R1 would pass an eighth of IMM's (eps = 0.05) sample
     capped = KeepImproving(4, 1, 0.1)
     capped.compare(np.array([2]), coverage_of, 4)
-    cap = capped.lambda_star / 3.0 / 4
+    cap = capped.lambda_star / 3.0 / 8
     assert capped.decide(True, int(cap / 2) - 1) is None   # first round: nothing to compare
     assert capped.decide(True, int(cap / 2) + 1) == "quality cap"
+
+
+def test_a_clear_gain_widens_the_cap_to_a_quarter():
+    from imx.solvers.quality import KeepImproving
+
+    # 100 validation sets; the new seed covers 60 of them, the old one 10
+    sets = {1: set(range(10)), 2: set(range(60))}
+
+    def coverage_of(nodes):
+        return len(set().union(*(sets[int(v)] for v in nodes)))
+
+    rule = KeepImproving(1000, 1, 0.1)
+    rule.compare(np.array([1]), coverage_of, 100)
+    rule.compare(np.array([2]), coverage_of, 100)
+    assert rule.gain - rule.stderr > 0.0025 * rule.spread   # a clear gain
+    eighth = rule.lambda_star / rule.spread / 8
+    assert rule.decide(True, int(eighth / 2) + 1) is None    # past an eighth: goes on
+    assert rule.decide(True, int(eighth) + 1) == "quality cap"  # past a quarter: stops
+
+
+def test_small_sets_widen_the_cap_to_a_quarter():
+    from imx.solvers.quality import SMALL_SETS, KeepImproving
+
+    rule = KeepImproving(1000, 1, 0.1)
+    rule.compare(np.array([1]), lambda nodes: 10, 100)
+    eighth = rule.lambda_star / rule.spread / 8
+    assert rule.decide(True, int(eighth / 2) + 1, SMALL_SETS + 0.5) == "quality cap"
+    assert rule.decide(True, int(eighth / 2) + 1, SMALL_SETS - 0.5) is None
+    assert rule.decide(True, int(eighth) + 1, SMALL_SETS - 0.5) == "quality cap"
