@@ -18,7 +18,7 @@ from .errors import ParameterError
 
 __all__ = ["MAX_SEED", "MAX_INT64", "MIN_EPS", "MIN_DELTA", "count", "seed", "probability",
            "failure_probability", "error_bound", "positive", "node_ids", "threads",
-           "MAX_THREADS", "cluster"]
+           "MAX_THREADS", "cluster", "cluster_backend", "CLUSTER_GROUP"]
 
 #: Largest seed: the random streams (imx._rng, numba kernels) key on a signed 64-bit int.
 MAX_SEED = 2**63 - 1
@@ -146,14 +146,49 @@ def node_ids(values: Iterable, n: int, name: str = "seeds") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def cluster(value, name: str = "cluster"):
-    """A cluster backend object (:class:`imx.distributed.Cluster`), or None.
+#: The entry-point group of cluster backends, and the backend ``cluster=`` strings and
+#: Clients go to (``imx[dask]`` registers ``dask = "imx.distributed:Cluster"``).
+CLUSTER_GROUP = "imx.cluster"
+CLUSTER_BACKEND = "dask"
 
-    The solvers sit below the distributed layer, so they take the backend as an
-    object with the methods they call; plain specs are turned into one above them.
+
+def cluster(value, name: str = "cluster"):
+    """The cluster backend object for ``cluster=``, or None.
+
+    ``value`` is a ``distributed.Client``, a scheduler address
+    (``"tcp://host:8786"``), ``"local"`` / ``"local:N"``, or a backend object
+    already made (:class:`imx.distributed.Cluster`, returned as it is).  The
+    solvers sit below the distributed layer and never import it: a string or a
+    Client is handed to the backend registered under the entry point
+    ``imx.cluster`` / ``dask``, which checks the spec (a malformed one is a
+    ParameterError here, before any work).
     """
     if value is None or hasattr(value, "rr_collections"):
         return value
-    raise ParameterError(f"{name} takes an imx.distributed.Cluster, e.g. "
-                         f"Cluster('local:2') or Cluster('tcp://host:8786'), got "
-                         f"{type(value).__name__}")
+    is_client = hasattr(value, "scheduler_info") and hasattr(value, "submit")
+    if not isinstance(value, str) and not is_client:
+        raise ParameterError(f"{name} takes a distributed.Client, a scheduler address such as "
+                             f"'tcp://host:8786' or 'local[:N]', got {type(value).__name__}")
+    return cluster_backend(f"{name}={value!r}" if isinstance(value, str) else name)(value)
+
+
+def cluster_backend(what: str = "cluster"):
+    """The registered Dask backend's factory (spec or Client -> backend object);
+    ParameterError naming ``imx[dask]`` when Dask or the registration is missing."""
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    if importlib.util.find_spec("distributed") is None:
+        raise ParameterError(f"{what} runs on Dask, which is not installed: "
+                             "pip install 'imx[dask]'")
+    found = entry_points(group=CLUSTER_GROUP, name=CLUSTER_BACKEND)
+    if not found:
+        raise ParameterError(f"{what} needs imx's Dask backend, but this installation of imx "
+                             f"does not register it (entry point {CLUSTER_GROUP}: "
+                             f"{CLUSTER_BACKEND}); reinstall imx: pip install 'imx[dask]'")
+    entry = next(iter(found))
+    try:
+        return entry.load()
+    except ImportError as exc:
+        raise ParameterError(f"{what}: cannot load the Dask backend {entry.value} "
+                             f"({exc}); pip install 'imx[dask]'") from None

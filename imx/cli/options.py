@@ -55,9 +55,11 @@ def max_memory_option(func: Callable) -> Callable:
 def _cluster_spec(ctx, param, value):
     if value is None:
         return None
-    from ..distributed.backend import Cluster
+    from .. import _validate
 
-    return Cluster(value)  # a bad spec: ParameterError, one line, exit 2, before any work
+    # the library's own resolver: a bad spec is a ParameterError (one line, exit 2) before
+    # any work, and a missing Dask names imx[dask]
+    return _validate.cluster(value, "--cluster")
 
 
 def cluster_option(func: Callable) -> Callable:

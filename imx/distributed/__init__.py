@@ -1,8 +1,10 @@
 """The Dask backend: RR sets sharded over a cluster, the same answers as on one machine.
 
-The layer above :mod:`imx.solvers` and :mod:`imx.dynamics`: they take
-``cluster=`` as a :class:`Cluster` object and call its methods, without
-importing this package; nothing here imports Dask until a Cluster is used.
+The layer above :mod:`imx.solvers` and :mod:`imx.dynamics`: their ``cluster=``
+(a ``distributed.Client``, ``"tcp://host:8786"`` or ``"local[:N]"``) becomes a
+:class:`Cluster` through the entry point ``imx.cluster`` / ``dask``
+(:func:`imx._validate.cluster`), whose methods they call without importing
+this package; nothing here imports Dask until a Cluster is used.
 
 Public names
 ------------

@@ -1,9 +1,12 @@
 """The cluster backend object the solvers take, and what their runs cost on the network.
 
 The solvers, ``mc_spread`` and the BCM fit sit below this layer, so they do not
-import it: they take ``cluster=`` as a :class:`Cluster` and call its methods
+import it: :func:`imx._validate.cluster` turns their ``cluster=`` (a Client, an
+address, ``local[:N]``) into a :class:`Cluster` through the entry point
+``imx.cluster`` / ``dask`` (registered in pyproject.toml: dependency inversion,
+not an upward import), and they call its methods
 (:meth:`Cluster.rr_collections`, :meth:`Cluster.simulate_runs`,
-:meth:`Cluster.particle_evaluator`).  The CLI turns ``--cluster`` into one.
+:meth:`Cluster.particle_evaluator`).  ``--cluster`` takes the same path.
 
 :meth:`Cluster.rr_collections` yields a collections factory ``(family, start)
 ->`` an empty collection of RR sets ``start, start + 1, ...`` of stream family
@@ -20,6 +23,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from ..errors import ParameterError
 from .cluster import ClusterSession, open_cluster, parse_cluster
 from .greedy import GreedyTraffic
 
@@ -69,7 +73,9 @@ class ClusterCollections:
 
 
 class Cluster:
-    """A Dask cluster for imx: ``cluster=`` of the solvers, ``mc_spread`` and the BCM fit.
+    """A Dask cluster for imx: what ``cluster=`` of the solvers, ``mc_spread`` and the BCM
+    fit becomes.  Pass the spec itself to one call; make a Cluster to hold one
+    connection (one LocalCluster) over several calls (``with Cluster("local:2") as c``).
 
     Parameters
     ----------
@@ -92,6 +98,9 @@ class Cluster:
         if isinstance(spec, str):
             parse_cluster(spec)  # a malformed spec fails here, before any work
             spec = spec.strip()
+        elif not (hasattr(spec, "scheduler_info") and hasattr(spec, "submit")):
+            raise ParameterError("cluster must be a distributed.Client, a scheduler address "
+                                 f"or 'local[:N]', got {type(spec).__name__}")
         self.spec = spec
         self._held: contextlib.ExitStack | None = None
         self._session: ClusterSession | None = None

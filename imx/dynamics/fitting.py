@@ -406,7 +406,8 @@ def fit(egos: EgoNetworks, *, model: str = "ego", method: str = "pso",
     threads : numba threads (the result does not depend on it).
     progress : optional ``progress(done, total, label)`` callback.
     cluster : evaluate each iteration's particles in parallel on a Dask cluster
-        (an :class:`imx.distributed.Cluster`); the same result.
+        (a ``distributed.Client``, ``"tcp://host:8786"``, ``"local[:N]"`` or an
+        :class:`imx.distributed.Cluster`); the same result.
 
     Returns
     -------

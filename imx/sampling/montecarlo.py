@@ -129,9 +129,9 @@ def mc_spread(graph: Graph, seeds: Iterable[Any], runs: int = 10000, *, model: s
         False when ``seeds`` are internal ids ``0..n-1``.
     progress : callable, optional
         ``progress(done, total, label)``.
-    cluster : imx.distributed.Cluster, optional
-        Run on a Dask cluster (``Cluster("local:2")``, ``Cluster("tcp://host:8786")``,
-        ``Cluster(client)``); same answer as locally.
+    cluster : distributed.Client or str, optional
+        Run on a Dask cluster (a ``distributed.Client``, ``"tcp://host:8786"``,
+        ``"local:2"`` or an :class:`imx.distributed.Cluster`); same answer as locally.
 
     Returns
     -------

@@ -59,10 +59,11 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         Bytes the RR sets may take (default: 80% of the available memory).
     progress : callable, optional
         ``progress(done, total, label)``.
-    cluster : imx.distributed.Cluster, optional
-        OPIM-C and IMM on a Dask cluster: ``Cluster(client)``,
-        ``Cluster("tcp://host:8786")`` or ``Cluster("local:N")`` (see
-        :mod:`imx.distributed`).  RR sets are sharded over the workers and the
+    cluster : distributed.Client or str, optional
+        OPIM-C and IMM on a Dask cluster: a ``distributed.Client``, a scheduler
+        address (``"tcp://host:8786"``) or ``"local:N"`` (N worker processes
+        here, started for the call), or an :class:`imx.distributed.Cluster` to
+        keep one connection over several calls (needs ``imx[dask]``).  RR sets are sharded over the workers and the
         greedy runs there; same seeds and bounds as without.  The record adds
         the traffic (``greedy_round_trips``, ``greedy_bytes``, ``dense_reduce_bytes``...).
     hist : bool, optional
@@ -114,6 +115,7 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
     if hist and (name != "opim-c" or online):
         raise ParameterError("hist=True needs solver 'opim-c' without time_budget / "
                              "max_rr_sets")
+    cluster = _validate.cluster(cluster)  # a bad spec fails here, before the HIST pilot
     if cluster is not None and name not in CERTIFIED_IM_SOLVERS:
         raise ParameterError(f"solver {name!r} has no cluster backend "
                              f"({' and '.join(CERTIFIED_IM_SOLVERS)} do)")

@@ -93,7 +93,7 @@ def rr_pair(n: int, model: str, seed: int, layout: StreamLayout = ROLES,
 
 def cluster_collections(cluster, n: int, *, model: str, method: str = "auto",
                         gather: bool = False):
-    """The ``make`` of :func:`rr_pair` for ``cluster=`` (an :class:`imx.distributed.Cluster`):
+    """The ``make`` of :func:`rr_pair` for ``cluster=`` (see :func:`imx._validate.cluster`):
     a context yielding its collections factory, or None (local collections) without one.
     ``gather``: sets drawn on the workers but kept here (for selections on local arrays)."""
     if cluster is None:

@@ -25,6 +25,20 @@ from tests import KARATE, ROOT
 distributed = pytest.importorskip("distributed")
 
 
+def _backend_registered() -> bool:
+    from importlib.metadata import entry_points
+
+    return bool(entry_points(group="imx.cluster", name="dask"))
+
+
+# Strings and Clients reach the backend through the installed package metadata (the
+# entry point of pyproject.toml): an install made before it was added lacks it until
+# reinstalled.  Cluster(...) objects work either way.
+needs_entry_point = pytest.mark.skipif(
+    not _backend_registered(),
+    reason="the installed imx metadata lacks the imx.cluster entry point (pip install -e .)")
+
+
 def _same(a, b) -> bool:
     return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))
 
@@ -121,6 +135,7 @@ def test_bad_cluster_spec_is_one_clear_error():
         parse_cluster("local:0")
 
 
+@needs_entry_point
 def test_cli_unreachable_scheduler_exits_2_quickly(tmp_path):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text("1\n")
@@ -274,7 +289,9 @@ def real_scheduler(tmp_path):
 @pytest.mark.slow
 def test_real_scheduler_and_workers_give_the_local_answers(real_scheduler, graph):
     seeds = [1, 5, 9]
-    assert imx.mc_spread(graph, seeds, 2000, seed=4, cluster=Cluster(real_scheduler)) == \
+    # the address itself where the installed metadata has the backend (see needs_entry_point)
+    spec = real_scheduler if _backend_registered() else Cluster(real_scheduler)
+    assert imx.mc_spread(graph, seeds, 2000, seed=4, cluster=spec) == \
         imx.mc_spread(graph, seeds, 2000, seed=4)
     for solver in ("opim-c", "imm"):
         remote = imx.maximize_influence(graph, 6, solver=solver, eps=0.3, seed=3,
@@ -358,10 +375,41 @@ def test_cim_and_hetero_draw_on_cluster_with_the_same_answers(client, graph):
     assert np.array_equal(i.targets, j.targets) and i.scores.tobytes() == j.scores.tobytes()
 
 
-def test_cluster_argument_must_be_a_cluster_object(graph):
-    with pytest.raises(imx.ParameterError, match="imx.distributed.Cluster"):
-        imx.maximize_influence(graph, 2, cluster="local:2")
-    with pytest.raises(imx.ParameterError, match="imx.distributed.Cluster"):
-        imx.mc_spread(graph, [1], 10, cluster="local:2")
+def test_cluster_argument_is_checked_before_any_work(graph, monkeypatch):
+    from importlib import metadata, util
+
+    from imx import _validate
+
+    with pytest.raises(imx.ParameterError, match="takes a distributed.Client"):
+        imx.maximize_influence(graph, 2, cluster=3)
     with pytest.raises(imx.ParameterError, match="neither local"):
         Cluster("nowhere")
+    with pytest.raises(imx.ParameterError, match="distributed.Client"):
+        Cluster(object())
+    made = Cluster("local:2")
+    assert _validate.cluster(made) is made and _validate.cluster(None) is None
+    # an install whose metadata lacks the backend, and one without Dask: one line each
+    monkeypatch.setattr(metadata, "entry_points", lambda **kw: ())
+    with pytest.raises(imx.ParameterError, match=r"does not register it.*imx\[dask\]"):
+        imx.mc_spread(graph, [1], 10, cluster="local:2")
+    real_find_spec = util.find_spec
+    monkeypatch.setattr(util, "find_spec",
+                        lambda name, *a: None if name == "distributed" else real_find_spec(name, *a))
+    with pytest.raises(imx.ParameterError, match=r"Dask, which is not installed.*imx\[dask\]"):
+        imx.maximize_influence(graph, 2, cluster="tcp://127.0.0.1:9")
+
+
+@needs_entry_point
+def test_cluster_takes_a_client_or_a_spec_directly(client, graph):
+    seeds = [1, 5, 9, 400]
+    assert imx.mc_spread(graph, seeds, 3000, seed=4, cluster=client) == \
+        imx.mc_spread(graph, seeds, 3000, seed=4)
+    _same_result(imx.maximize_influence(graph, 4, eps=0.3, seed=1, cluster=client),
+                 imx.maximize_influence(graph, 4, eps=0.3, seed=1))
+    with pytest.raises(imx.ParameterError, match="neither local"):
+        imx.maximize_influence(graph, 2, cluster="nowhere")
+    with pytest.raises(imx.ParameterError, match="local:N"):
+        imx.mc_spread(graph, [1], 10, cluster="local:0")
+    # a LocalCluster started for the one call, and closed after it
+    assert imx.mc_spread(graph, seeds, 500, seed=4, cluster="local:1") == \
+        imx.mc_spread(graph, seeds, 500, seed=4)

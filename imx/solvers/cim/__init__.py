@@ -143,8 +143,9 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
         capacity along augmenting paths: every greedy seed stays, seeds are
         only added, so the spread and the guarantee can only improve.
     cluster : RR-OPIM+ / RR-OPIM / MG-OPIM with their RR sets drawn on a Dask
-        cluster (an :class:`imx.distributed.Cluster`); the sets come back here,
-        where selection runs, so the answer is the same.
+        cluster (a ``distributed.Client``, ``"tcp://host:8786"``, ``"local[:N]"``
+        or an :class:`imx.distributed.Cluster`); the sets come back here, where
+        selection runs, so the answer is the same.
 
     Returns
     -------
@@ -173,6 +174,7 @@ def cim(graph: Graph | CIMProblem, aps: Iterable[Any] | None, k: int | None = No
     seed = _validate.seed(seed)
     mc_runs = _validate.count(mc_runs, "mc_runs", minimum=1)
     rr_sets = _validate.count(rr_sets, "rr_sets", minimum=1)
+    cluster = _validate.cluster(cluster)
     record = RunRecord()
     if isinstance(graph, CIMProblem):
         problem = graph

@@ -85,7 +85,8 @@ def hetero_im(instance: HeteroInstance, inviters: Iterable[Any] | np.ndarray, k:
     seed : RR stream family; the same seed gives the same answer on any thread count.
     threads, max_memory : passed to the RR-set engine.
     progress : optional ``progress(done, total, label)`` callback.
-    cluster : draw the RR sets on a Dask cluster (an :class:`imx.distributed.Cluster`);
+    cluster : draw the RR sets on a Dask cluster (a ``distributed.Client``,
+        ``"tcp://host:8786"``, ``"local[:N]"`` or an :class:`imx.distributed.Cluster`);
         they come back here, where the greedy runs, so the answer is the same.
 
     Returns

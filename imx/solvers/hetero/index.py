@@ -172,7 +172,8 @@ class HeteroIndex:
         rr_sets : ``heteroim`` uses exactly this many RR sets instead.
         seed, threads, max_memory : passed to the RR-set engine.
         record : a RunRecord to fill with phase times and counters.
-        cluster : ``heteroim`` draws its RR sets on a Dask cluster (an
+        cluster : ``heteroim`` draws its RR sets on a Dask cluster (a
+            ``distributed.Client``, ``"tcp://host:8786"``, ``"local[:N]"`` or an
             :class:`imx.distributed.Cluster`); they come back here, where the
             scores are summed, so the index is the same.
         """
