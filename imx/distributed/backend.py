@@ -63,6 +63,8 @@ class ClusterCollections:
             traffic.add(collection.traffic)
         counters = {"backend": "dask", "cluster_workers": len(self.session.workers()),
                     "graph_bytes": sum(c.graph_bytes for c in self.made),
+                    "graph_transport": next((c.graph_transport for c in self.made
+                                             if c.graph_transport), None),
                     "shards": sum(len(c.shards) for c in self.made),
                     "selection": "coordinator" if self.gather else "workers",
                     "gathered_bytes": sum(getattr(c, "gathered_bytes", 0) for c in self.made),

@@ -66,6 +66,7 @@ class ClientState:
     """What imx has placed on one client's cluster: shared inputs by handle, the plugin."""
 
     graphs: dict[str, Any] = field(default_factory=dict)
+    transports: dict[str, str] = field(default_factory=dict)  # graph handle -> file/scatter
     plugin: bool = False
 
 

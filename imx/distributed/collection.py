@@ -46,8 +46,9 @@ def _place(collection, graph) -> None:
     if graph.n != collection.n:
         raise ParameterError(f"collection is over n={collection.n} nodes, graph has {graph.n}")
     if collection.digest is None:
-        collection.graph_handle, collection.digest, collection.graph_bytes = \
-            place_graph(collection.session, graph)
+        placed = place_graph(collection.session, graph)
+        collection.graph_handle, collection.digest = placed.handle, placed.digest
+        collection.graph_bytes, collection.graph_transport = placed.bytes_sent, placed.transport
     elif graph_digest(graph) != collection.digest:
         raise ParameterError("a collection grows on the graph it was drawn on")
 
@@ -79,6 +80,7 @@ class ShardedRRCollection:
         self.graph_handle = None
         self.digest = None
         self.graph_bytes = 0
+        self.graph_transport = None
         self.model = str(model).lower()
         self.seed = int(seed)
         self.start = int(start)
@@ -306,6 +308,7 @@ class GatheredRRCollection(RRCollection):
         self.graph_handle = None
         self.digest = None
         self.graph_bytes = 0
+        self.graph_transport = None
         self.method = method
         self.gathered_bytes = 0
         self.traffic = GreedyTraffic()

@@ -3,23 +3,36 @@
 The first call with a graph installs it on every worker through a worker
 plugin (the scheduler keeps it and installs it on any worker that joins
 later, so a lost worker's replacement has it); later calls with the same
-content on the same client reuse it.  Only the half of the arcs the tasks
-read travels, without labels.
+content on the same client reuse it.
+
+Two ways for the graph to get there.  A graph memory-mapped from an ``.imxg``
+file (:func:`imx.load_graph`'s default) is first offered by reference: one
+probe task per worker maps the same path and checks its digest; when every
+worker sees the same content, only ``(path, digest)`` travels and each worker
+maps the file (once per process: :func:`open_graph_file`).  Otherwise (no file,
+a path the workers cannot read, a file changed since the coordinator mapped
+it) the arrays travel: the half of the arcs the tasks read, without labels.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import threading
 import weakref
+from collections import OrderedDict
+from typing import NamedTuple
 
 import numpy as np
 
 from distributed import WorkerPlugin, get_worker
 
-from ..errors import ParameterError
+from ..errors import ImxError, ParameterError
 from ..graph.core import Graph
 
 __all__ = ["graph_digest", "place_graph", "place_shared", "release_shared", "shared",
-           "SharedPlugin", "KEEP_SHARED"]
+           "SharedPlugin", "KEEP_SHARED", "Placement", "GraphFile", "graph_file",
+           "open_graph_file"]
 
 _DIGESTS: dict[int, tuple] = {}
 
@@ -106,6 +119,7 @@ def release_shared(session, handle: str | None = None) -> None:
     """Remove ``handle`` (None: every input this client placed) from the workers."""
     for name in list(session.state.graphs) if handle is None else [handle]:
         session.state.graphs.pop(name, None)
+        session.state.transports.pop(name, None)
         try:
             session.client.unregister_worker_plugin(name)
         except Exception:  # noqa: BLE001 - best effort: already gone, a closed cluster
@@ -117,16 +131,113 @@ def shared(handle: str):
     plugin = get_worker().plugins.get(handle)
     if plugin is None:
         raise ParameterError(f"{handle} is not on this worker")
-    return plugin.value
+    value = plugin.value
+    if isinstance(value, GraphFile):
+        graph = open_graph_file(value.path, value.digest)
+        if graph is None:  # a worker that joined later and cannot map it
+            raise ParameterError(f"{value.path} is not the graph {value.digest} on this worker")
+        return graph
+    return value
 
 
-def place_graph(session, graph: Graph, direction: str = "in"):
+# ---------------------------------------------------------------- by reference
+class GraphFile(NamedTuple):
+    """A graph placed by reference: an ``.imxg`` path every worker maps, and its digest."""
+
+    path: str
+    digest: str
+
+
+def graph_file(graph: Graph) -> str | None:
+    """The ``.imxg`` file ``graph``'s arc arrays are memory-mapped from, or None."""
+    paths = set()
+    for array in (graph.out_offsets, graph.out_targets, graph.in_offsets, graph.in_sources):
+        while isinstance(array, np.ndarray) and not isinstance(array, np.memmap):
+            array = array.base  # views down to the mapping, or to other owners
+        if not isinstance(array, np.memmap) or not array.filename:
+            return None
+        paths.add(os.fspath(array.filename))
+    return paths.pop() if len(paths) == 1 else None
+
+
+_FILE_GRAPHS: "OrderedDict[tuple[str, str], Graph]" = OrderedDict()
+_FILE_LOCK = threading.Lock()
+
+
+def open_graph_file(path: str, digest: str) -> Graph | None:
+    """The graph at ``path``, memory-mapped, if its content has ``digest``; else None.
+
+    Kept per process by ``(path, digest)``: a worker maps and checks a file
+    once, and its mapping keeps that content even if the file is replaced.
+    """
+    key = (path, digest)
+    with _FILE_LOCK:
+        graph = _FILE_GRAPHS.get(key)
+        if graph is not None:
+            _FILE_GRAPHS.move_to_end(key)
+            return graph
+    from ..io.binary import load_binary_graph
+
+    try:
+        graph = load_binary_graph(path, mmap=True)
+    except (ImxError, OSError):
+        return None
+    if graph_digest(graph) != digest:
+        return None
+    with _FILE_LOCK:
+        _FILE_GRAPHS[key] = graph
+        while len(_FILE_GRAPHS) > 2 * KEEP_SHARED:
+            _FILE_GRAPHS.popitem(last=False)
+    return graph
+
+
+def _probe(path: str, digest: str) -> bool:
+    return open_graph_file(path, digest) is not None
+
+
+def _every_worker_maps(session, path: str, digest: str) -> tuple[bool, int]:
+    """Whether every worker maps ``path`` with this content (one probe task each),
+    and the bytes the probes sent."""
+    workers = session.workers()
+    futures = [session.client.submit(_probe, path, digest, workers=[w],
+                                     allow_other_workers=False, pure=False) for w in workers]
+    answers = session.client.gather(futures)
+    return all(answers), len(workers) * len(pickle.dumps((path, digest)))
+
+
+# ---------------------------------------------------------------- placement
+class Placement(NamedTuple):
+    """Where a graph went: the handle tasks name, its digest, the bytes sent for it
+    now (0 when placed before), and how it travelled (``file`` or ``scatter``)."""
+
+    handle: str
+    digest: str
+    bytes_sent: int
+    transport: str
+
+
+def place_graph(session, graph: Graph, direction: str = "in") -> Placement:
     """The graph's in-arcs (``direction='in'``, for RR sets) or out-arcs (``'out'``,
-    for simulations) on every worker: ``(handle, digest, bytes_sent)``, 0 bytes
-    when this client placed the same content before.  Tasks take the handle
-    and call :func:`shared`."""
+    for simulations) on every worker, by reference to its ``.imxg`` file when every
+    worker maps the same content, else the arrays themselves.  Tasks take the
+    handle and call :func:`shared`."""
     digest = graph_digest(graph)
     handle = f"imx-graph-{digest}-{direction}-{session.client.id}"
-    if not place_shared(session, handle, lambda: _half_graph(graph, direction)):
-        return handle, digest, 0
-    return handle, digest, _half_bytes(graph, direction) * max(1, len(session.workers()))
+    transports = session.state.transports
+    if handle in session.state.graphs:
+        place_shared(session, handle, lambda: None)  # mark it recently used
+        return Placement(handle, digest, 0, transports.get(handle, "scatter"))
+    path = graph_file(graph)
+    sent = 0
+    if path is not None:
+        mapped, sent = _every_worker_maps(session, path, digest)
+        if mapped:
+            value = GraphFile(path, digest)
+            place_shared(session, handle, lambda: value)
+            transports[handle] = "file"
+            sent += len(pickle.dumps(value)) * max(1, len(session.workers()))
+            return Placement(handle, digest, sent, "file")
+    place_shared(session, handle, lambda: _half_graph(graph, direction))
+    transports[handle] = "scatter"
+    sent += _half_bytes(graph, direction) * max(1, len(session.workers()))
+    return Placement(handle, digest, sent, "scatter")

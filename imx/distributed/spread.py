@@ -26,7 +26,7 @@ def distributed_runs(session, graph, ids: np.ndarray, runs: int, *, model: str, 
     cluster (:class:`imx.distributed.ClusterSession`)."""
     from distributed import as_completed
 
-    handle, digest, _ = place_graph(session, graph, "out")
+    handle = place_graph(session, graph, "out").handle
     workers = session.workers()
     block = max(1, min(_BLOCK_RUNS, -(-runs // len(workers))))
     ids = np.asarray(ids, dtype=np.int64)

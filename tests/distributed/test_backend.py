@@ -351,6 +351,40 @@ def test_opim_with_a_worker_killed_mid_run_gives_the_same_answer(client, graph):
     client.wait_for_workers(2, timeout=60)
 
 
+def test_a_graph_mapped_from_an_imxg_file_goes_by_reference(client, graph, tmp_path):
+    from imx.distributed.graphs import graph_file
+
+    def run(g):
+        return imx.maximize_influence(g, 5, eps=0.3, seed=6, cluster=Cluster(client))
+
+    fresh = graph.with_probabilities("uniform:0.04")  # content no other test placed
+    path = tmp_path / "g.imxg"
+    imx.save_graph(fresh, path)
+    mapped = imx.load_graph(path)
+    assert graph_file(mapped) == str(path) and graph_file(fresh) is None
+    remote = run(mapped)
+    _same_result(imx.maximize_influence(fresh, 5, eps=0.3, seed=6), remote)
+    counters = remote.record.counters
+    assert counters["graph_transport"] == "file" and 0 < counters["graph_bytes"] < 2000
+    assert imx.mc_spread(mapped, [1, 5], 800, seed=2, cluster=Cluster(client)) == \
+        imx.mc_spread(fresh, [1, 5], 800, seed=2)
+
+    # the workers see other content at that path (replaced after the coordinator mapped
+    # it, or gone): the arrays travel instead, and the answer is the same
+    other = graph.with_probabilities("uniform:0.05")
+    changed, missing = tmp_path / "changed.imxg", tmp_path / "missing.imxg"
+    imx.save_graph(other, changed)
+    imx.save_graph(other.with_probabilities("uniform:0.06"), missing)
+    replaced, gone = imx.load_graph(changed), imx.load_graph(missing)
+    imx.save_graph(fresh, changed)
+    missing.unlink()
+    for g in (replaced, gone):
+        remote = run(g)
+        assert remote.record.counters["graph_transport"] == "scatter"
+        assert remote.record.counters["graph_bytes"] > g.m * 8
+        _same_result(imx.maximize_influence(g, 5, eps=0.3, seed=6), remote)
+
+
 def test_cim_and_hetero_draw_on_cluster_with_the_same_answers(client, graph):
     from imx.solvers.cim import cim
     from imx.solvers.hetero import HeteroIndex, HeteroInstance, hetero_im
