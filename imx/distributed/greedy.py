@@ -94,6 +94,59 @@ def _top(keys: np.ndarray, count: int) -> np.ndarray:
     return part[np.argsort(keys[part])[::-1]].astype(np.int64)
 
 
+class _Ranking:
+    """The stale counts' keys (:func:`_keys`) of all nodes, the largest kept in a pool.
+
+    Every change a greedy makes is to candidates, which come from the top of
+    the pool, so the largest key and the largest count outside the pool stay
+    what they were when the pool was drawn; while enough pool keys lie above
+    that key, the top of the pool is the top of all.  A batch then costs the
+    pool's size, not n (the pool is drawn again, bigger, when it runs short).
+    """
+
+    def __init__(self, stale: np.ndarray, shift: np.ndarray):
+        self.stale = stale
+        self.shift = shift
+        self.keys = _keys(stale, shift)
+        self.pool = np.zeros(0, dtype=np.int64)
+        self.outside_key = int(self.keys.max(initial=-1))
+        self.outside_count = int(stale.max(initial=-1))
+
+    def set(self, nodes: np.ndarray, values) -> None:
+        """``stale[nodes] = values``, keys along."""
+        values = np.broadcast_to(np.asarray(values, dtype=np.int64), nodes.shape)
+        self.stale[nodes] = values
+        self.keys[nodes] = np.where(values >= 0, ((values + self.shift[nodes]) << 32)
+                                    | (_LOW32 - nodes), -1)
+
+    def _draw(self, size: int) -> None:
+        self.pool = _top(self.keys, min(size, self.keys.shape[0]))
+        keys, stale = self.keys.copy(), self.stale.copy()
+        keys[self.pool] = -1
+        stale[self.pool] = -1
+        self.outside_key = int(keys.max(initial=-1))
+        self.outside_count = int(stale.max(initial=-1))
+
+    def top(self, count: int) -> np.ndarray:
+        """The ``count`` nodes of largest key (live ones only), largest first."""
+        while True:
+            pool_keys = self.keys[self.pool]
+            if self.outside_key < 0 or np.count_nonzero(pool_keys > self.outside_key) >= count:
+                return self.pool[_top(pool_keys, count)]
+            self._draw(max(4 * count, 2 * self.pool.shape[0], 1024))
+
+    def best_outside(self, excluded: np.ndarray) -> tuple[int, int]:
+        """The largest key and the largest count of a live node not in ``excluded``
+        (pool nodes); -1 and -1 if none lives."""
+        saved = self.keys[excluded].copy()
+        self.keys[excluded] = -1
+        pool_keys = self.keys[self.pool]
+        self.keys[excluded] = saved
+        live = self.pool[pool_keys >= 0]
+        return (max(int(pool_keys.max(initial=-1)), self.outside_key),
+                max(int(self.stale[live].max(initial=-1)), self.outside_count))
+
+
 class _Batch:
     """The uncovered sets holding each of the candidates ``C``, merged over the
     shard groups: enough to run greedy steps exactly while the picks stay in C."""
@@ -201,9 +254,9 @@ def exact_greedy(counts: np.ndarray, k: int,
     cov = 0
     step = 0
     last = kk + 1 if bounds else kk  # steps to settle (the last one: bounds only)
+    ranking = _Ranking(stale, shift)
     while step < last:
-        keys = _keys(stale, shift)
-        order = _top(keys, lists + more)
+        order = ranking.top(lists + more)
         batch_nodes, counted = order[:lists], order[lists:]
         parts = fetch(np.asarray(seeds, dtype=np.int32), batch_nodes.astype(np.int32),
                       counted.astype(np.int32))
@@ -212,28 +265,25 @@ def exact_greedy(counts: np.ndarray, k: int,
         traffic.bytes_received += sum(int(o.nbytes + i.nbytes + c.nbytes) + 8
                                       for o, i, c, _ in parts)
         if counted.shape[0]:
-            stale[counted] = np.sum([c for _, _, c, _ in parts], axis=0, dtype=np.int64)
+            ranking.set(counted, np.sum([c for _, _, c, _ in parts], axis=0, dtype=np.int64))
         batch = _Batch(batch_nodes, [(o, i, t) for o, i, _, t in parts])
         # the best any node outside the lists can do from here on: its key (for
         # the picks) and its count (for the bounds)
-        keys = _keys(stale, shift)
-        keys[batch_nodes] = -1
-        rest = np.flatnonzero(keys >= 0)
-        outside_key = int(keys.max()) if rest.shape[0] else -1
-        outside = int(stale[rest].max()) if rest.shape[0] else -1
+        outside_key, outside = ranking.best_outside(batch_nodes)
+        rest = outside_key >= 0  # some node outside the lists is still in the race
         open_ = np.ones(batch_nodes.shape[0], dtype=bool)  # not chosen yet
         settled = step
         while step < last:
             if bounds:
                 ranked = np.sort(batch.gain)[::-1]
-                if rest.shape[0] and (ranked.shape[0] < k or ranked[k - 1] < outside):
+                if rest and (ranked.shape[0] < k or ranked[k - 1] < outside):
                     break
                 top_sum = int(ranked[:k].sum())
             if step < kk:
                 batch_keys = np.where(open_, ((batch.gain + shift[batch_nodes]) << 32)
                                       | (_LOW32 - batch_nodes), -1)
                 best = int(np.argmax(batch_keys))
-                if rest.shape[0] and batch_keys[best] <= outside_key:
+                if rest and batch_keys[best] <= outside_key:
                     break
             if bounds:
                 prefix_upper[step] = cov + top_sum
@@ -244,12 +294,12 @@ def exact_greedy(counts: np.ndarray, k: int,
             seeds.append(s)
             gains[step] = batch.gain[best]
             cov += int(batch.gain[best])
-            stale[s] = -1
+            ranking.set(np.array([s], dtype=np.int64), -1)
             open_[best] = False
             batch.cover(best)
             step += 1
         # exact for the seeds so far, hence upper bounds from here on
-        stale[batch_nodes[open_]] = batch.gain[open_]
+        ranking.set(batch_nodes[open_], batch.gain[open_])
         if step == settled:
             traffic.widenings += 1
             lists, more = lists * _WIDEN, more * _WIDEN

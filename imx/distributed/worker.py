@@ -31,13 +31,22 @@ _GREEDY_STATES = 2
 class _GreedyState:
     """One worker's side of a distributed greedy: its shards' coverage after ``seeds``."""
 
-    def __init__(self, shards):
+    def __init__(self, shards, base: "_GreedyState | None" = None):
         self.shards = shards
         n = shards[0].n
-        self.gain = np.zeros(n, dtype=np.int32)
-        for shard in shards:
+        # how many sets hold each node: a new round's shards extend the last round's,
+        # whose counts (``base``) are taken as they are rather than summed again
+        if base is not None:
+            self.counts = base.counts.copy()
+            new = shards[len(base.shards):]
+        else:
+            self.counts = np.zeros(n, dtype=np.int32)
+            new = shards
+        for shard in new:
             idx_offsets, _ = shard.node_index32()
-            self.gain += np.diff(idx_offsets).astype(np.int32)
+            np.add(self.counts, idx_offsets[1:] - idx_offsets[:-1], out=self.counts,
+                   casting="unsafe")
+        self.gain = self.counts.copy()
         self.covered = [np.zeros(shard.count, dtype=np.uint8) for shard in shards]
         self.seeds: list[int] = []
 
@@ -91,13 +100,24 @@ class ImxWorkerPlugin(WorkerPlugin):
         with self.lock:
             state = self.states.get(key)
             if state is None:
-                state = _GreedyState(shards)
+                state = _GreedyState(shards, _longest_prefix(self.states.values(), shards))
                 self.states[key] = state
                 while len(self.states) > _GREEDY_STATES:
                     _, old = self.states.popitem(last=False)
                     old.release(keep=self.states.values())
             self.states.move_to_end(key)
             return state
+
+
+def _longest_prefix(states, shards) -> _GreedyState | None:
+    """The state whose shards (the same objects) begin ``shards``, the most of them."""
+    best = None
+    for state in states:
+        held = state.shards
+        if (len(held) <= len(shards) and (best is None or len(held) > len(best.shards))
+                and all(a is b for a, b in zip(held, shards))):
+            best = state
+    return best
 
 
 _FALLBACK = ImxWorkerPlugin()
@@ -167,15 +187,9 @@ def greedy_counts(key: str, *shards) -> tuple[np.ndarray | None, np.ndarray]:
     """How many sets of ``shards`` hold each node (the greedy's starting counts):
     ``(None, counts int32[n])``, or ``(nodes int32, counts int32)`` for the nodes
     in some set when that is smaller (most nodes of a big graph are in none)."""
-    state = _plugin().greedy_state(key, list(shards))
-    if not state.seeds:
-        counts = state.gain
-    else:
-        counts = np.zeros_like(state.gain)
-        for shard in shards:
-            counts += np.diff(shard.node_index32()[0]).astype(np.int32)
-    nodes = np.flatnonzero(counts)
-    if 2 * nodes.shape[0] < counts.shape[0]:
+    counts = _plugin().greedy_state(key, list(shards)).counts
+    if 2 * np.count_nonzero(counts) < counts.shape[0]:
+        nodes = np.flatnonzero(counts)
         return nodes.astype(np.int32), counts[nodes]
     return None, counts.copy()
 
@@ -207,7 +221,7 @@ def greedy_fetch(key: str, seeds: np.ndarray, candidates: np.ndarray, more: np.n
         wanted = [int(s) for s in seeds]
         if state.seeds != wanted[:len(state.seeds)]:
             # a different prefix (a retried or replayed query): start over
-            state = _GreedyState(list(shards))
+            state = _GreedyState(list(shards), state)
             plugin.states[key] = state
         state.advance(wanted)
         candidates = np.asarray(candidates, dtype=np.int64)

@@ -103,6 +103,35 @@ def test_exact_greedy_protocol_matches_local_rooted_greedy():
         assert _same(got, greedy_max_coverage(rr, k, candidates, rooted=True))
 
 
+def test_exact_greedy_ranks_from_a_pool_as_from_all_nodes(monkeypatch):
+    """Past 1,024 nodes the candidates come from a pool of the largest counts, drawn
+    again when it runs short: the same seeds, gains and bounds as the local greedy."""
+    from imx.distributed import greedy
+
+    draws = []
+    draw = greedy._Ranking._draw
+    monkeypatch.setattr(greedy._Ranking, "_draw",
+                        lambda self, size: (draws.append(size), draw(self, size)))
+    rng = np.random.default_rng(5)
+    for _ in range(12):
+        n = int(rng.integers(1500, 5000))
+        count = int(rng.integers(500, 4000))
+        sizes = rng.integers(1, 12, size=count)
+        # skewed node popularity, so that counts tie and fall unevenly
+        weights = rng.pareto(1.5, size=n) + 1
+        sets = [rng.choice(n, size=int(z), replace=False, p=weights / weights.sum())
+                for z in sizes]
+        rr = RRCollection(n, np.concatenate(sets),
+                          np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+        k = int(rng.integers(5, 200))
+        width = (int(rng.integers(1, 40)), int(rng.integers(0, 300)))
+        rooted = rng.random() < 0.5
+        got = exact_greedy(np.bincount(rr.nodes, minlength=n), k, _set_lists(rr), width=width,
+                           rooted=rr.root_counts() if rooted else None)
+        assert _same(got, greedy_max_coverage(rr, k, rooted=rooted))
+    assert len(draws) > 12  # pools ran short and were drawn again
+
+
 def test_exact_greedy_moves_little_compared_with_dense_reduce():
     g = imx.Graph.from_arrays(*np.random.default_rng(1).integers(0, 20000, (2, 100000)),
                               probs="wc")
