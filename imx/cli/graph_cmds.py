@@ -44,7 +44,8 @@ def _info_help() -> str:
     return ("Summarise GRAPH: nodes, arcs, degrees, probability scheme, memory, and the\n"
             "header line skipped (if any).\n\n"
             "GRAPH is an .imxg file or a text edge list (plain, gzip, bz2 or xz; 'u v' or\n"
-            "'u v p' lines, space, tab or comma separated, '#' comments).\n\n"
+            "'u v p' lines, space, tab or comma separated, '#' comments; KONECT files with\n"
+            "'%' comments), a NetworkX edge list or a Matrix Market .mtx file.\n\n"
             f"Node ids:\n\n{_indented(IDS_RULES)}\n\nHeader lines:\n\n{_indented(HEADER_RULES)}")
 
 
