@@ -112,9 +112,10 @@ def _human_im(d: dict) -> str:
               help="OPIM-C: force HIST (RR sets stopped at sentinel seeds; same certificate) "
                    "or plain OPIM-C.  Default: HIST when a pilot finds large RR sets.")
 @click.option("--fast", is_flag=True, default=False,
-              help="OPIM-C / HIST: stop at the first round certified at 1 - 1/e - EPS (the "
-                   "cheapest certified answer).  Default: keep doubling while the seeds still "
-                   f"improve ({CAP_TEXT}), for IMM-quality seeds.")
+              help="OPIM-C / HIST as published: plain greedy, stop at the first round "
+                   "certified at 1 - 1/e - EPS (the cheapest certified answer).  Default: "
+                   "greedy by the rooted score (less noise), and keep doubling while the seeds "
+                   f"still improve ({CAP_TEXT}), for IMM-quality seeds.")
 @max_memory_option
 @click.option("--mc-runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Simulations per estimate of the CELF solver.")

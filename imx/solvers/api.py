@@ -77,14 +77,16 @@ def maximize_influence(graph, k: int, *, model: str = "ic", solver: str = "opim-
         the cluster, HIST runs here (its stopped sets are small; the record's
         ``cluster`` counter says so).
     fast : bool
-        OPIM-C / HIST: stop at the first round whose certificate reaches
-        1 - 1/e - eps (the cheapest certified answer).  By default the
-        doubling goes on while a doubling still improves the seeds by more
-        than 0.25% of their spread, within an eighth of the sample IMM draws
-        at eps = 0.05 (a quarter while a doubling still gains clearly;
-        :mod:`imx.solvers.quality`): IMM's quality at a tenth to a quarter of
-        its time on the SNAP graphs; the certificate is kept either
-        way and the record's ``stop`` says why the run ended.
+        OPIM-C / HIST as in the papers: plain greedy, stop at the first round
+        whose certificate reaches 1 - 1/e - eps (the cheapest certified
+        answer).  By default OPIM-C's greedy picks by the rooted score (less
+        noise from the same sets: :func:`imx.solvers.coverage.greedy_max_coverage`)
+        and the doubling goes on while a doubling still improves the seeds by
+        more than 0.25% of their spread, within an eighth of the sample IMM
+        draws at eps = 0.05 (a quarter while a doubling still gains clearly;
+        :mod:`imx.solvers.quality`): IMM's quality at a twentieth to a quarter
+        of its time on the SNAP graphs; the certificate is kept either way and
+        the record's ``stop`` says why the run ended.
     **options
         Solver-specific extras (``method`` for the RR solvers, ``mc_runs`` for
         CELF, ``spread_eps`` for baselines).
