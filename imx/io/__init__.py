@@ -71,13 +71,11 @@ def load_graph(path: str | os.PathLike, *, directed: bool = True,
         from .formats import KONECT, read_graph_format, sniff_format
 
         fmt = sniff_format(path) if os.path.isfile(path) else None
-        if fmt == KONECT:
-            return load_edgelist(path, directed=directed, probs=probs, seed=seed, comment="%",
-                                 keep_self_loops=keep_self_loops, ids=ids, progress=progress)
-        if fmt is not None:
+        if fmt not in (None, KONECT):
             return read_graph_format(path, fmt, directed=directed, probs=probs, seed=seed,
                                      keep_self_loops=keep_self_loops)
         return load_edgelist(path, directed=directed, probs=probs, seed=seed,
+                             comment="%" if fmt == KONECT else "#",
                              keep_self_loops=keep_self_loops, ids=ids, progress=progress)
     except OSError as exc:  # permission denied, I/O error, a path that vanished meanwhile
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
