@@ -522,9 +522,12 @@ class Graph:
                          labels=self.labels, directed=self.directed, scheme=str(scheme),
                          source=self.source, edges_read=self.edges_read)
         out_probs = compute_probabilities(scheme, self.out_targets, self.in_degree, seed=seed)
-        return Graph._from_out_csr(self.n, self.out_offsets, self.out_targets, out_probs, None,
-                                   labels=self.labels, directed=self.directed, scheme=str(scheme),
-                                   source=self.source, edges_read=self.edges_read)
+        # the in-CSR stays: only the probabilities are put in its order
+        in_probs = out_probs[np.argsort(self.out_targets, kind="stable")]
+        return Graph(n=self.n, out_offsets=self.out_offsets, out_targets=self.out_targets,
+                     out_probs=out_probs, in_offsets=self.in_offsets, in_sources=self.in_sources,
+                     in_probs=in_probs, labels=self.labels, directed=self.directed,
+                     scheme=str(scheme), source=self.source, edges_read=self.edges_read)
 
     def check_lt(self) -> None:
         """Raise ParameterError unless every node's in-weights sum to at most 1 (LT)."""

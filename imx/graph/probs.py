@@ -74,6 +74,9 @@ def parse_scheme(text: str | Scheme) -> Scheme:
     return Scheme(name, value)
 
 
+_TRIVALENCY = np.array([0.1, 0.01, 0.001]).astype(np.float32)
+
+
 def _normalise_per_target(weights: np.ndarray, targets: np.ndarray, n: int) -> np.ndarray:
     sums = np.bincount(targets, weights=weights, minlength=n)
     out = weights / np.where(sums > 0, sums, 1.0)[targets]
@@ -106,7 +109,9 @@ def compute_probabilities(scheme: Scheme | str, out_targets: np.ndarray, in_degr
     else:
         rng = np.random.Generator(np.random.PCG64(seed))
         if scheme.name == "trivalency":
-            p = np.array([0.1, 0.01, 0.001])[rng.integers(0, 3, size=m)]
+            # float32 straight from the table: the values float64 -> float32 would give,
+            # without two m-sized float64 temporaries (clip and the cast below)
+            return _TRIVALENCY[rng.integers(0, 3, size=m)]
         elif scheme.name == "exp":
             p = _normalise_per_target(rng.exponential(1.0 / scheme.param, size=m), out_targets, n)
         else:  # weibull

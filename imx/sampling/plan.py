@@ -20,7 +20,9 @@ IC (each in-arc live independently with its probability)
                    ``head_probs`` has none);
     ``IC_SORTED``  skewed probabilities: in-arcs sorted by decreasing p in
                    ``alt_sources``, with p and 1 / ln(1 - p) interleaved in
-                   ``alt_values`` (two per arc); geometric skips at rate
+                   ``alt_values`` (two per arc; these arrays hold the arcs of
+                   IC_SORTED nodes only, and such a node's first / end
+                   positions in ``info`` point into them); geometric skips at rate
                    q = the largest remaining p, each candidate accepted with
                    p / q (thinning), q refreshed after every candidate.  Exact
                    in distribution: every arc is live with its own p,
@@ -106,16 +108,17 @@ class SamplingPlan:
     two as bits: read them through ``info_float``, a float64 view of the same
     memory.
     One 32-byte record per node means one cache miss per visited node instead
-    of one per array.  ``alt_sources`` (one per arc, in-CSR positions) and
-    ``alt_values`` (IC: two per arc, LT: one) exist when some node needs them,
+    of one per array.  ``alt_sources`` (IC: one per arc of the IC_SORTED
+    nodes, whose records point into it) and ``alt_values`` (IC: two per such
+    arc; LT: one per arc, in-CSR positions) exist when some node needs them,
     else they have length 0.
     """
 
     model: int
     method: str
     info: np.ndarray         # int64[4 n]
-    alt_sources: np.ndarray  # int32[m] or empty
-    alt_values: np.ndarray   # float64[2m] (IC) / [m] (LT) or empty
+    alt_sources: np.ndarray  # int32[arcs of IC_SORTED nodes] or empty
+    alt_values: np.ndarray   # float64[2 x those] (IC) / [m] (LT) or empty
 
     @property
     def info_float(self) -> np.ndarray:
@@ -137,11 +140,20 @@ class SamplingPlan:
 
 
 def _pack(in_offsets: np.ndarray, mode: np.ndarray, param: np.ndarray,
-          none: np.ndarray) -> np.ndarray:
+          none: np.ndarray, sorted_first: np.ndarray | None = None) -> np.ndarray:
     n = mode.shape[0]
     info = np.empty(4 * n, dtype=np.int64)
-    info[0::4] = in_offsets[:-1]
-    info[1::4] = (in_offsets[1:] << 4) | mode.astype(np.int64)
+    first = in_offsets[:-1]
+    end = in_offsets[1:]
+    if sorted_first is not None:
+        # IC_SORTED nodes read only the alt arrays, which hold their arcs alone
+        at = np.flatnonzero(mode == IC_SORTED)
+        first = first.copy()
+        end = end.copy()
+        first[at] = sorted_first
+        end[at] = sorted_first + (in_offsets[at + 1] - in_offsets[at])
+    info[0::4] = first
+    info[1::4] = (end << 4) | mode.astype(np.int64)
     info.view(np.float64)[2::4] = param
     info.view(np.float64)[3::4] = none
     return info
@@ -246,22 +258,32 @@ def _grouped_sorted_cost(in_offsets, in_probs, nodes, limit, coins_per_candidate
     return cost
 
 
-def _sorted_arcs(in_offsets, in_sources, in_probs):
-    """In-arcs of every node by decreasing probability (ties: by source), with
-    p and 1 / ln(1 - p) interleaved.  Vectorised: one lexsort over all arcs."""
-    heads = np.repeat(np.arange(in_offsets.shape[0] - 1, dtype=np.int64), np.diff(in_offsets))
-    probs = np.asarray(in_probs, dtype=np.float64)
+def _sorted_arcs(in_offsets, in_sources, in_probs, nodes):
+    """In-arcs of ``nodes`` (ascending), node after node, each node's by
+    decreasing probability (ties: by source), with p and 1 / ln(1 - p)
+    interleaved, and where each node's arcs start.  Only these nodes' arcs are
+    kept: on soc-Slashdot0902 with trivalency 45% of the arcs, 7.5 MiB instead
+    of 16.6.  Vectorised: one lexsort over those arcs."""
+    starts = in_offsets[nodes]
+    lengths = in_offsets[nodes + 1] - starts
+    first = np.zeros(nodes.shape[0], dtype=np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    total = int(lengths.sum())
+    arcs = np.arange(total, dtype=np.int64) + np.repeat(starts - first, lengths)
+    heads = np.repeat(np.arange(nodes.shape[0], dtype=np.int32), lengths)
+    probs = np.asarray(in_probs)[arcs]
     order = np.lexsort((-probs, heads))  # stable: equal p keep the in-CSR (source) order
-    alt_sources = np.asarray(in_sources)[order].astype(np.int32)
-    p = probs[order]
-    del order, heads
-    alt_values = np.empty(2 * p.shape[0], dtype=np.float64)
+    del heads
+    alt_sources = np.asarray(in_sources)[arcs[order]].astype(np.int32)
+    p = probs[order].astype(np.float64)
+    del order, arcs, probs
+    alt_values = np.empty(2 * total, dtype=np.float64)
     alt_values[0::2] = p
     inner = (p > 0.0) & (p < 1.0)
     inverse = np.zeros_like(p)
     inverse[inner] = 1.0 / np.log1p(-p[inner])
     alt_values[1::2] = inverse
-    return alt_sources, alt_values
+    return alt_sources, alt_values, first
 
 
 def _lt_modes(in_offsets: np.ndarray, in_probs: np.ndarray, head_probs: np.ndarray,
@@ -310,11 +332,12 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
         # per-node probabilities make every node uniform: no IC_COIN, no IC_SORTED, so the
         # kernels never read the (empty) per-arc array
         mode, param, none = _ic_modes(in_offsets, in_probs, head_probs, _METHOD_CODE[method])
-        if np.any(mode == IC_SORTED):
-            alt_sources, alt_values = _sorted_arcs(in_offsets, np.asarray(graph.in_sources),
-                                                   in_probs)
+        sorted_nodes = np.flatnonzero(mode == IC_SORTED)
+        if sorted_nodes.shape[0]:
+            alt_sources, alt_values, sorted_first = _sorted_arcs(
+                in_offsets, np.asarray(graph.in_sources), in_probs, sorted_nodes)
         else:
-            alt_sources, alt_values = empty_i, empty_f
+            alt_sources, alt_values, sorted_first = empty_i, empty_f, None
     else:
         graph.check_lt()
         mode, param, none = _lt_modes(in_offsets, in_probs, head_probs, _METHOD_CODE[method])
@@ -322,7 +345,7 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
         # prefix sums need a value per arc: built here for per-node graphs ('coin' only)
         alt_values = (_lt_cumulative(in_offsets, graph.in_probs, mode)
                       if np.any(mode == LT_CUMULATIVE) else empty_f)
-    info = _pack(in_offsets, mode, param, none)
+    info = _pack(in_offsets, mode, param, none, sorted_first if code == 0 else None)
     for arr in (info, alt_sources, alt_values):
         arr.setflags(write=False)
     return SamplingPlan(code, method, info, alt_sources, alt_values)

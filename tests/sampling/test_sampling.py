@@ -95,6 +95,47 @@ def test_auto_thins_tied_probabilities_only_where_the_cost_model_says_so():
     assert list(build_plan(g, "ic", "skip").mode[:3]) == [IC_SORTED] * 3
 
 
+def _compact_sorted_graph():
+    # node 0: 3 in-arcs (coins); nodes 1 and 2: 5 and 4 in-arcs with distinct
+    # probabilities (thinning), so their arcs start at 3 and 8 in the in-CSR but at
+    # 0 and 5 in the plan's sorted arrays; node 3 feeds the others
+    src = [4, 5, 6] + [0, 4, 5, 6, 7] + [0, 3, 5, 7] + [1, 2]
+    dst = [0, 0, 0] + [1] * 5 + [2] * 4 + [3, 3]
+    prob = [0.5, 0.3, 0.2] + [0.15, 0.7, 0.35, 0.05, 0.55] + [0.6, 0.25, 0.45, 0.1] + [0.4, 0.8]
+    return imx.Graph.from_arrays(src, dst, prob, n=8)
+
+
+def test_plan_keeps_sorted_arcs_of_thinning_nodes_only():
+    g = _compact_sorted_graph()
+    plan = build_plan(g, "ic", "auto")
+    sorted_nodes = np.flatnonzero(plan.mode == IC_SORTED)
+    assert list(sorted_nodes) == [1, 2]
+    assert plan.alt_sources.shape[0] == g.in_degree[sorted_nodes].sum() == 9
+    assert plan.alt_values.shape[0] == 18
+    in_offsets, in_sources, in_probs = g.in_offsets, g.in_sources, g.in_probs
+    for v in sorted_nodes:
+        lo, hi = plan.info[4 * v], plan.info[4 * v + 1] >> 4
+        assert hi - lo == g.in_degree[v]
+        arcs = range(in_offsets[v], in_offsets[v + 1])
+        want = sorted(arcs, key=lambda i: (-in_probs[i], i))
+        assert list(plan.alt_sources[lo:hi]) == [in_sources[i] for i in want]
+        assert list(plan.alt_values[2 * lo:2 * hi:2]) == [np.float64(in_probs[i]) for i in want]
+        assert np.allclose(plan.alt_values[2 * lo + 1:2 * hi:2],
+                           1.0 / np.log1p(-plan.alt_values[2 * lo:2 * hi:2]))
+    # the other nodes' records still point into the in-CSR
+    assert plan.info[0] == 0 and plan.info[1] >> 4 == 3
+
+
+def test_inclusion_frequency_with_compact_sorted_arcs_is_exact():
+    g = _compact_sorted_graph()
+    count = 150_000
+    rr = sample_rr_sets(g, count, seed=13, method="auto")
+    freq = np.bincount(rr.nodes, minlength=g.n) / count
+    for u in range(g.n):
+        p = exact_spread(g, [u]) / g.n
+        assert abs(freq[u] - p) <= Z * math.sqrt(p * (1 - p) / count) + 1e-12, (u, freq[u], p)
+
+
 @pytest.mark.parametrize("scheme", ["wc", "random"])
 def test_lt_uniform_and_cumulative_picks_agree_with_exact(scheme):
     g = tiny_graph(5, scheme, "lt", n=8, m=16)
