@@ -12,7 +12,8 @@ from imx.errors import ParameterError
 from imx.graph.generate import chung_lu
 from imx.sampling import exact_spread
 from imx.solvers import maximize_influence
-from imx.solvers.hist import (HIST_MIN_MEAN_SIZE, choose_sentinel_count, hist,
+from imx.sampling.collection import RRCollection
+from imx.solvers.hist import (HIST_MIN_MEAN_SIZE, _OutDegreeOrder, choose_sentinel_count, hist,
                               validation_multiple)
 from tests.tiny import brute_optimum, tiny_graph
 
@@ -87,3 +88,44 @@ def test_helpers():
     b = choose_sentinel_count(gains, 700.0, 20, 5, 0.05, 0.001)
     assert 1 <= b <= 5
     assert choose_sentinel_count(np.zeros(6, dtype=np.int64), 1.0, 20, 5, 0.05, 0.001) == 5
+
+
+def _collection(n, sets):
+    sizes = [len(x) for x in sets]
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return RRCollection(n, np.concatenate(sets).astype(np.int32), offsets)
+
+
+def test_sentinel_prefix_prefers_hubs_among_statistical_ties():
+    # out-degrees: node 5 is the hub (5 arcs), node 6 next (3), the others 0 or 1
+    g = imx.Graph.from_arrays([5, 5, 5, 5, 5, 6, 6, 6, 0], [0, 1, 2, 3, 4, 0, 1, 2, 9], n=10)
+    order = _OutDegreeOrder(g)
+    core = [0, 1, 2, 3, 4, 5, 6]
+    # 30 large sets hold the whole core; node 0 alone is in 3 more: 33 against 30 is
+    # within two standard deviations (2 sqrt(33) = 11.5), so the hub goes first
+    sets = [np.array(core)] * 30 + [np.array([0, 7])] * 3 + [np.array([8, 9])] * 20
+    picks, gains = order.sentinel_prefix(_collection(10, sets), 3)
+    assert picks[0] == 5 and gains[0] == 30
+    # then node 8/9's 20 sets against node 0's 3: a clear gap, the gain decides
+    assert picks[1] in (8, 9) and gains[1] == 20
+    # then 3 sets left (node 0 or 7): within 2 sqrt(3) of zero, so any node may do,
+    # and the largest out-degree left is node 6's (gain 0)
+    assert picks[2] == 6 and gains[2] == 0
+    # the gains are the marginal coverage of each pick in turn
+    covered = np.zeros(len(sets), dtype=bool)
+    for v, gain in zip(picks, gains):
+        hit = np.array([v in x for x in sets]) & ~covered
+        assert gain == hit.sum()
+        covered |= hit
+
+
+def test_sentinel_prefix_follows_the_gain_when_it_is_clear():
+    g = imx.Graph.from_arrays([3, 3, 3, 3], [0, 1, 2, 4], n=5)  # node 3 is the hub
+    order = _OutDegreeOrder(g)
+    # node 1: 160 sets, node 0: 100 (below 160 - 2 sqrt(160) = 134.7); then nodes 2
+    # and 4: 40 each, the hub 3 only 2 (below 40 - 2 sqrt(40) = 27.4)
+    sets = [np.array([0, 1])] * 100 + [np.array([1])] * 60 + [np.array([2, 4])] * 40 \
+        + [np.array([3])] * 2
+    picks, gains = order.sentinel_prefix(_collection(5, sets), 2)
+    assert list(picks) == [1, 2] and list(gains) == [160, 40]
