@@ -1048,6 +1048,48 @@ def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targ
     return None
 
 
+def in_order_values(const int64_t[::1] out_offsets, const int32_t[::1] out_targets,
+                    const float[::1] out_values, const int64_t[::1] in_offsets):
+    """Per-arc ``out_values`` (out-CSR order) put in the in-CSR order of the same arcs.
+
+    The in-order is the stable sort of the out-order on the head (the graph
+    builder's, and what :func:`check_arc_orders` checks), so arc ``j`` into ``v``
+    takes the next free slot of ``v``: one pass, O(n) memory, where an argsort
+    would take 8 bytes per arc.  Raises ValueError on arrays that do not fit
+    together instead of writing out of bounds.
+    """
+    cdef int64_t n = out_offsets.shape[0] - 1
+    cdef int64_t m = out_targets.shape[0]
+    cdef int64_t u, j, v, pos
+    cdef int problem = 0
+    if n < 0 or in_offsets.shape[0] != n + 1 or out_values.shape[0] != m:
+        raise ValueError("in_order_values: arrays of different lengths")
+    if _bad_offsets(out_offsets, m) >= 0 or _bad_offsets(in_offsets, m) >= 0:
+        raise ValueError("in_order_values: offsets not increasing from 0 to the arc count")
+    out_arr = np.empty(m, dtype=np.float32)
+    cdef float[::1] out = out_arr
+    cursor_arr = np.array(in_offsets[:n], dtype=np.int64)
+    cdef int64_t[::1] cursor = cursor_arr
+    with nogil:
+        for u in range(n):
+            for j in range(out_offsets[u], out_offsets[u + 1]):
+                v = out_targets[j]
+                if v < 0 or v >= n:
+                    problem = 1
+                    break
+                pos = cursor[v]
+                if pos >= in_offsets[v + 1]:
+                    problem = 2
+                    break
+                out[pos] = out_values[j]
+                cursor[v] = pos + 1
+            if problem:
+                break
+    if problem:
+        raise ValueError("in_order_values: the arcs do not match the in-offsets")
+    return out_arr
+
+
 def check_ranked_rows(const int64_t[::1] offsets, const int32_t[::1] targets,
                       const double[::1] scores):
     """Check a HeteroIndex's rows; return a problem or None.

@@ -130,6 +130,26 @@ def test_trivalency_is_seeded():
     np.testing.assert_array_equal(a.in_probs, a.out_probs[np.argsort(a.out_targets, kind="stable")])
 
 
+def test_in_order_values_matches_the_stable_sort_and_refuses_misfits():
+    from imx import _edgelist
+
+    g = random_graph(n=300, m=4000, probs=False)
+    values = np.random.default_rng(1).random(g.m).astype(np.float32)
+    got = _edgelist.in_order_values(g.out_offsets, g.out_targets, values, g.in_offsets)
+    np.testing.assert_array_equal(got, values[np.argsort(g.out_targets, kind="stable")])
+    with pytest.raises(ValueError, match="lengths"):
+        _edgelist.in_order_values(g.out_offsets, g.out_targets, values[:-1], g.in_offsets)
+    shifted = g.in_offsets.copy()
+    v = int(np.flatnonzero(g.in_degree > 0)[0])
+    shifted[v + 1] -= 1  # one slot too few for node v, one too many for v + 1
+    with pytest.raises(ValueError, match="do not match"):
+        _edgelist.in_order_values(g.out_offsets, g.out_targets, values, shifted)
+    wild = np.array(g.out_targets)
+    wild[0] = g.n
+    with pytest.raises(ValueError, match="do not match"):
+        _edgelist.in_order_values(g.out_offsets, wild, values, g.in_offsets)
+
+
 @pytest.mark.parametrize("scheme", ["exp", "exp:2", "weibull", "weibull:1.5"])
 def test_skewed_schemes_are_normalised_per_node(scheme):
     g = random_graph(n=100, m=1500, probs=False)
