@@ -19,10 +19,11 @@ IC (each in-arc live independently with its probability)
                    the kernel reads no per-arc probability (a graph with
                    ``head_probs`` has none);
     ``IC_SORTED``  skewed probabilities: in-arcs sorted by decreasing p in
-                   ``alt_sources``, with p and 1 / ln(1 - p) interleaved in
-                   ``alt_values`` (two per arc; these arrays hold the arcs of
-                   IC_SORTED nodes only, and such a node's first / end
-                   positions in ``info`` point into them); geometric skips at rate
+                   ``alt_sources``, with p in ``alt_probs`` (float32, the
+                   graph's own values) and 1 / ln(1 - p) in ``alt_values``;
+                   these arrays hold the arcs of IC_SORTED nodes only, and
+                   such a node's first / end positions in ``info`` point
+                   into them; geometric skips at rate
                    q = the largest remaining p, each candidate accepted with
                    p / q (thinning), q refreshed after every candidate.  Exact
                    in distribution: every arc is live with its own p,
@@ -108,17 +109,18 @@ class SamplingPlan:
     two as bits: read them through ``info_float``, a float64 view of the same
     memory.
     One 32-byte record per node means one cache miss per visited node instead
-    of one per array.  ``alt_sources`` (IC: one per arc of the IC_SORTED
-    nodes, whose records point into it) and ``alt_values`` (IC: two per such
-    arc; LT: one per arc, in-CSR positions) exist when some node needs them,
-    else they have length 0.
+    of one per array.  ``alt_sources`` and ``alt_probs`` (IC: one per arc of
+    the IC_SORTED nodes, whose records point into them) and ``alt_values``
+    (IC: one per such arc; LT: one per arc, in-CSR positions) exist when some
+    node needs them, else they have length 0.
     """
 
     model: int
     method: str
     info: np.ndarray         # int64[4 n]
     alt_sources: np.ndarray  # int32[arcs of IC_SORTED nodes] or empty
-    alt_values: np.ndarray   # float64[2 x those] (IC) / [m] (LT) or empty
+    alt_values: np.ndarray   # float64[those] (IC: 1 / ln(1 - p)) / [m] (LT) or empty
+    alt_probs: np.ndarray    # float32[those] (IC: p) or empty
 
     @property
     def info_float(self) -> np.ndarray:
@@ -136,7 +138,8 @@ class SamplingPlan:
 
     @property
     def nbytes(self) -> int:
-        return int(self.info.nbytes + self.alt_sources.nbytes + self.alt_values.nbytes)
+        return int(self.info.nbytes + self.alt_sources.nbytes + self.alt_values.nbytes
+                   + self.alt_probs.nbytes)
 
 
 def _pack(in_offsets: np.ndarray, mode: np.ndarray, param: np.ndarray,
@@ -265,17 +268,18 @@ _SORT_CHUNK_ARCS = 1 << 16
 
 def _sorted_arcs(in_offsets, in_sources, in_probs, nodes):
     """In-arcs of ``nodes`` (ascending), node after node, each node's by
-    decreasing probability (ties: by source), with p and 1 / ln(1 - p)
-    interleaved, and where each node's arcs start.  Only these nodes' arcs are
-    kept: on soc-Slashdot0902 with trivalency 45% of the arcs, 7.5 MiB instead
-    of 16.6.  Vectorised: a lexsort per chunk of about 65,536 arcs."""
+    decreasing probability (ties: by source): their sources, p (float32) and
+    1 / ln(1 - p), and where each node's arcs start.  Only these nodes' arcs
+    are kept: on soc-Slashdot0902 with trivalency 45% of the arcs, 5.6 MiB
+    instead of 16.6.  Vectorised: a lexsort per chunk of about 65,536 arcs."""
     starts = in_offsets[nodes]
     lengths = in_offsets[nodes + 1] - starts
     first = np.zeros(nodes.shape[0] + 1, dtype=np.int64)
     np.cumsum(lengths, out=first[1:])
     total = int(first[-1])
     alt_sources = np.empty(total, dtype=np.int32)
-    alt_values = np.empty(2 * total, dtype=np.float64)
+    alt_probs = np.empty(total, dtype=np.float32)
+    alt_values = np.zeros(total, dtype=np.float64)
     in_sources = np.asarray(in_sources)
     in_probs = np.asarray(in_probs)
     lo = 0
@@ -290,14 +294,12 @@ def _sorted_arcs(in_offsets, in_sources, in_probs, nodes):
         probs = in_probs[arcs]
         order = np.lexsort((-probs, heads))  # stable: equal p keep the in-CSR (source) order
         alt_sources[a:b] = in_sources[arcs[order]]
-        p = probs[order].astype(np.float64)
-        alt_values[2 * a:2 * b:2] = p
+        alt_probs[a:b] = probs[order]
+        p = alt_probs[a:b].astype(np.float64)
         inner = (p > 0.0) & (p < 1.0)
-        inverse = np.zeros_like(p)
-        inverse[inner] = 1.0 / np.log1p(-p[inner])
-        alt_values[2 * a + 1:2 * b:2] = inverse
+        alt_values[a:b][inner] = 1.0 / np.log1p(-p[inner])
         lo = hi
-    return alt_sources, alt_values, first[:-1]
+    return alt_sources, alt_probs, alt_values, first[:-1]
 
 
 def _lt_modes(in_offsets: np.ndarray, in_probs: np.ndarray, head_probs: np.ndarray,
@@ -342,13 +344,14 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
     in_probs, head_probs = graph.kernel_probs("in")
     empty_i = np.zeros(0, dtype=np.int32)
     empty_f = np.zeros(0, dtype=np.float64)
+    alt_probs = np.zeros(0, dtype=np.float32)
     if code == 0:
         # per-node probabilities make every node uniform: no IC_COIN, no IC_SORTED, so the
         # kernels never read the (empty) per-arc array
         mode, param, none = _ic_modes(in_offsets, in_probs, head_probs, _METHOD_CODE[method])
         sorted_nodes = np.flatnonzero(mode == IC_SORTED)
         if sorted_nodes.shape[0]:
-            alt_sources, alt_values, sorted_first = _sorted_arcs(
+            alt_sources, alt_probs, alt_values, sorted_first = _sorted_arcs(
                 in_offsets, np.asarray(graph.in_sources), in_probs, sorted_nodes)
         else:
             alt_sources, alt_values, sorted_first = empty_i, empty_f, None
@@ -360,9 +363,9 @@ def build_plan(graph, model: str = "ic", method: str = "auto") -> SamplingPlan:
         alt_values = (_lt_cumulative(in_offsets, graph.in_probs, mode)
                       if np.any(mode == LT_CUMULATIVE) else empty_f)
     info = _pack(in_offsets, mode, param, none, sorted_first if code == 0 else None)
-    for arr in (info, alt_sources, alt_values):
+    for arr in (info, alt_sources, alt_values, alt_probs):
         arr.setflags(write=False)
-    return SamplingPlan(code, method, info, alt_sources, alt_values)
+    return SamplingPlan(code, method, info, alt_sources, alt_values, alt_probs)
 
 
 # (id of graph, model, method) -> (weakref to graph, plan).

@@ -27,7 +27,7 @@ __all__ = ["draw_rr_set", "draw_block", "hit_block", "rr_roots"]
 
 @njit(cache=True, nogil=True, inline="always")
 def ic_rr_set(root, state, visited, out, begin, cap, info, info_f, in_sources, in_probs,
-              alt_sources, alt_values, stop_at):
+              alt_sources, alt_probs, alt_values, stop_at):
     """Draw one IC RR set from ``root`` into ``out[begin:cap]``.
 
     Returns ``(end, state, hit)``.  When the set might not fit, ``end`` is
@@ -124,18 +124,18 @@ def ic_rr_set(root, state, visited, out, begin, cap, info, info_f, in_sources, i
         else:  # IC_SORTED: thinning under the largest remaining probability
             i = lo
             while i < hi:
-                q = alt_values[2 * i]
+                q = np.float64(alt_probs[i])
                 if q <= 0.0:
                     break
                 if q >= 1.0:
                     j = i
                 else:
                     state, u01 = next_double(state)
-                    skip = math.log(1.0 - u01) * alt_values[2 * i + 1]
+                    skip = math.log(1.0 - u01) * alt_values[i]
                     if skip >= hi - i:
                         break
                     j = i + int(skip)
-                    p = alt_values[2 * j]
+                    p = np.float64(alt_probs[j])
                     if p < q:
                         state, u01 = next_double(state)
                         if u01 * q >= p:
@@ -207,14 +207,15 @@ def lt_rr_set(root, state, visited, out, begin, cap, info, info_f, in_sources, a
 
 @njit(cache=True, nogil=True, inline="always")
 def draw_rr_set(model, index, seed, n, visited, out, begin, cap, info, info_f, in_sources,
-                in_probs, alt_sources, alt_values, stop_at):
+                in_probs, alt_sources, alt_probs, alt_values, stop_at):
     """RR set number ``index`` of family ``seed``: ``(end, hit)``; ``end`` < 0 when it
     might not fit (``-end - 1`` entries written), as in :func:`ic_rr_set`."""
     state = stream_start(seed, index)
     state, root = next_below(state, n)
     if model == 0:
         end, state, hit = ic_rr_set(root, state, visited, out, begin, cap, info, info_f,
-                                    in_sources, in_probs, alt_sources, alt_values, stop_at)
+                                    in_sources, in_probs, alt_sources, alt_probs, alt_values,
+                                    stop_at)
     else:
         end, state, hit = lt_rr_set(root, state, visited, out, begin, cap, info, info_f,
                                     in_sources, alt_values, stop_at)
@@ -241,8 +242,8 @@ def _clear(visited, out, begin, end):
 
 
 @njit(cache=True, nogil=True)
-def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_values, seed,
-               start, first, last, out, seen, sizes, no_stop):
+def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs, alt_values,
+               seed, start, first, last, out, seen, sizes, no_stop):
     """Draw sets ``start + first .. start + last - 1`` one after the other into ``out``.
 
     Returns the end position, or -1 if they did not fit (the caller retries
@@ -253,7 +254,8 @@ def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_va
     cap = out.shape[0]
     for j in range(first, last):
         end, hit = draw_rr_set(model, start + j, seed, n, seen, out, pos, cap, info, info_f,
-                               in_sources, in_probs, alt_sources, alt_values, no_stop)
+                               in_sources, in_probs, alt_sources, alt_probs, alt_values,
+                               no_stop)
         if end < 0:
             _clear(seen, out, pos, -end - 1)
             return -1
@@ -264,8 +266,8 @@ def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_va
 
 
 @njit(cache=True, nogil=True)
-def hit_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_values, seed,
-              start, first, last, stop_at, seen, hits):
+def hit_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs, alt_values,
+              seed, start, first, last, stop_at, seen, hits):
     """``hits[j]`` = 1 if RR set ``start + j`` meets ``stop_at``, for ``first <= j < last``.
 
     Each draw stops at the first marked node, so sets that hit cost less than
@@ -275,8 +277,8 @@ def hit_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_val
     for j in range(first, last):
         while True:
             end, hit = draw_rr_set(model, start + j, seed, n, seen, queue, 0, queue.shape[0],
-                                   info, info_f, in_sources, in_probs, alt_sources, alt_values,
-                                   stop_at)
+                                   info, info_f, in_sources, in_probs, alt_sources, alt_probs,
+                                   alt_values, stop_at)
             if end >= 0:
                 _clear(seen, queue, 0, end)
                 break

@@ -57,7 +57,7 @@ def graph_arrays(graph, plan) -> tuple:
     """The arrays the RR kernels of :mod:`imx.sampling.rr` take after ``model, n``."""
     # per-node probabilities live in the plan: a graph with head_probs gives an empty array
     return (plan.info, plan.info_float, np.asarray(graph.in_sources),
-            graph.kernel_probs("in")[0], plan.alt_sources, plan.alt_values)
+            graph.kernel_probs("in")[0], plan.alt_sources, plan.alt_probs, plan.alt_values)
 
 
 class _Workers:

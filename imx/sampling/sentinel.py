@@ -56,8 +56,8 @@ _MAX_BLOCK_SETS = 65536
 
 
 @njit(cache=True, nogil=True)
-def stopped_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_values, seed,
-                  start, first, last, stop_at, keep, out, seen, sizes, hits):
+def stopped_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs,
+                  alt_values, seed, start, first, last, stop_at, keep, out, seen, sizes, hits):
     """Draw sets ``start + first .. start + last - 1``, each stopping at ``stop_at``.
 
     ``hits[j]`` = 1 if set ``j`` met ``stop_at``; ``sizes[j]`` = nodes it
@@ -71,7 +71,8 @@ def stopped_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt
     cap = out.shape[0]
     for j in range(first, last):
         end, hit = draw_rr_set(model, start + j, seed, n, seen, out, pos, cap, info, info_f,
-                               in_sources, in_probs, alt_sources, alt_values, stop_at)
+                               in_sources, in_probs, alt_sources, alt_probs, alt_values,
+                               stop_at)
         if end < 0:
             _clear(seen, out, pos, -end - 1)
             return -1

@@ -58,7 +58,7 @@ def test_plans_are_those_of_the_per_arc_graph(pair, model, method):
     if model == "lt" and g.scheme != "wc":
         return  # LT weights are wc (the others break the bound or repeat the IC case)
     mine, theirs = build_plan(g, model, method), build_plan(twin, model, method)
-    for name in ("info", "alt_sources", "alt_values"):
+    for name in ("info", "alt_sources", "alt_values", "alt_probs"):
         assert np.array_equal(getattr(mine, name), getattr(theirs, name)), name
     if model == "ic":  # the per-arc array the kernels get is empty: nothing may read it
         assert not np.isin(mine.mode, [IC_COIN, IC_SORTED]).any()
@@ -73,7 +73,8 @@ def test_shared_coins_draw_the_sets_per_arc_coins_drew(pair):
     assert (mode == IC_COIN_SHARED).any()
     info = plan.info.copy()
     info[1::4] = np.where(mode == IC_COIN_SHARED, (info[1::4] & ~15) | IC_COIN, info[1::4])
-    per_arc = SamplingPlan(plan.model, plan.method, info, plan.alt_sources, plan.alt_values)
+    per_arc = SamplingPlan(plan.model, plan.method, info, plan.alt_sources, plan.alt_values,
+                           plan.alt_probs)
     sets = []
     for p in (plan, per_arc):
         out = np.empty(1 << 22, dtype=np.int32)
