@@ -14,13 +14,14 @@ Phase 1, sentinel selection (eps/2, delta/2)
     among those whose gain is within two standard deviations of the best
     (:meth:`_OutDegreeOrder.sentinel_prefix`): the authors break exact ties
     so, and on a few hundred large sets the near-ties are noise, while a hub
-    stops phase 2's sets far sooner.  Validation sets (as many, drawn to stop at S_b)
-    certify ``lower(S_b) / upper(OPT_k) >= 1 - (1 - 1/k)**b - eps/2``, what
-    b greedy picks promise; when four times as many validation sets at the
-    same hit rate would certify and they are cheap, they are drawn before the
-    full sets are doubled (the authors' IncreaseR2).  The phase never draws more full sets than
-    OPIM-C's first round; if it has not certified by then the last prefix is
-    kept anyway (recorded), since phase 2 certifies the final answer on its own.
+    stops phase 2's sets far sooner.  Validation sets (as many, drawn to
+    stop at S_b) certify ``lower(S_b) / upper(OPT_k) >= 1 - (1 - 1/k)**b -
+    eps/2``, what b greedy picks promise; when four times as many validation
+    sets at the same hit rate would certify and they are cheap, they are
+    drawn before the full sets are doubled (the authors' IncreaseR2).  The
+    phase never draws more full sets than OPIM-C's first round; if it has
+    not certified by then the last prefix is kept anyway (recorded), since
+    phase 2 certifies the final answer on its own.
 Phase 2, completion (delta/2)
     Doubling from the same start: RR sets drawn to stop at the sentinels.
     Those that reach one are covered by any seed set holding the sentinels
@@ -166,7 +167,8 @@ class _OutDegreeOrder:
         result = greedy_max_coverage(renamed, k, candidates=mask, threads=threads)
         return result._replace(seeds=self.rank[result.seeds])
 
-    def sentinel_prefix(self, collection: RRCollection, count: int) -> tuple[np.ndarray, np.ndarray]:
+    def sentinel_prefix(self, collection: RRCollection,
+                        count: int) -> tuple[np.ndarray, np.ndarray]:
         """``count`` greedy picks and their marginal gains, where a pick is the
         node of largest out-degree among those whose gain is within two standard
         deviations (``2 sqrt``) of the best gain.
