@@ -44,14 +44,12 @@ from .collection import RRCollection
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code
 from .rr import _clear, draw_rr_set
-from .sampler import _Workers, estimate_bytes, graph_arrays
+from .sampler import _Workers, block_sets, estimate_bytes, graph_arrays
 
 __all__ = ["StoppedSets", "append_stopped_sets", "count_stopped_hits", "stopped_block",
            "stop_mask"]
 
-# entries per block (as in the full-set sampler): the Python call around a
-# block must stay noise
-_BLOCK_ENTRIES = 16384
+# sets per block at most (blocks are sized as the full-set sampler's)
 _MAX_BLOCK_SETS = 65536
 
 
@@ -104,8 +102,7 @@ def _run_blocks(graph, model: int, seed: int, start: int, count: int, stop_at: n
     plan = get_plan(graph, MODELS[model], method)
     arrays = graph_arrays(graph, plan)
     n = graph.n
-    per_block = min(_BLOCK_ENTRIES, max(2048.0, count * mean / (8 * workers.threads)))
-    block_size = int(min(_MAX_BLOCK_SETS, max(1, per_block // max(mean, 1.0))))
+    block_size = block_sets(count, mean, workers.threads, _MAX_BLOCK_SETS)
     nblocks = (count + block_size - 1) // block_size
     sizes = np.zeros(count, dtype=np.int32)
     hits = np.zeros(count, dtype=np.uint8)
