@@ -190,6 +190,30 @@ def opim_iterations(theta_zero: int, theta_max: int) -> int:
     return int(math.floor(math.log2(ratio))) + 1
 
 
+def opim_first_round(theta_zero: int, rounds: int, target: float, confidence: float) -> int:
+    """Index of the first doubling round (``theta_zero * 2**i`` sets) whose bounds can
+    reach ``target``; the rounds before it cannot certify, so drawing and checking
+    them only costs time.
+
+    A round certifies when ``opim_lower(c2) / opim_upper(u1) >= target``, with c2
+    the validation coverage and u1 >= c1, the selection's coverage of its own sets.
+    Greedy picks on those sets, so c1 >= c2 in all but freak samples, and the
+    ratio is then at most ``opim_lower(c2) / opim_upper(c2)``, which grows with
+    c2 <= theta.  Skipping changes no bound: the union bound pays for ``rounds``
+    checks whichever are made.
+
+    >>> opim_first_round(34, 10, 0.4, 1e-5)
+    2
+    >>> opim_first_round(34, 10, 0.0, 1e-5)
+    0
+    """
+    for i in range(rounds):
+        theta = float(theta_zero << i)
+        if opim_lower(theta, confidence) >= target * opim_upper(theta, confidence):
+            return i
+    return max(0, rounds - 1)
+
+
 def opim_confidence(delta: float, iterations: int) -> float:
     """Per-bound failure probability delta / (3 i_max) of OPIM-C's union bound.
 

@@ -258,7 +258,8 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                  overlap: bool = False, indexed: int = 1, method: str = "auto",
                  validation_phase: str = "validation",
                  progress: Callable | None = None,
-                 label: Callable[[RoundState], str] | str = "") -> DoublingOutcome:
+                 label: Callable[[RoundState], str] | str = "",
+                 first_round: int = 0) -> DoublingOutcome:
     """Sample R1 and R2, select on R1, validate on R2, bound; double until stopped.
 
     Parameters
@@ -283,6 +284,9 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
     budget : bytes (the user's own ``max_memory``, resolved); MemoryBudgetError
         before a round whose R1 + R2 would not fit.
     progress : ``progress(round, rounds, label)`` after every round.
+    first_round : start at ``theta_zero * 2**first_round`` sets (rounds that could
+        not certify skipped: :func:`imx.solvers.bounds.opim_first_round`); the
+        union bound still pays for ``rounds`` checks, so fewer checks keep it.
 
     Returns
     -------
@@ -299,7 +303,13 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
     outcome = None
     stop = "theta_max"
     done = 0
-    for i in range(rounds):
+    first_round = max(0, min(int(first_round), rounds - 1))
+    while first_round > 0 and _round_size(first_round - 1, theta_zero, theta_max, 0, None, None,
+                                          set_cap) >= _round_size(first_round, theta_zero,
+                                                                  theta_max, 0, None, None,
+                                                                  set_cap):
+        first_round -= 1  # a cap makes the rounds from here the same size: count from the first
+    for i in range(first_round, rounds):
         time_left = None if time_budget is None else time_budget - (time.perf_counter()
                                                                     - started)
         size = _round_size(i, theta_zero, theta_max, r1.count, per_set_seconds, time_left,
@@ -317,7 +327,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                         method=method)
             mean = 0.5 * (r1.mean_size() + r2.mean_size()) if r2.count else r1.mean_size()
             check_budget(round_bytes(size, mean, graph.n, indexed, threads), budget,
-                         f"{what} round {i + 1} ({size:,} RR sets in each of R1 and R2, "
+                         f"{what} round {done + 1} ({size:,} RR sets in each of R1 and R2, "
                          f"mean size {mean:,.1f})")
             r1.grow(graph, size - r1.count, threads=threads, max_memory=budget, method=method)
         timer = PhaseTimer()
@@ -338,13 +348,13 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
         with record.phase(validation_phase):
             validation = validate(r2, selection, threads)
         certificate = certify(selection, validation, r1, r2)
-        done = i + 1
+        done += 1
         outcome = (selection, validation, certificate)
         per_set_seconds = (time.perf_counter() - round_started) / max(1, size - previous)
-        state = RoundState(done, rounds, r1.count, r2.count, theta_max, certificate,
+        state = RoundState(done, rounds - first_round, r1.count, r2.count, theta_max, certificate,
                            time.perf_counter() - started, r1.mean_size())
         if progress is not None:
-            progress(done, rounds, label(state) if callable(label) else label)
+            progress(done, rounds - first_round, label(state) if callable(label) else label)
         reason = should_stop(state)
         if reason is not None:
             stop = reason
@@ -355,7 +365,7 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                 time_budget is not None and time.perf_counter() - started >= time_budget):
             stop = "budget"
             break
-    record.counters.update(rounds=done, stop=stop, peak_rr_bytes=peak,
+    record.counters.update(rounds=done, first_round=first_round, stop=stop, peak_rr_bytes=peak,
                            peak_rr_memory=format_bytes(peak))
     selection, validation, certificate = outcome
     return DoublingOutcome(selection, validation, certificate, done, stop, r1, r2, peak)

@@ -39,8 +39,8 @@ from ..record import RunRecord
 from ..sampling.memory import format_bytes, resolve_budget
 from ..sampling.plan import MODELS, get_plan, model_code
 from .._pool import resolve_threads
-from .bounds import (APPROX_GREEDY, opim_confidence, opim_iterations, opim_lower, opim_theta_max,
-                     opim_theta_zero, opim_upper)
+from .bounds import (APPROX_GREEDY, opim_confidence, opim_first_round, opim_iterations,
+                     opim_lower, opim_theta_max, opim_theta_zero, opim_upper)
 from .doubling import Certificate, max_coverage, rr_pair, run_doubling
 from .quality import KeepImproving
 from .result import IMResult, validate_common
@@ -156,7 +156,8 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         budget=resolve_budget(max_memory) if collections is None else None, what="OPIM-C",
         set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
         time_budget=time_budget, overlap=True, method=method, progress=progress,
-        label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}")
+        label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}",
+        first_round=opim_first_round(theta0, i_max, target, confidence))
     select.drop_index()
     greedy, covered = run.selection, run.validation
     lower, upper, ratio = run.certificate.lower, run.certificate.upper, run.certificate.ratio

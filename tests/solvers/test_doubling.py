@@ -14,8 +14,8 @@ from imx.sampling.memory import format_bytes
 from imx.sampling.sampler import derive_seed
 from imx.solvers import bounds
 from imx.solvers.cim import cim
-from imx.solvers.doubling import (OFFSET, PILOT_SETS, Certificate, max_coverage, rr_pair,
-                                  run_doubling)
+from imx.solvers.doubling import (OFFSET, PILOT_SETS, Certificate, max_coverage, round_bytes,
+                                  rr_pair, run_doubling)
 from imx.solvers.hetero import HeteroInstance, hetero_im
 from imx.solvers.hetero.heteroim import hetero_theta_max
 from imx.solvers.opim import opim_c
@@ -26,7 +26,8 @@ def graph():
     return erdos_renyi(300, 2400, seed=4, probs="wc")
 
 
-def _classic(graph, k, *, should_stop=None, rounds=6, theta_zero=64, record=None):
+def _classic(graph, k, *, should_stop=None, rounds=6, theta_zero=64, record=None,
+             first_round=0, set_cap=None):
     """OPIM-C's ingredients on the driver, with a target no run can miss."""
     n = graph.n
     record = record if record is not None else RunRecord()
@@ -41,7 +42,8 @@ def _classic(graph, k, *, should_stop=None, rounds=6, theta_zero=64, record=None
         graph, r1, r2, theta_zero=theta_zero, theta_max=theta_zero << (rounds - 1),
         rounds=rounds, select=lambda r1, t, timer: max_coverage(r1, k, threads=t, timer=timer),
         validate=lambda r2, greedy, t: r2.coverage(greedy.seeds, threads=t), certify=certify,
-        record=record, threads=1, budget=None, what="test", should_stop=should_stop)
+        record=record, threads=1, budget=None, what="test", should_stop=should_stop,
+        first_round=first_round, set_cap=set_cap)
     return run, record
 
 
@@ -50,6 +52,35 @@ def test_driver_stops_when_certified_and_says_why(graph):
     assert (run.rounds, run.stop, run.r1.count, run.r2.count) == (1, "certified", 64, 64)
     assert record.counters["stop"] == "certified" and record.counters["rounds"] == 1
     assert {"sampling", "index", "greedy", "validation"} <= set(record.phases)
+
+
+def test_first_round_skips_sizes_and_keeps_the_answer(graph):
+    seen = []
+
+    def watch(state):
+        seen.append((state.round, state.rounds, state.r1_sets))
+        return "done" if state.r1_sets == 512 else None
+
+    run, record = _classic(graph, 3, should_stop=watch, first_round=2)
+    assert seen == [(1, 4, 256), (2, 4, 512)]
+    assert record.counters["first_round"] == 2 and record.counters["rounds"] == 2
+    plain, _ = _classic(graph, 3, should_stop=lambda state: "done" if state.r1_sets == 512
+                        else None)
+    assert np.array_equal(run.selection.seeds, plain.selection.seeds)
+    assert run.validation == plain.validation
+    # a cap that makes rounds 1.. the same size: counted from the first of them
+    _, record = _classic(graph, 3, first_round=4, set_cap=128)
+    assert record.counters["first_round"] == 1
+
+
+def test_first_useful_round_is_where_full_coverage_could_certify():
+    for target in (0.3, 0.4, 0.532):
+        i = bounds.opim_first_round(20, 12, target, 1e-6)
+        theta = 20 << i
+        assert bounds.opim_lower(theta, 1e-6) >= target * bounds.opim_upper(theta, 1e-6)
+        if i > 0:
+            half = theta // 2
+            assert bounds.opim_lower(half, 1e-6) < target * bounds.opim_upper(half, 1e-6)
 
 
 def test_should_stop_hook_keeps_doubling_for_quality(graph):
@@ -119,12 +150,21 @@ def test_memory_guard_refuses_opim_c_before_sampling(graph, monkeypatch):
     with pytest.raises(MemoryBudgetError) as excinfo:
         opim_c(graph, 10, eps=0.05, max_memory=BUDGET)
     _refused(excinfo, spy)
-    # a budget that holds round 1 but not round 2: refused before round 2 draws a set
+    # a budget that holds round 1 but not round 2: refused before round 2 draws a set;
+    # round 1 is the first size whose bounds can certify (bounds.opim_first_round)
+    delta = 1 / graph.n
+    theta_zero = bounds.opim_theta_zero(graph.n, 10, delta)
+    i_max = bounds.opim_iterations(theta_zero, bounds.opim_theta_max(graph.n, 10, 0.05, delta))
+    first = theta_zero << bounds.opim_first_round(theta_zero, i_max, bounds.APPROX_GREEDY - 0.05,
+                                                  bounds.opim_confidence(delta, i_max))
+    pilot = sample_rr_sets(graph, min(first, PILOT_SETS), model="ic", seed=derive_seed(1, 1))
+    # just over round 1's estimate (made on the pilot's mean); round 2's is about twice it
+    budget = int(1.05 * round_bytes(first, pilot.mean_size(), graph.n, 1, 1))
     spy.drawn = 0
     with pytest.raises(MemoryBudgetError, match="round 2") as excinfo:
-        opim_c(graph, 10, eps=0.05, max_memory=330_000, threads=1)
-    assert format_bytes(330_000) in str(excinfo.value)
-    assert spy.drawn == 2 * bounds.opim_theta_zero(graph.n, 10, 1 / graph.n)
+        opim_c(graph, 10, eps=0.05, max_memory=budget, threads=1)
+    assert format_bytes(budget) in str(excinfo.value)
+    assert spy.drawn == 2 * first
 
 
 @pytest.mark.parametrize("solver", ["rr-opim+", "local-opim"])

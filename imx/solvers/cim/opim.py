@@ -179,7 +179,8 @@ def _doubling(problem: CIMProblem, variant: str, *, model: str, seed: int, augme
         certify=certify, record=record, threads=resolve_threads(threads),
         budget=resolve_budget(max_memory), what=f"CIM {variant.upper()}",
         should_stop=should_stop, progress=progress, label=variant.upper(),
-        validation_phase="bounds")
+        validation_phase="bounds",
+        first_round=bounds.opim_first_round(theta_0, rounds, target, confidence))
 
 
 def _answer(run, theta_max: int, chi: int, record: RunRecord) -> CertifiedSelection:
