@@ -344,3 +344,16 @@ def test_same_seed_same_answer_any_thread_count():
             assert ref.setdefault(solver, key) == key, solver
     other = cim(g, aps, 3, seed=10)
     assert other.spread != ref["rr-opim+"][1]
+
+
+def test_small_graphs_with_few_aps_start_with_4n_sets():
+    from imx.graph.generate import erdos_renyi
+    from imx.solvers.cim.opim import FEW_APS, random_feasible_seed_count, sample_sizes
+    from imx.solvers.cim.problem import build_problem
+
+    g = erdos_renyi(500, 4000, seed=2, probs="wc")
+    for count, raised in ((FEW_APS, True), (FEW_APS + 10, False)):
+        problem = build_problem(g, np.arange(count, dtype=np.int32), 10)
+        chi = random_feasible_seed_count(problem, 1)
+        theta_0, _ = sample_sizes(problem, 0.1, 1 / g.n, chi)
+        assert (theta_0 >= 4 * problem.passive.n) == raised, (count, theta_0)
