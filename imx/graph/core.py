@@ -83,7 +83,8 @@ class Graph:
 
     __slots__ = ("n", "out_offsets", "out_targets", "_out_probs", "in_offsets", "in_sources",
                  "_in_probs", "head_probs", "labels", "directed", "scheme", "source",
-                 "edges_read", "skipped_header", "_label_index", "__weakref__")
+                 "edges_read", "skipped_header", "_label_index", "_labels_range",
+                 "__weakref__")
 
     def __init__(self, *, n: int, out_offsets: np.ndarray, out_targets: np.ndarray,
                  out_probs: np.ndarray | None = None, in_offsets: np.ndarray,
@@ -121,6 +122,7 @@ class Graph:
         # (line, text, reason) of an edge-list header line that was not read as an edge
         self.skipped_header = skipped_header
         self._label_index: dict | None = None
+        self._labels_range: bool | None = None  # labels are 0..n-1 in order (known once asked)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -228,6 +230,16 @@ class Graph:
     def indices_of(self, labels: Iterable[Any], *, what: str = "node",
                    path: str | None = None) -> np.ndarray:
         """Internal ids of many labels (int32); InputError naming the first unknown one."""
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            labels = list(labels)
+        if self.labels.dtype.kind in "iu" and self._labels_are_range():
+            ids = np.asarray(labels)
+            if ids.ndim == 1 and ids.dtype.kind in "iu":  # the ids themselves: one check
+                bad = (ids < 0) | (ids >= self.n)
+                if bad.any():
+                    raise InputError(f"{what} {ids[bad][0].item()!r} is not in the graph",
+                                     path=path)
+                return ids.astype(np.int32)
         out = []
         for lab in labels:
             try:
@@ -257,9 +269,12 @@ class Graph:
         return ids.astype(np.int32)
 
     def _labels_are_range(self) -> bool:
-        lab = self.labels
-        return lab.shape[0] == self.n and (self.n == 0 or (int(lab[0]) == 0 and int(lab[-1]) == self.n - 1
-                                                           and bool(np.all(np.diff(lab) == 1))))
+        if self._labels_range is None:  # labels are read-only: one O(n) look, not one per label
+            lab = self.labels
+            self._labels_range = lab.shape[0] == self.n and (
+                self.n == 0 or (int(lab[0]) == 0 and int(lab[-1]) == self.n - 1
+                                and bool(np.all(np.diff(lab) == 1))))
+        return self._labels_range
 
     def label_list(self, ids: Iterable[int]) -> list:
         """Input ids of the given internal ids, as plain Python values."""

@@ -196,6 +196,18 @@ def test_labels_and_lookups():
     assert rng.index_of(2) == 2 and rng.index_of("1") == 1
     with pytest.raises(KeyError):
         rng.index_of(3)
+    # labels 0..n-1: many integer labels resolve at once, with the same errors and the
+    # same refusals (a bool is never a label, a string goes the long way)
+    assert rng.indices_of([2, 0, 1]).tolist() == [2, 0, 1]
+    assert rng.indices_of(np.array([1, 1], dtype=np.int64)).tolist() == [1, 1]
+    assert rng.indices_of(iter([0, 2])).tolist() == [0, 2]
+    assert rng.indices_of(["1", 2]).tolist() == [1, 2]
+    with pytest.raises(InputError, match="AP 3 is not in the graph"):
+        rng.indices_of([0, 3], what="AP")
+    with pytest.raises(InputError, match="node -1 is not in the graph"):
+        rng.indices_of(np.array([-1]))
+    with pytest.raises(InputError, match="True"):
+        rng.indices_of([True])
 
 
 def test_info_summary():
