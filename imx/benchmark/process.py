@@ -22,7 +22,12 @@ written twice, ``{{`` and ``}}``, as in :meth:`str.format`):
 ``program``         path of an external program; the run is skipped when it is
                     missing (e.g. ``/work/ref/subsim/subsim``)
 ``input``           ``"subsim"``: write the graph as ``n m`` then ``src dst p``
-                    lines (internal ids) to ``{input}``, before ``setup``
+                    lines (internal ids) to ``{input}``, before ``setup``;
+                    ``"cim"``: ``src dst`` lines (the CIM C++ reference computes
+                    1/indegree itself) to ``{input}`` and the run's APs (``aps``,
+                    ``ap_seed`` as for the ``cim`` task) as one comma-separated
+                    line to ``{aps}``; its seeds file holds ``node ap`` pairs,
+                    scored on the passive graph like imx's CIM answers
 ``setup``           a command run once before the timed one (not timed), e.g. the
                     program's own format conversion
 ``numba_cache``     ``"warm"`` (default: one untimed run first fills it and the
@@ -119,6 +124,19 @@ def write_subsim_input(graph, path: str) -> None:
                 tails[lo:hi].tolist(), heads[lo:hi].tolist(), probs[lo:hi].tolist())))
 
 
+def write_cim_input(graph, aps: np.ndarray, graph_path: str, aps_path: str) -> None:
+    """``src dst`` per arc and one line of AP ids, internal ids (the CIM C++ reference's input)."""
+    tails, heads = graph.arcs()
+    with open(graph_path, "w", encoding="ascii") as out:
+        step = 1 << 20
+        for lo in range(0, graph.m, step):
+            hi = min(graph.m, lo + step)
+            out.write("".join(f"{t} {h}\n" for t, h in zip(tails[lo:hi].tolist(),
+                                                          heads[lo:hi].tolist())))
+    with open(aps_path, "w", encoding="ascii") as out:
+        out.write(",".join(str(int(a)) for a in aps) + "\n")
+
+
 def _last_json_object(text: str) -> dict:
     """The JSON object that ends ``text`` (one line or pretty-printed)."""
     lines = text.rstrip().splitlines()
@@ -180,14 +198,26 @@ class ProcessAdapter:
 
                 fields["graph"] = os.path.join(scratch.name, "graph.imxg")
                 save_graph(graph, fields["graph"])
+        problem = None
         if params.get("input") is not None:
-            if params["input"] != "subsim" or graph is None:
-                raise ValueError("process: input = 'subsim' (and a graph) is the one input kind")
+            if params["input"] not in ("subsim", "cim") or graph is None:
+                raise ValueError("process: input is 'subsim' or 'cim' (and the run needs a graph)")
             fields["input"] = os.path.join(scratch.name, "graph.txt")
-            write_subsim_input(graph, fields["input"])
+            if params["input"] == "subsim":
+                write_subsim_input(graph, fields["input"])
+            else:
+                from ..solvers.cim import build_problem
+                from .adapters import resolve_aps
+
+                labels = resolve_aps(graph, params.get("aps", "sample:0.05"),
+                                     int(params.get("ap_seed", 1)), env)
+                aps = graph.node_ids(labels)
+                fields["aps"] = os.path.join(scratch.name, "aps.ap")
+                write_cim_input(graph, aps, fields["input"], fields["aps"])
+                problem = build_problem(graph, aps, int(params.get("k", 10)))
         if "{data_dir}" in params["command"] and not fields["data_dir"]:
             raise Unavailable("the command reads --data-dir, which was not given")
-        ctx = {"scratch": scratch, "fields": fields, "env": worker_env()}
+        ctx = {"scratch": scratch, "fields": fields, "env": worker_env(), "problem": problem}
         if params.get("setup"):
             done = run_measured(self._argv(params["setup"], ctx, params), cwd=scratch.name,
                                 env=ctx["env"])
@@ -240,13 +270,16 @@ class ProcessAdapter:
             with open(files[-1], encoding="utf-8") as fh:
                 seeds = [int(s) for s in fh.read().split()]
             seeds = np.asarray(seeds, dtype=np.int64)  # internal ids (input = "subsim")
+            if ctx.get("problem") is not None:  # input = "cim": (node, ap) pairs, scored on P
+                seeds = ctx["problem"].passive_of[seeds.reshape(-1, 2)[:, 0]].astype(np.int64)
         elif seeds is not None and graph is not None:
             seeds = graph.indices_of(seeds)
+        eval_graph = graph if ctx.get("problem") is None else ctx["problem"].passive
         for key in ("cold", "scratch"):
             if key in ctx:
                 ctx[key].cleanup()
         rr = metrics.get("rr_sets")
-        return Outcome(eval_graph=graph if seeds is not None else None,
+        return Outcome(eval_graph=eval_graph if seeds is not None else None,
                        seed_ids=None if seeds is None else np.asarray(seeds, dtype=np.int64),
                        model=params.get("model", "ic"),
                        result={"num_seeds": None if seeds is None else len(seeds)},

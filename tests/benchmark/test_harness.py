@@ -294,6 +294,47 @@ numba_cache = "as-is"
     assert from_file["metrics"]["out.a.b"] == 2.5, from_file
 
 
+def test_process_task_writes_cim_inputs_and_scores_the_pairs_on_the_passive_graph(tmp_path):
+    """input = "cim": the arcs and the run's APs for the C++ reference; its seeds file of
+    (node, AP) pairs is scored on the passive graph, as imx's CIM answers are."""
+    fake = tmp_path / "fake_cim.py"
+    fake.write_text(
+        "import sys\n"
+        "arcs = [tuple(map(int, l.split())) for l in open(sys.argv[1])]\n"
+        "aps = [int(x) for x in open(sys.argv[2]).read().strip().split(',')]\n"
+        "print('arcs', len(arcs), 'aps', len(aps))\n"
+        "a = aps[0]\n"
+        "v = next(h for t, h in arcs if t == a and h not in aps)\n"
+        "open('seeds.txt', 'w').write(f'{v} {a}\\n')\n")
+    suite = tmp_path / "c.toml"
+    suite.write_text(f'''
+isolate = false
+[evaluator]
+method = "mc"
+runs = 300
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "process"
+graphs = ["karate"]
+program = "{sys.executable}"
+input = "cim"
+aps = "sample:0.1"
+k = 2
+probs = "wc"
+command = "{{program}} -S {fake} {{input}} {{aps}}"
+figures = {{ arcs = 'arcs (\\d+)', aps = 'aps (\\d+)' }}
+seeds = "seeds.txt"
+numba_cache = "as-is"
+''')
+    [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
+    assert rec["status"] == "ok", rec.get("error")
+    assert rec["metrics"]["arcs"] == 156 and rec["metrics"]["aps"] == 3  # karate: 78 edges
+    assert rec["result"]["num_seeds"] == 1
+    # one seed on the 31-node passive graph: its spread is at least itself, at most all of P
+    assert 1.0 <= rec["evaluation"]["spread"] <= 31.0
+
+
 # ---------------------------------------------------------------- isolation, timeouts, skips
 
 
