@@ -538,10 +538,9 @@ class Graph:
                          source=self.source, edges_read=self.edges_read)
         out_probs = compute_probabilities(scheme, self.out_targets, self.in_degree, seed=seed)
         # the in-CSR stays: only the probabilities are put in its order
-        from .. import _edgelist
+        from .._edgelist import in_order_values
 
-        in_probs = _edgelist.in_order_values(self.out_offsets, self.out_targets, out_probs,
-                                             self.in_offsets)
+        in_probs = in_order_values(self.out_offsets, self.out_targets, out_probs, self.in_offsets)
         return Graph(n=self.n, out_offsets=self.out_offsets, out_targets=self.out_targets,
                      out_probs=out_probs, in_offsets=self.in_offsets, in_sources=self.in_sources,
                      in_probs=in_probs, labels=self.labels, directed=self.directed,
