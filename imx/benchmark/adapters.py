@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import Outcome, peak_rss_bytes, require, resolve_threads, tiny_graph
+from .common import Outcome, peak_rss_bytes, require, resolve_aps, resolve_threads, tiny_graph
 
 __all__ = ["ADAPTERS", "get_adapter"]
 
@@ -136,33 +136,6 @@ class IMAdapter:
 
 
 # ------------------------------------------------------------------ cim
-
-
-def _parse_aps(spec: str) -> tuple[str, Any]:
-    """``sample:0.05`` -> ('sample', 0.05); ``file:NAME[:LINE]`` -> ('file', (NAME, LINE))."""
-    kind, _, rest = str(spec).partition(":")
-    if kind == "sample":
-        return "sample", float(rest)
-    if kind == "file":
-        name, _, line = rest.partition(":")
-        return "file", (name, int(line) if line else None)
-    raise ValueError(f"aps must be 'sample:FRACTION' or 'file:NAME[:LINE]', got {spec!r}")
-
-
-def resolve_aps(graph, spec: str, seed: int, env: dict) -> list:
-    """The APs (labels) a run's ``aps`` parameter names: ``sample:FRACTION`` (seeded) or
-    ``file:NAME[:LINE]`` (in ``--data-dir``)."""
-    kind, arg = _parse_aps(spec)
-    if kind == "sample":
-        count = max(1, int(round(arg * graph.n)))
-        rng = np.random.Generator(np.random.PCG64(seed))
-        ids = rng.choice(graph.n, size=count, replace=False)
-        return graph.label_list(ids)
-    name, line = arg
-    folder = env.get("data_dir")
-    path = name if os.path.isabs(name) or folder is None else os.path.join(folder, name)
-    load_aps = require("imx.io.cim_files", "load_aps")
-    return graph.label_list(load_aps(path, graph, ap_line=line))
 
 
 class CIMAdapter:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._proc import proc_kib_field
 
-__all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "tiny_graph",
+__all__ = ["Unavailable", "Outcome", "require", "resolve_threads", "resolve_aps", "tiny_graph",
            "peak_rss_bytes", "worker_env"]
 
 
@@ -109,3 +109,30 @@ def tiny_graph(probs: str = "wc", directed: bool = True, seed: int = 0, like=Non
               for name, a in g.arrays().items()}
     return Graph(n=g.n, labels=g.labels, directed=g.directed, scheme=g.scheme,
                  source="warm-up", edges_read=g.edges_read, **arrays)
+
+
+def _parse_aps(spec: str) -> tuple[str, Any]:
+    """``sample:0.05`` -> ('sample', 0.05); ``file:NAME[:LINE]`` -> ('file', (NAME, LINE))."""
+    kind, _, rest = str(spec).partition(":")
+    if kind == "sample":
+        return "sample", float(rest)
+    if kind == "file":
+        name, _, line = rest.partition(":")
+        return "file", (name, int(line) if line else None)
+    raise ValueError(f"aps must be 'sample:FRACTION' or 'file:NAME[:LINE]', got {spec!r}")
+
+
+def resolve_aps(graph, spec: str, seed: int, env: dict) -> list:
+    """The APs (labels) a run's ``aps`` parameter names: ``sample:FRACTION`` (seeded) or
+    ``file:NAME[:LINE]`` (in ``--data-dir``)."""
+    kind, arg = _parse_aps(spec)
+    if kind == "sample":
+        count = max(1, int(round(arg * graph.n)))
+        rng = np.random.Generator(np.random.PCG64(seed))
+        ids = rng.choice(graph.n, size=count, replace=False)
+        return graph.label_list(ids)
+    name, line = arg
+    folder = env.get("data_dir")
+    path = name if os.path.isabs(name) or folder is None else os.path.join(folder, name)
+    load_aps = require("imx.io.cim_files", "load_aps")
+    return graph.label_list(load_aps(path, graph, ap_line=line))

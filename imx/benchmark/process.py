@@ -65,7 +65,7 @@ import tempfile
 
 import numpy as np
 
-from .common import Outcome, Unavailable, worker_env
+from .common import Outcome, Unavailable, resolve_aps, worker_env
 
 __all__ = ["ProcessAdapter", "run_measured"]
 
@@ -207,7 +207,6 @@ class ProcessAdapter:
                 write_subsim_input(graph, fields["input"])
             else:
                 from ..solvers.cim import build_problem
-                from .adapters import resolve_aps
 
                 labels = resolve_aps(graph, params.get("aps", "sample:0.05"),
                                      int(params.get("ap_seed", 1)), env)
