@@ -986,6 +986,44 @@ cdef inline int64_t _bad_offsets(const int64_t[::1] off, int64_t m) noexcept nog
     return -1
 
 
+cdef int _in_order_walk(const int64_t[::1] out_offsets, const int32_t[::1] out_targets,
+                        const float[::1] out_probs, const int64_t[::1] in_offsets,
+                        const int32_t[::1] in_sources, const float[::1] in_probs,
+                        float[::1] in_values, int64_t[::1] cursor, int64_t* where) noexcept nogil:
+    """The arcs in out-order (tail ascending), arc ``j = (u, v)`` taking the next free
+    slot of ``v``'s in-list: the in-order is the stable sort of the out-order on the
+    head.  With ``in_sources`` not empty the slot must hold ``u`` (and ``in_probs[slot]
+    == out_probs[j]`` when those are not empty, each in ``[0, 1]``); with
+    ``in_values`` not empty ``out_probs[j]`` is written there.  Offsets must be valid
+    (``_bad_offsets``).  Returns 0, or 1 (a target outside ``[0, n)``), 2 (a
+    probability outside ``[0, 1]``) or 3 (no such slot, or it differs), with the arc
+    in ``where``."""
+    cdef int64_t n = out_offsets.shape[0] - 1
+    cdef int64_t u, j, v, pos
+    cdef float p = 0.0
+    cdef bint check = in_sources.shape[0] > 0
+    cdef bint per_arc = check and out_probs.shape[0] > 0
+    cdef bint write = in_values.shape[0] > 0
+    for u in range(n):
+        for j in range(out_offsets[u], out_offsets[u + 1]):
+            where[0] = j
+            v = out_targets[j]
+            if v < 0 or v >= n:
+                return 1
+            if per_arc:
+                p = out_probs[j]
+                if not (p >= 0.0 and p <= 1.0):
+                    return 2
+            pos = cursor[v]
+            if pos >= in_offsets[v + 1] or (check and (in_sources[pos] != u or (
+                    per_arc and in_probs[pos] != p))):
+                return 3
+            if write:
+                in_values[pos] = out_probs[j]
+            cursor[v] = pos + 1
+    return 0
+
+
 def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targets,
                      const float[::1] out_probs, const int64_t[::1] in_offsets,
                      const int32_t[::1] in_sources, const float[::1] in_probs):
@@ -1002,9 +1040,8 @@ def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targ
     """
     cdef int64_t n = out_offsets.shape[0] - 1
     cdef int64_t m = out_targets.shape[0]
-    cdef int64_t u, j, pos, v, bad
-    cdef float p = 0.0
-    cdef int problem = 0
+    cdef int64_t j = 0, bad
+    cdef int problem
     cdef bint per_arc = out_probs.shape[0] > 0 or in_probs.shape[0] > 0
     if n < 0 or in_offsets.shape[0] != n + 1:
         return "offset arrays of different lengths"
@@ -1017,35 +1054,23 @@ def check_arc_orders(const int64_t[::1] out_offsets, const int32_t[::1] out_targ
     bad = _bad_offsets(in_offsets, m)
     if bad >= 0:
         return f"in-offsets not increasing from 0 to the arc count (at node {bad})"
+    if m == 0:
+        return None
     cursor_arr = np.array(in_offsets[:n], dtype=np.int64)
     cdef int64_t[::1] cursor = cursor_arr
+    cdef float[::1] no_values = np.zeros(0, dtype=np.float32)
     with nogil:
-        for u in range(n):
-            for j in range(out_offsets[u], out_offsets[u + 1]):
-                v = out_targets[j]
-                if v < 0 or v >= n:
-                    problem = 1
-                    break
-                if per_arc:
-                    p = out_probs[j]
-                    if not (p >= 0.0 and p <= 1.0):
-                        problem = 2
-                        break
-                pos = cursor[v]
-                if pos >= in_offsets[v + 1] or in_sources[pos] != u or (per_arc
-                                                                        and in_probs[pos] != p):
-                    problem = 3
-                    break
-                cursor[v] = pos + 1
-            if problem:
-                break
+        problem = _in_order_walk(out_offsets, out_targets, out_probs, in_offsets, in_sources,
+                                 in_probs, no_values, cursor, &j)
+    if problem == 0:
+        return None
+    u = int(np.searchsorted(np.asarray(out_offsets), j, side="right")) - 1
+    v = out_targets[j]
     if problem == 1:
         return f"arc {j} has target {v}, outside 0..{n - 1}"
     if problem == 2:
-        return f"arc {j} has probability {p}, outside [0, 1]"
-    if problem == 3:
-        return f"arc {j} ({u} -> {v}) is not the same in the in-order arrays"
-    return None
+        return f"arc {j} has probability {out_probs[j]}, outside [0, 1]"
+    return f"arc {j} ({u} -> {v}) is not the same in the in-order arrays"
 
 
 def in_order_values(const int64_t[::1] out_offsets, const int32_t[::1] out_targets,
@@ -1053,38 +1078,30 @@ def in_order_values(const int64_t[::1] out_offsets, const int32_t[::1] out_targe
     """Per-arc ``out_values`` (out-CSR order) put in the in-CSR order of the same arcs.
 
     The in-order is the stable sort of the out-order on the head (the graph
-    builder's, and what :func:`check_arc_orders` checks), so arc ``j`` into ``v``
-    takes the next free slot of ``v``: one pass, O(n) memory, where an argsort
-    would take 8 bytes per arc.  Raises ValueError on arrays that do not fit
-    together instead of writing out of bounds.
+    builder's, and what :func:`check_arc_orders` checks, by the same walk), so arc
+    ``j`` into ``v`` takes the next free slot of ``v``: one pass, O(n) memory, where
+    an argsort would take 8 bytes per arc.  Raises ValueError on arrays that do not
+    fit together instead of writing out of bounds.
     """
     cdef int64_t n = out_offsets.shape[0] - 1
     cdef int64_t m = out_targets.shape[0]
-    cdef int64_t u, j, v, pos
-    cdef int problem = 0
+    cdef int64_t j = 0
+    cdef int problem
     if n < 0 or in_offsets.shape[0] != n + 1 or out_values.shape[0] != m:
         raise ValueError("in_order_values: arrays of different lengths")
     if _bad_offsets(out_offsets, m) >= 0 or _bad_offsets(in_offsets, m) >= 0:
         raise ValueError("in_order_values: offsets not increasing from 0 to the arc count")
     out_arr = np.empty(m, dtype=np.float32)
+    if m == 0:
+        return out_arr
     cdef float[::1] out = out_arr
     cursor_arr = np.array(in_offsets[:n], dtype=np.int64)
     cdef int64_t[::1] cursor = cursor_arr
+    cdef int32_t[::1] no_sources = np.zeros(0, dtype=np.int32)
+    cdef float[::1] no_probs = np.zeros(0, dtype=np.float32)
     with nogil:
-        for u in range(n):
-            for j in range(out_offsets[u], out_offsets[u + 1]):
-                v = out_targets[j]
-                if v < 0 or v >= n:
-                    problem = 1
-                    break
-                pos = cursor[v]
-                if pos >= in_offsets[v + 1]:
-                    problem = 2
-                    break
-                out[pos] = out_values[j]
-                cursor[v] = pos + 1
-            if problem:
-                break
+        problem = _in_order_walk(out_offsets, out_targets, out_values, in_offsets, no_sources,
+                                 no_probs, out, cursor, &j)
     if problem:
         raise ValueError("in_order_values: the arcs do not match the in-offsets")
     return out_arr
