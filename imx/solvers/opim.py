@@ -157,7 +157,10 @@ def opim_c(graph, k: int, *, model: str = "ic", eps: float = 0.1, delta: float |
         set_cap=None if max_rr_sets is None else int(max_rr_sets) // 2,
         time_budget=time_budget, overlap=True, method=method, progress=progress,
         label=lambda state: f"OPIM-C ratio {state.certificate.ratio:.3f}",
-        first_round=opim_first_round(theta0, i_max, target, confidence))
+        # the quality rule compares each round's seeds with the round before's, so it
+        # keeps the rounds that cannot certify; the paper's stop needs none of them
+        first_round=0 if policy is not None else opim_first_round(theta0, i_max, target,
+                                                                   confidence))
     select.drop_index()
     greedy, covered = run.selection, run.validation
     lower, upper, ratio = run.certificate.lower, run.certificate.upper, run.certificate.ratio

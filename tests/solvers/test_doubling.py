@@ -151,20 +151,23 @@ def test_memory_guard_refuses_opim_c_before_sampling(graph, monkeypatch):
         opim_c(graph, 10, eps=0.05, max_memory=BUDGET)
     _refused(excinfo, spy)
     # a budget that holds round 1 but not round 2: refused before round 2 draws a set;
-    # round 1 is the first size whose bounds can certify (bounds.opim_first_round)
+    # round 1 is theta_zero under the quality rule (it compares consecutive rounds), and
+    # the first size whose bounds can certify under the paper's stop (opim_first_round)
     delta = 1 / graph.n
     theta_zero = bounds.opim_theta_zero(graph.n, 10, delta)
     i_max = bounds.opim_iterations(theta_zero, bounds.opim_theta_max(graph.n, 10, 0.05, delta))
-    first = theta_zero << bounds.opim_first_round(theta_zero, i_max, bounds.APPROX_GREEDY - 0.05,
-                                                  bounds.opim_confidence(delta, i_max))
-    pilot = sample_rr_sets(graph, min(first, PILOT_SETS), model="ic", seed=derive_seed(1, 1))
-    # just over round 1's estimate (made on the pilot's mean); round 2's is about twice it
-    budget = int(1.05 * round_bytes(first, pilot.mean_size(), graph.n, 1, 1))
-    spy.drawn = 0
-    with pytest.raises(MemoryBudgetError, match="round 2") as excinfo:
-        opim_c(graph, 10, eps=0.05, max_memory=budget, threads=1)
-    assert format_bytes(budget) in str(excinfo.value)
-    assert spy.drawn == 2 * first
+    skip = bounds.opim_first_round(theta_zero, i_max, bounds.APPROX_GREEDY - 0.05,
+                                   bounds.opim_confidence(delta, i_max))
+    assert skip > 0
+    for fast, first in ((False, theta_zero), (True, theta_zero << skip)):
+        pilot = sample_rr_sets(graph, min(first, PILOT_SETS), model="ic", seed=derive_seed(1, 1))
+        # just over round 1's estimate (made on the pilot's mean); round 2's is about twice it
+        budget = int(1.05 * round_bytes(first, pilot.mean_size(), graph.n, 1, 1))
+        spy.drawn = 0
+        with pytest.raises(MemoryBudgetError, match="round 2") as excinfo:
+            opim_c(graph, 10, eps=0.05, max_memory=budget, threads=1, fast=fast)
+        assert format_bytes(budget) in str(excinfo.value)
+        assert spy.drawn == 2 * first
 
 
 @pytest.mark.parametrize("solver", ["rr-opim+", "local-opim"])
