@@ -184,7 +184,6 @@ class _OutDegreeOrder:
         n = collection.n
         nodes = self.position[collection.nodes]  # ids in decreasing out-degree
         offsets = collection.offsets
-        set_of = np.repeat(np.arange(collection.count, dtype=np.int64), np.diff(offsets))
         gains = np.bincount(nodes, minlength=n).astype(np.int64)
         covered = np.zeros(collection.count, dtype=bool)
         picked = np.zeros(n, dtype=bool)
@@ -197,11 +196,12 @@ class _OutDegreeOrder:
             v = int(eligible[0])
             picks[i], picked_gains[i], picked[v] = v, gains[v], True
             if gains[v] > 0:
-                new = np.zeros(collection.count, dtype=bool)
-                new[set_of[nodes == v]] = True
-                new &= ~covered
-                covered |= new
-                gains -= np.bincount(nodes[new[set_of]], minlength=n)
+                # the sets holding v (a node is in a set once) lose their nodes' gains
+                sets = np.searchsorted(offsets, np.flatnonzero(nodes == v), side="right") - 1
+                sets = sets[~covered[sets]]
+                covered[sets] = True
+                for j in sets.tolist():
+                    gains[nodes[offsets[j]:offsets[j + 1]]] -= 1
         return self.rank[picks], picked_gains
 
 
