@@ -111,28 +111,29 @@ def run_measured(argv: list[str], *, cwd: str, env: dict | None = None,
     return out
 
 
+def _write_arc_lines(out, graph, probs: np.ndarray | None = None) -> None:
+    """One ``src dst`` (``src dst p`` with ``probs``) line per arc, internal ids, in chunks."""
+    tails, heads = graph.arcs()
+    step = 1 << 20
+    for lo in range(0, graph.m, step):
+        hi = min(graph.m, lo + step)
+        columns = [tails[lo:hi].tolist(), heads[lo:hi].tolist()]
+        if probs is not None:
+            columns.append([repr(p) for p in probs[lo:hi].tolist()])
+        out.write("".join(" ".join(map(str, row)) + "\n" for row in zip(*columns)))
+
+
 def write_subsim_input(graph, path: str) -> None:
     """``n m`` then one ``src dst p`` line per arc, internal ids (SUBSIM's text format)."""
-    tails, heads = graph.arcs()
-    probs = np.asarray(graph.out_probs)
     with open(path, "w", encoding="ascii") as out:
         out.write(f"{graph.n} {graph.m}\n")
-        step = 1 << 20
-        for lo in range(0, graph.m, step):
-            hi = min(graph.m, lo + step)
-            out.write("".join(f"{t} {h} {p!r}\n" for t, h, p in zip(
-                tails[lo:hi].tolist(), heads[lo:hi].tolist(), probs[lo:hi].tolist())))
+        _write_arc_lines(out, graph, np.asarray(graph.out_probs))
 
 
 def write_cim_input(graph, aps: np.ndarray, graph_path: str, aps_path: str) -> None:
     """``src dst`` per arc and one line of AP ids, internal ids (the CIM C++ reference's input)."""
-    tails, heads = graph.arcs()
     with open(graph_path, "w", encoding="ascii") as out:
-        step = 1 << 20
-        for lo in range(0, graph.m, step):
-            hi = min(graph.m, lo + step)
-            out.write("".join(f"{t} {h}\n" for t, h in zip(tails[lo:hi].tolist(),
-                                                          heads[lo:hi].tolist())))
+        _write_arc_lines(out, graph)
     with open(aps_path, "w", encoding="ascii") as out:
         out.write(",".join(str(int(a)) for a in aps) + "\n")
 
