@@ -304,10 +304,11 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
     stop = "theta_max"
     done = 0
     first_round = max(0, min(int(first_round), rounds - 1))
-    while first_round > 0 and _round_size(first_round - 1, theta_zero, theta_max, 0, None, None,
-                                          set_cap) >= _round_size(first_round, theta_zero,
-                                                                  theta_max, 0, None, None,
-                                                                  set_cap):
+
+    def capped(i: int) -> int:
+        return _round_size(i, theta_zero, theta_max, 0, None, None, set_cap)
+
+    while first_round > 0 and capped(first_round - 1) >= capped(first_round):
         first_round -= 1  # a cap makes the rounds from here the same size: count from the first
     for i in range(first_round, rounds):
         time_left = None if time_budget is None else time_budget - (time.perf_counter()
