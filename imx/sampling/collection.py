@@ -11,7 +11,7 @@ from numba import njit
 
 from .. import _validate
 from ..errors import ParameterError
-from .._pool import parallel_for, resolve_threads
+from .._pool import PARALLEL_MIN_WORK, parallel_for, resolve_threads
 from .plan import model_code
 from .sampler import append_rr_sets
 
@@ -84,6 +84,42 @@ def _covered_range(nodes, offsets, first, last, mask, out):
         out[s] = hit
 
 
+@njit(cache=True, nogil=True)
+def _index_in_one_part(nodes, offsets, n, shift, low, idx_sets, idx_offsets):
+    """:func:`build_node_index`'s passes over all sets as one part, in one call."""
+    count = offsets.shape[0] - 1
+    buckets = max(1, (n + (1 << shift) - 1) >> shift)
+    bucket_base = np.zeros(buckets + 1, dtype=np.int64)
+    _bucket_histogram(nodes, offsets, 0, count, shift, bucket_base[1:])
+    for b in range(buckets):
+        bucket_base[b + 1] += bucket_base[b]
+    cursor = bucket_base[:-1].copy()
+    _scatter_to_buckets(nodes, offsets, 0, count, shift, cursor, low, idx_sets)
+    _sort_buckets(bucket_base, 0, buckets, shift, n, low, idx_sets, idx_offsets)
+
+
+@njit(cache=True, nogil=True)
+def _count_covered(nodes, offsets, first, last, mask):
+    """How many sets ``first..last-1`` hold a node with ``mask[node]``."""
+    hits = 0
+    for s in range(first, last):
+        for i in range(offsets[s], offsets[s + 1]):
+            if mask[nodes[i]]:
+                hits += 1
+                break
+    return hits
+
+
+@njit(cache=True, nogil=True)
+def _append_offsets(offsets, count, sizes):
+    """Write the offsets of ``sizes`` new sets after set ``count``; returns the new total."""
+    total = offsets[count]
+    for j in range(sizes.shape[0]):
+        total += sizes[j]
+        offsets[count + 1 + j] = total
+    return total
+
+
 def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.int64,
                      threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Inverted index of RR sets: ``(idx_offsets int64[n+1], idx_sets dtype[total])``.
@@ -98,12 +134,20 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
     """
     count = offsets.shape[0] - 1
     total = int(offsets[-1]) if count else 0
+    shift = _BUCKET_SHIFT
+    if total < PARALLEL_MIN_WORK:
+        # one thread would do every pass anyway: one kernel call, the same index
+        low = np.empty(total, dtype=np.uint16)
+        idx_sets = np.empty(total, dtype=dtype)
+        idx_offsets = np.empty(n + 1, dtype=np.int64)
+        idx_offsets[n] = total
+        _index_in_one_part(nodes, offsets, n, shift, low, idx_sets, idx_offsets)
+        return idx_offsets, idx_sets
     workers = resolve_threads(threads)
     parts = max(1, min(workers, max(count, 1)))
     bounds = np.searchsorted(offsets, np.linspace(0, total, parts + 1)).astype(np.int64)
     bounds[0], bounds[-1] = 0, count
     bounds = np.maximum.accumulate(np.minimum(bounds, count))
-    shift = _BUCKET_SHIFT
     buckets = max(1, (n + (1 << shift) - 1) >> shift)
     hist = np.zeros((parts, buckets), dtype=np.int64)
     parallel_for(parts, lambda w, p: _bucket_histogram(nodes, offsets, bounds[p], bounds[p + 1],
@@ -301,10 +345,8 @@ class RRCollection:
         """Record ``sizes`` new sets whose nodes were written after the current end."""
         k = sizes.shape[0]
         self.reserve(k, 0)
-        np.cumsum(sizes, out=self._offsets[self._count + 1:self._count + 1 + k])
-        self._offsets[self._count + 1:self._count + 1 + k] += self._total
+        self._total = int(_append_offsets(self._offsets, self._count, sizes))
         self._count += k
-        self._total = int(self._offsets[self._count])
         self._invalidate()
 
     def _invalidate(self) -> None:
@@ -321,6 +363,26 @@ class RRCollection:
         self.reserve(sizes.shape[0], total)
         if total:
             np.concatenate(blocks, out=self._nodes[self._total:self._total + total])
+        self._append_sizes(sizes)
+
+    def write_sets(self, count: int, entries: int,
+                   fill: Callable[[np.ndarray, np.ndarray], int]) -> None:
+        """Append ``count`` sets that ``fill(out, sizes)`` writes in place.
+
+        ``fill`` writes the sets' nodes to the start of ``out`` (this
+        collection's spare room, at least ``entries`` long) and their sizes to
+        ``sizes``, and returns the entries written, or -1 if they did not fit
+        (it is called again with twice the room).  The caller vouches for the
+        contents, as for :meth:`append_sets`.
+        """
+        room = max(int(entries), 1)
+        sizes = np.zeros(count, dtype=np.int32)
+        while True:
+            self.reserve(count, room)
+            written = fill(self._nodes[self._total:], sizes)
+            if written >= 0:
+                break
+            room = 2 * max(room, self._nodes.shape[0] - self._total)
         self._append_sizes(sizes)
 
     def extend(self, other: "RRCollection") -> None:
@@ -400,6 +462,9 @@ class RRCollection:
 
     def coverage(self, seeds: Iterable[int], threads: int | None = None) -> int:
         """Number of sets that contain at least one of ``seeds`` (internal ids)."""
+        if self._total < PARALLEL_MIN_WORK:  # one thread's work: count in one call
+            return int(_count_covered(self._nodes, self._offsets, 0, self._count,
+                                      self._seed_mask(seeds)))
         return int(self.covered(seeds, threads=threads).sum(dtype=np.int64))
 
     def estimate(self, seeds: Iterable[int]) -> float:

@@ -70,7 +70,7 @@ def block_sets(count: int, mean: float, threads: int, max_sets: int = 8192) -> i
     needs no balance: full-size blocks, since each kernel call costs ~10 us
     (a 544-set round on ca-GrQc took 9 calls, 0.18 ms; 2 calls now).
     """
-    if threads == 1 or count * mean < PARALLEL_MIN_WORK:
+    if _serial(count, mean, threads):
         per_block = float(_BLOCK_ENTRIES)
     else:
         per_block = min(_BLOCK_ENTRIES, max(_MIN_BLOCK_ENTRIES, count * mean / (8 * threads)))
@@ -78,21 +78,43 @@ def block_sets(count: int, mean: float, threads: int, max_sets: int = 8192) -> i
 
 
 class _Workers:
-    """Per-thread scratch of one sampling call: visited flags and output buffers."""
+    """Per-thread scratch of one sampling call: visited flags and output buffers
+    (made on first use: a round one thread draws alone writes straight into the
+    collection)."""
+
+    _BUFFER = 1 << 16
 
     def __init__(self, n: int, threads: int):
         self.threads = threads
         self.visited = np.zeros((threads, n), dtype=np.uint8)  # kernels leave it all zero
-        self.buffers = [np.empty(1 << 16, dtype=np.int32) for _ in range(threads)]
+        self._buffers: list | None = None
+
+    @property
+    def buffers(self) -> list:
+        if self._buffers is None:
+            self._buffers = [np.empty(self._BUFFER, dtype=np.int32) for _ in range(self.threads)]
+        return self._buffers
 
     @property
     def nbytes(self) -> int:
-        return int(self.visited.nbytes + sum(b.nbytes for b in self.buffers))
+        return int(self.visited.nbytes + 4 * self._BUFFER * self.threads)
+
+
+def _serial(count: int, mean: float, threads: int) -> bool:
+    """Whether one thread draws a round of ``count`` sets alone (see :func:`block_sets`)."""
+    return threads == 1 or count * mean < PARALLEL_MIN_WORK
 
 
 def _draw_round(collection, arrays, model: int, seed: int, first: int, count: int, mean: float,
                 workers: _Workers) -> None:
     n = collection.n
+    if _serial(count, mean, workers.threads):
+        # one kernel call writing into the collection's spare room: no block
+        # buffers, copies or hand-out (the fixed cost of a small round)
+        seen = workers.visited[0]
+        collection.write_sets(count, int(1.1 * count * mean) + 64, lambda out, sizes: draw_block(
+            model, n, *arrays, seed, first, 0, count, out, seen, sizes, _NO_STOP))
+        return
     block_size = block_sets(count, mean, workers.threads)
     nblocks = (count + block_size - 1) // block_size
     sizes = np.zeros(count, dtype=np.int32)

@@ -16,7 +16,8 @@ from scipy import stats
 
 import imx
 from imx.errors import MemoryBudgetError, ParameterError
-from imx.sampling import (RRCollection, exact_spread, mc_spread, rr_spread, sample_rr_sets)
+from imx.sampling import (RRCollection, build_node_index, exact_spread, mc_spread, rr_spread,
+                          sample_rr_sets)
 from imx.graph.generate import chung_lu, erdos_renyi
 from imx.sampling.plan import IC_COIN, IC_SKIP, IC_SORTED, LT_CUMULATIVE, LT_UNIFORM, build_plan
 from tests.tiny import tiny_graph
@@ -251,7 +252,7 @@ def test_exact_spread_known_values():
         exact_spread(big, [0])
 
 
-def test_node_index_and_coverage_match_brute_force():
+def test_node_index_and_coverage_match_brute_force(monkeypatch):
     g = chung_lu(300, 3000, seed=4, probs="uniform:0.1")
     rr = sample_rr_sets(g, 5000, seed=2)
     offsets, sets = rr.node_index()
@@ -268,6 +269,35 @@ def test_node_index_and_coverage_match_brute_force():
     brute = sum(1 for j in range(rr.count) if set(rr[j].tolist()) & set(seeds))
     assert rr.coverage(seeds) == brute
     assert rr.estimate(seeds) == pytest.approx(g.n * brute / rr.count)
+    from imx.sampling import collection
+
+    monkeypatch.setattr(collection, "PARALLEL_MIN_WORK", 0)  # the per-range path
+    assert rr.coverage(seeds) == rr.coverage(seeds, threads=2) == brute
+
+
+@pytest.mark.parametrize("n", [1, 300, 9000])
+def test_node_index_one_part_and_parallel_paths_agree(monkeypatch, n):
+    """Small work builds the index in one kernel call, large work in parts; both
+    must give the brute-force index (node order, set ids ascending)."""
+    from imx.sampling import collection
+
+    rng = np.random.default_rng(n)
+    sizes = rng.integers(0, 9, size=700)
+    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    nodes = rng.integers(0, n, size=int(offsets[-1])).astype(np.int32)
+    set_of_entry = np.repeat(np.arange(sizes.size), sizes)
+    order = np.argsort(nodes, kind="stable")
+    want_sets = set_of_entry[order]
+    want_offsets = np.concatenate([[0], np.cumsum(np.bincount(nodes, minlength=n))])
+    built = [build_node_index(nodes, offsets, n, dtype, threads=2)
+             for dtype in (np.int32, np.int64)]
+    monkeypatch.setattr(collection, "PARALLEL_MIN_WORK", 0)
+    built += [build_node_index(nodes, offsets, n, dtype, threads=threads)
+              for dtype in (np.int32, np.int64) for threads in (1, 2)]
+    for idx_offsets, idx_sets in built:
+        assert np.array_equal(idx_offsets, want_offsets)
+        assert np.array_equal(idx_sets, want_sets)
 
 
 def test_collection_growth_and_validation():
