@@ -2,8 +2,8 @@
 
 The layers, low to high (a module may import its own layer or a lower one)::
 
-    base modules (errors, _version, _rng, _threads, _pool, _cache, _validate, _proc, record,
-    _names, _edgelist)
+    base modules (errors, _version, _rng, _borrow, _threads, _pool, _cache, _validate, _proc,
+    record, _names, _edgelist)
     < imx.graph < imx.io < imx.sampling < imx.solvers, imx.dynamics < imx.distributed
     < imx.benchmark, imx.cli
 
@@ -21,8 +21,8 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "imx"
 
-BASE_MODULES = frozenset({"errors", "_version", "_rng", "_threads", "_pool", "_cache", "_validate",
-                          "_proc", "record", "_names", "_edgelist"})
+BASE_MODULES = frozenset({"errors", "_version", "_rng", "_borrow", "_threads", "_pool", "_cache",
+                          "_validate", "_proc", "record", "_names", "_edgelist"})
 LAYER_OF_PACKAGE = {"graph": 1, "io": 2, "sampling": 3, "solvers": 4, "dynamics": 4,
                     "distributed": 5, "benchmark": 6, "cli": 6, "__main__": 6}
 FACE = "imx"

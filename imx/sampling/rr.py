@@ -18,6 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._borrow import borrow
 from .._rng import next_below, next_double, stream_start
 from ._prefetch import prefetch
 from .plan import IC_ALL, IC_COIN, IC_COIN_SHARED, IC_NONE, IC_SKIP, LT_NONE, LT_UNIFORM
@@ -250,6 +251,11 @@ def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_pr
     with a bigger ``out``: same streams, same sets).  ``sizes[j]`` receives the
     size of set ``j``; ``seen`` (visited flags, all zero) is left all zero.
     """
+    info, info_f, in_sources, in_probs = borrow(info), borrow(info_f), borrow(in_sources), \
+        borrow(in_probs)
+    alt_sources, alt_probs, alt_values = borrow(alt_sources), borrow(alt_probs), \
+        borrow(alt_values)
+    out, seen, sizes, no_stop = borrow(out), borrow(seen), borrow(sizes), borrow(no_stop)
     pos = 0
     cap = out.shape[0]
     for j in range(first, last):

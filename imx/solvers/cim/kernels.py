@@ -19,6 +19,7 @@ from numba import njit, prange
 
 from .._heap import heap_pop, heap_push, heapify, sift_down, top_k_insert
 from ..coverage import cover_sets
+from ..._borrow import borrow
 
 __all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "mg_greedy_kernel",
            "local_greedy_kernel", "group_coverage", "partition_bound"]
@@ -137,63 +138,32 @@ def _pop_fresh(heap, lo, size, stride, count, rank, rank_order, taken):
 
 
 @njit(cache=True, nogil=True)
-def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank,
-                     cand_rank, k, rank, rank_order, owner_offsets, owner_aps, tightened):
-    """RR-Greedy on coverage: rounds over the APs, each taking its best free candidate.
-
-    Every AP with capacity and a free candidate takes one per round, even at
-    zero marginal coverage (a seed always counts itself).  Ties go to the
-    highest ``rank`` (a prior score, a permutation of 0..n-1; ``rank_order``
-    is its inverse): with few RR sets most marginal coverages tie, and a good
-    prior then decides.  ``cand_by_rank`` holds each AP's candidates by
-    decreasing rank (``cand_rank`` their ranks); ``owner_offsets``/``owner_aps``
-    list the APs of each candidate.
-
-    Most candidates are in no RR set.  Those that are ("hot") sit in a
-    max-heap per AP keyed by (coverage, rank) as last seen; coverages only
-    drop, so a stale top is re-keyed and sifted down until it is current
-    (lazy evaluation).  The others are read in rank order from a pointer
-    into ``cand_by_rank``.  The tightened bound is kept per AP and
-    recomputed only for APs whose hot candidates lost coverage.
-
-    Returns
-    -------
-    seed_nodes, seed_aps : int32 arrays, the chosen pairs in choice order.
-    coverage : int, sets covered by the seeds.
-    upper : int, with ``tightened`` the minimum over rounds t of
-        coverage(S_t) + partition_bound (an upper bound on the best coverage of
-        any feasible answer); else ``-1``.
-    count : int64[n], marginal coverage of every node given the seeds.
-    """
+def _rr_greedy_rounds(nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank,
+                      cand_rank, k, rank, rank_order, owner_offsets, owner_aps, tightened, count,
+                      covered, taken, hot, state, hot_offsets, hot_nodes, seed_nodes, seed_aps,
+                      scratch):
+    """The heaps, bounds and rounds of :func:`rr_greedy_kernel`, on arrays the caller owns;
+    returns ``(chosen, coverage, upper)``."""
+    nodes, offsets, idx_offsets, idx_sets = borrow(nodes), borrow(offsets), \
+        borrow(idx_offsets), borrow(idx_sets)
+    cand_offsets, cand_by_rank, cand_rank = borrow(cand_offsets), borrow(cand_by_rank), \
+        borrow(cand_rank)
+    rank, rank_order = borrow(rank), borrow(rank_order)
+    owner_offsets, owner_aps = borrow(owner_offsets), borrow(owner_aps)
+    count, covered, taken, hot, state = borrow(count), borrow(covered), borrow(taken), \
+        borrow(hot), borrow(state)
+    hot_offsets, hot_nodes = borrow(hot_offsets), borrow(hot_nodes)
+    seed_nodes, seed_aps = borrow(seed_nodes), borrow(seed_aps)
+    heap, heap_size, cold, dirty, dirty_list, ap_dirty, dirty_aps, ap_bound, buffer, picks, \
+        open_ap = scratch
+    heap, heap_size, cold, dirty, dirty_list = borrow(heap), borrow(heap_size), borrow(cold), \
+        borrow(dirty), borrow(dirty_list)
+    ap_dirty, dirty_aps, ap_bound, buffer = borrow(ap_dirty), borrow(dirty_aps), \
+        borrow(ap_bound), borrow(buffer)
+    picks, open_ap = borrow(picks), borrow(open_ap)
     num_aps = cand_offsets.shape[0] - 1
-    num_sets = offsets.shape[0] - 1
-    count = _initial_counts(n, idx_offsets)
-    covered = np.zeros(num_sets, dtype=np.bool_)
-    taken = np.zeros(n, dtype=np.bool_)
-    hot = np.zeros(n, dtype=np.bool_)
-    # 0: free and in no RR set ("cold"), 1: free and hot, 2: taken
-    state = np.zeros(n, dtype=np.uint8)
+    n = count.shape[0]
     stride = np.int64(n) + 1
-    # hot candidates of each AP, as a CSR and as one heap segment per AP
-    hot_offsets = np.zeros(num_aps + 1, dtype=np.int64)
-    for v in range(n):
-        if count[v] > 0 and owner_offsets[v + 1] > owner_offsets[v]:
-            hot[v] = True
-            state[v] = 1
-            for j in range(owner_offsets[v], owner_offsets[v + 1]):
-                hot_offsets[owner_aps[j] + 1] += 1
-    for a in range(num_aps):
-        hot_offsets[a + 1] += hot_offsets[a]
-    hot_nodes = np.empty(hot_offsets[num_aps], dtype=np.int64)
-    fill = hot_offsets[:-1].copy()
-    for v in range(n):
-        if hot[v]:
-            for j in range(owner_offsets[v], owner_offsets[v + 1]):
-                a = owner_aps[j]
-                hot_nodes[fill[a]] = v
-                fill[a] += 1
-    heap = np.empty(hot_nodes.shape[0], dtype=np.int64)
-    heap_size = np.empty(num_aps, dtype=np.int64)
     for a in range(num_aps):
         lo = hot_offsets[a]
         size = hot_offsets[a + 1] - lo
@@ -202,27 +172,13 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
             v = hot_nodes[e]
             heap[e] = count[v] * stride + rank[v] + 1
         heapify(heap, lo, size, None)
-    cold = cand_offsets[:-1].copy()
-    capacity = 0
-    for a in range(num_aps):
-        capacity += min(k, cand_offsets[a + 1] - cand_offsets[a])
-    dirty = np.zeros(n, dtype=np.bool_)
-    dirty_list = np.empty(min(n, idx_sets.shape[0] + 1), dtype=np.int64)
     num_dirty = 0
-    ap_dirty = np.zeros(num_aps, dtype=np.bool_)
-    dirty_aps = np.empty(num_aps, dtype=np.int64)
-    ap_bound = np.zeros(num_aps, dtype=np.int64)
-    buffer = np.empty(max(k, 1), dtype=np.int64)
     bound_total = 0
     if tightened:
         for a in range(num_aps):
             ap_bound[a] = _top_k_sum(count, hot_nodes, hot_offsets[a], hot_offsets[a + 1], k,
                                      buffer)
             bound_total += ap_bound[a]
-    picks = np.zeros(num_aps, dtype=np.int64)
-    open_ap = np.ones(num_aps, dtype=np.bool_)
-    seed_nodes = np.empty(capacity, dtype=np.int32)
-    seed_aps = np.empty(capacity, dtype=np.int32)
     chosen = 0
     coverage = 0
     upper = _INT64_MAX if tightened else -1
@@ -293,6 +249,82 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
             progressed = True
         if not progressed:
             break
+    return chosen, coverage, upper
+
+
+@njit(cache=True, nogil=True)
+def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank,
+                     cand_rank, k, rank, rank_order, owner_offsets, owner_aps, tightened):
+    """RR-Greedy on coverage: rounds over the APs, each taking its best free candidate.
+
+    Every AP with capacity and a free candidate takes one per round, even at
+    zero marginal coverage (a seed always counts itself).  Ties go to the
+    highest ``rank`` (a prior score, a permutation of 0..n-1; ``rank_order``
+    is its inverse): with few RR sets most marginal coverages tie, and a good
+    prior then decides.  ``cand_by_rank`` holds each AP's candidates by
+    decreasing rank (``cand_rank`` their ranks); ``owner_offsets``/``owner_aps``
+    list the APs of each candidate.
+
+    Most candidates are in no RR set.  Those that are ("hot") sit in a
+    max-heap per AP keyed by (coverage, rank) as last seen; coverages only
+    drop, so a stale top is re-keyed and sifted down until it is current
+    (lazy evaluation).  The others are read in rank order from a pointer
+    into ``cand_by_rank``.  The tightened bound is kept per AP and
+    recomputed only for APs whose hot candidates lost coverage.
+
+    Returns
+    -------
+    seed_nodes, seed_aps : int32 arrays, the chosen pairs in choice order.
+    coverage : int, sets covered by the seeds.
+    upper : int, with ``tightened`` the minimum over rounds t of
+        coverage(S_t) + partition_bound (an upper bound on the best coverage of
+        any feasible answer); else ``-1``.
+    count : int64[n], marginal coverage of every node given the seeds.
+    """
+    num_aps = cand_offsets.shape[0] - 1
+    num_sets = offsets.shape[0] - 1
+    count = _initial_counts(n, idx_offsets)
+    covered = np.zeros(num_sets, dtype=np.bool_)
+    taken = np.zeros(n, dtype=np.bool_)
+    hot = np.zeros(n, dtype=np.bool_)
+    # 0: free and in no RR set ("cold"), 1: free and hot, 2: taken
+    state = np.zeros(n, dtype=np.uint8)
+    # hot candidates of each AP, as a CSR and as one heap segment per AP
+    hot_offsets = np.zeros(num_aps + 1, dtype=np.int64)
+    for v in range(n):
+        if count[v] > 0 and owner_offsets[v + 1] > owner_offsets[v]:
+            hot[v] = True
+            state[v] = 1
+            for j in range(owner_offsets[v], owner_offsets[v + 1]):
+                hot_offsets[owner_aps[j] + 1] += 1
+    for a in range(num_aps):
+        hot_offsets[a + 1] += hot_offsets[a]
+    hot_nodes = np.empty(hot_offsets[num_aps], dtype=np.int64)
+    fill = hot_offsets[:-1].copy()
+    for v in range(n):
+        if hot[v]:
+            for j in range(owner_offsets[v], owner_offsets[v + 1]):
+                a = owner_aps[j]
+                hot_nodes[fill[a]] = v
+                fill[a] += 1
+    heap = np.empty(hot_nodes.shape[0], dtype=np.int64)
+    heap_size = np.empty(num_aps, dtype=np.int64)
+    cold = cand_offsets[:-1].copy()
+    capacity = 0
+    for a in range(num_aps):
+        capacity += min(k, cand_offsets[a + 1] - cand_offsets[a])
+    seed_nodes = np.empty(capacity, dtype=np.int32)
+    seed_aps = np.empty(capacity, dtype=np.int32)
+    scratch = (heap, heap_size, cold, np.zeros(n, dtype=np.bool_),
+               np.empty(min(n, idx_sets.shape[0] + 1), dtype=np.int64),
+               np.zeros(num_aps, dtype=np.bool_), np.empty(num_aps, dtype=np.int64),
+               np.zeros(num_aps, dtype=np.int64), np.empty(max(k, 1), dtype=np.int64),
+               np.zeros(num_aps, dtype=np.int64), np.ones(num_aps, dtype=np.bool_))
+    # the loops run on borrowed views (see imx._borrow): this frame owns the arrays
+    chosen, coverage, upper = _rr_greedy_rounds(
+        nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank, cand_rank, k, rank,
+        rank_order, owner_offsets, owner_aps, tightened, count, covered, taken, hot, state,
+        hot_offsets, hot_nodes, seed_nodes, seed_aps, scratch)
     return seed_nodes[:chosen], seed_aps[:chosen], coverage, upper, count
 
 
