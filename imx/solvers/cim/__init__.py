@@ -266,13 +266,15 @@ def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max
 
 def _result(problem: CIMProblem, selection, *, solver, model, eps, delta, seed, spread, lower,
             upper, ratio, sampled, record) -> CIMResult:
-    ap_labels = problem.ap_labels()
-    seed_labels = problem.seed_labels(selection.seed_nodes)
+    ap_label_array = problem.ap_label_array()
+    ap_labels = ap_label_array.tolist()
+    seed_label_array = problem.seed_label_array(selection.seed_nodes)
+    seed_labels = seed_label_array.tolist()
     seed_aps = np.asarray(selection.seed_aps, dtype=np.int64)
-    pairs = list(zip(np.asarray(ap_labels, dtype=object)[seed_aps].tolist(), seed_labels))
+    pairs = list(zip(ap_label_array[seed_aps].tolist(), seed_labels))
     # group the seeds by AP (choice order kept within an AP) without a Python loop per seed
     order = np.argsort(seed_aps, kind="stable")
-    grouped = np.asarray(seed_labels, dtype=object)[order].tolist()
+    grouped = seed_label_array[order].tolist()
     ends = np.cumsum(np.bincount(seed_aps, minlength=problem.num_aps)).tolist()
     starts = [0] + ends[:-1]
     assignment = {label: grouped[a:b] for label, a, b in zip(ap_labels, starts, ends)}
@@ -283,5 +285,5 @@ def _result(problem: CIMProblem, selection, *, solver, model, eps, delta, seed, 
         float(lower), upper_bound=None if upper is None else float(upper),
         approx_ratio=None if ratio is None else float(ratio), rr_sets=int(sampled), eps=float(eps),
         delta=float(delta), seed=int(seed),
-        aps_without_candidates=[ap_labels[i] for i in problem.aps_without_candidates.tolist()],
+        aps_without_candidates=ap_label_array[problem.aps_without_candidates].tolist(),
         record=record, problem=problem, seed_ids=np.asarray(selection.seed_nodes))

@@ -175,18 +175,26 @@ class CIMProblem:
 
     def seed_labels(self, passive_ids: Iterable[int] | np.ndarray) -> list:
         """Labels (as in ``G``'s input) of nodes given by their ids in ``P``."""
+        return self.seed_label_array(passive_ids).tolist()
+
+    def seed_label_array(self, passive_ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """:meth:`seed_labels` as an array (``tolist()`` gives plain Python ints / strs)."""
         if not isinstance(passive_ids, np.ndarray):
             passive_ids = np.fromiter(passive_ids, dtype=np.int64)
-        return _labels(self.graph, self.original_of[passive_ids.astype(np.int64)])
+        return np.asarray(self.graph.labels)[self.original_of[passive_ids.astype(np.int64)]]
 
     def ap_labels(self) -> list:
         """Labels of the APs, in input order."""
-        return _labels(self.graph, self.aps)
+        return self.ap_label_array().tolist()
 
-
-def _labels(graph: Graph, ids: np.ndarray) -> list:
-    # ndarray.tolist gives plain Python ints / strs (what Graph.label_list gives), in C
-    return np.asarray(graph.labels)[ids].tolist()
+    def ap_label_array(self) -> np.ndarray:
+        """:meth:`ap_labels` as a read-only array (made once per problem)."""
+        cached = self.__dict__.get("_ap_label_array")
+        if cached is None:
+            cached = np.asarray(self.graph.labels)[self.aps]
+            cached.flags.writeable = False
+            object.__setattr__(self, "_ap_label_array", cached)  # frozen: fields stay as they are
+        return cached
 
 
 def _log_subsets_up_to(c: int, k: int) -> float:
