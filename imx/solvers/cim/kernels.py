@@ -118,17 +118,33 @@ def _cover_tracked(v, nodes, offsets, idx_offsets, idx_sets, covered, count, hot
     return num_dirty
 
 
+# Heap keys order candidates by (marginal coverage, tie rank): the coverage in the high
+# bits, rank + 1 (< 2**31: node ids are int32) in the low 32, so decoding is a mask,
+# not a division.
+_RANK_MASK = np.int64(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _key(coverage, rank):
+    return (np.int64(coverage) << 32) | (np.int64(rank) + 1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _rank_of(key):
+    return (key & _RANK_MASK) - 1
+
+
 @njit(cache=True, nogil=True)
-def _pop_fresh(heap, lo, size, stride, count, rank, rank_order, taken):
+def _pop_fresh(heap, lo, size, count, rank, rank_order, taken):
     """Drop taken tops and re-key stale ones until the top of ``heap[lo:lo+size]``
     is current; returns ``(new size, top key or -1)``."""
     while size > 0:
         top = heap[lo]
-        v = rank_order[top % stride - 1]
+        v = rank_order[_rank_of(top)]
         if taken[v]:
             size = heap_pop(heap, lo, size, None)[1]
             continue
-        current = count[v] * stride + rank[v] + 1
+        current = _key(count[v], rank[v])
         if current != top:
             heap[lo] = current
             sift_down(heap, lo, size, 0, None)
@@ -162,15 +178,13 @@ def _rr_greedy_rounds(nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_
         borrow(ap_bound), borrow(buffer)
     picks, open_ap = borrow(picks), borrow(open_ap)
     num_aps = cand_offsets.shape[0] - 1
-    n = count.shape[0]
-    stride = np.int64(n) + 1
     for a in range(num_aps):
         lo = hot_offsets[a]
         size = hot_offsets[a + 1] - lo
         heap_size[a] = size
         for e in range(lo, lo + size):
             v = hot_nodes[e]
-            heap[e] = count[v] * stride + rank[v] + 1
+            heap[e] = _key(count[v], rank[v])
         heapify(heap, lo, size, None)
     num_dirty = 0
     bound_total = 0
@@ -212,7 +226,7 @@ def _rr_greedy_rounds(nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_
             if picks[a] >= k:
                 open_ap[a] = False
                 continue
-            heap_size[a], top = _pop_fresh(heap, hot_offsets[a], heap_size[a], stride, count,
+            heap_size[a], top = _pop_fresh(heap, hot_offsets[a], heap_size[a], count,
                                            rank, rank_order, taken)
             end = cand_offsets[a + 1]
             ptr = cold[a]
@@ -232,7 +246,7 @@ def _rr_greedy_rounds(nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_
                 progressed = True
                 continue
             if top >= 0:
-                best = rank_order[top % stride - 1]
+                best = rank_order[_rank_of(top)]
                 heap_size[a] = heap_pop(heap, hot_offsets[a], heap_size[a], None)[1]
             else:
                 open_ap[a] = False
@@ -373,12 +387,11 @@ def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
     free = np.empty(num_aps, dtype=np.int64)
     for a in range(num_aps):
         free[a] = cand_offsets[a + 1] - cand_offsets[a]
-    stride = np.int64(n) + 1
     heap = np.empty(n, dtype=np.int64)
     size = 0
     for v in range(n):
         if ap_offsets[v + 1] > ap_offsets[v]:
-            size = heap_push(heap, 0, size, count[v] * stride + rank[v] + 1, None)
+            size = heap_push(heap, 0, size, _key(count[v], rank[v]), None)
     capacity = 0
     for a in range(num_aps):
         capacity += min(k, free[a])
@@ -388,10 +401,10 @@ def mg_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
     coverage = 0
     while size > 0 and chosen < capacity:
         key, size = heap_pop(heap, 0, size, None)
-        v = rank_order[key % stride - 1]
-        value = key // stride
+        v = rank_order[_rank_of(key)]
+        value = key >> 32
         if value > count[v]:
-            size = heap_push(heap, 0, size, count[v] * stride + rank[v] + 1, None)
+            size = heap_push(heap, 0, size, _key(count[v], rank[v]), None)
             continue
         a = _choose_ap(v, ap_offsets, ap_list, left, free)
         if a < 0:
