@@ -33,6 +33,9 @@ MIN_DELTA = 1e-300
 
 
 def _is_number(value) -> bool:
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, without the ABC checks
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -48,6 +51,8 @@ def count(value, name: str, *, minimum: int = 0, maximum: int = MAX_INT64) -> in
     Traceback (most recent call last):
     imx.errors.ParameterError: k must be a whole number, got 2.5
     """
+    if type(value) is int and minimum <= value <= maximum:  # the common case, fast
+        return value
     if not _is_number(value):
         raise ParameterError(f"{name} must be a whole number, got {value!r}")
     if isinstance(value, numbers.Integral):

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Protocol
 
 from .. import _validate
-from ..record import RunRecord
+from ..record import PhaseClock, RunRecord
 from ..sampling.collection import RRCollection, RRSets
 from ..sampling.memory import check_budget, format_bytes
 from ..sampling.sampler import derive_seed, estimate_bytes
@@ -140,25 +140,19 @@ def round_bytes(sets: int, mean: float, n: int, indexed: int = 1, threads: int =
 
 class PhaseTimer:
     """Wall and CPU seconds by phase, gathered in whatever thread runs the work
-    and added to a :class:`RunRecord` afterwards."""
+    (CPU time of that thread) and added to a :class:`RunRecord` afterwards."""
 
     def __init__(self) -> None:
-        self.times: dict[str, list[float]] = {}
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            yield
-        finally:
-            spent = self.times.setdefault(name, [0.0, 0.0])
-            spent[0] += time.perf_counter() - wall
-            spent[1] += time.thread_time() - cpu
+    def phase(self, name: str) -> PhaseClock:
+        return PhaseClock(self.wall, self.cpu, name, time.thread_time)
 
     def add_to(self, record: RunRecord) -> None:
-        for name, (wall, cpu) in self.times.items():
+        for name, wall in self.wall.items():
             record.phases[name] = record.phases.get(name, 0.0) + wall
-            record.cpu[name] = record.cpu.get(name, 0.0) + cpu
+            record.cpu[name] = record.cpu.get(name, 0.0) + self.cpu[name]
 
 
 # ------------------------------------------------------------------ rounds
