@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 from .. import _validate
 from .._proc import proc_kib_field
@@ -50,9 +51,14 @@ def format_bytes(nbytes: float) -> str:
     return f"{value:.2f} TiB"  # pragma: no cover
 
 
-def check_budget(needed: float, budget: int | None, what: str) -> None:
-    """Raise MemoryBudgetError if ``needed`` bytes exceed ``budget`` (None: no limit)."""
+def check_budget(needed: float, budget: int | None, what: str | Callable[[], str]) -> None:
+    """Raise MemoryBudgetError if ``needed`` bytes exceed ``budget`` (None: no limit).
+
+    ``what`` names the work in the message; a callable is only called to write it
+    (the checks of every sampling round would otherwise format text for nothing).
+    """
     if budget is not None and needed > budget:
+        what = what() if callable(what) else what
         raise MemoryBudgetError(
             f"{what} needs about {format_bytes(needed)}, over the memory budget of "
             f"{format_bytes(budget)} (set max_memory / --max-memory, or ask for less)")

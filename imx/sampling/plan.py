@@ -93,6 +93,8 @@ _GROUPED_MAX_DISTINCT = 4
 
 def model_code(model: str) -> int:
     """0 for ``'ic'``, 1 for ``'lt'``; ParameterError otherwise."""
+    if model == "ic" or model == "lt":  # already canonical (every call of a sampling round)
+        return 0 if model == "ic" else 1
     key = str(model).lower()
     if key not in MODELS:
         raise ParameterError(f"model must be 'ic' or 'lt', got {model!r}")

@@ -174,8 +174,8 @@ def append_rr_sets(collection, graph, count: int, *, threads: int | None = None,
                 held = estimate_bytes(have, mean)
                 need = held + estimate_bytes(count - done, mean)
                 transient = min(4.0 * _ROUND_MAX_ENTRIES, 4.0 * count * mean) + workers.nbytes
-                check_budget(need + transient, budget,
-                             f"{have + count - done:,} RR sets (mean size {mean:,.1f} nodes)")
+                check_budget(need + transient, budget, lambda: f"{have + count - done:,} RR "
+                             f"sets (mean size {mean:,.1f} nodes)")
                 collection.reserve(count - done, int(1.05 * (count - done) * mean))
                 checked = True
             entries = min(_ROUND_MAX_ENTRIES, max(_ROUND_MIN_ENTRIES, (count - done) * mean / 4))

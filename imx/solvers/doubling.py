@@ -322,8 +322,8 @@ def run_doubling(graph, r1: RRSets, r2: RRSets, *, theta_zero: int, theta_max: i
                         method=method)
             mean = 0.5 * (r1.mean_size() + r2.mean_size()) if r2.count else r1.mean_size()
             check_budget(round_bytes(size, mean, graph.n, indexed, threads), budget,
-                         f"{what} round {done + 1} ({size:,} RR sets in each of R1 and R2, "
-                         f"mean size {mean:,.1f})")
+                         lambda: f"{what} round {done + 1} ({size:,} RR sets in each of R1 "
+                                 f"and R2, mean size {mean:,.1f})")
             r1.grow(graph, size - r1.count, threads=threads, max_memory=budget, method=method)
         timer = PhaseTimer()
         if overlap and threads > 1 and r1.count * r1.mean_size() >= OVERLAP_MIN_ENTRIES:
