@@ -58,7 +58,7 @@ _INT64_MAX = np.iinfo(np.int64).max
 PARALLEL_MIN_WORK = 1 << 18
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _top_k_sum(values, members, start, stop, k, buffer):
     """Sum of the ``k`` largest ``values[members[start:stop]]`` (all of them if fewer)."""
     size = stop - start
@@ -99,7 +99,7 @@ def _initial_counts(n, idx_offsets):
     return count
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _cover_tracked(v, nodes, offsets, idx_offsets, idx_sets, covered, count, hot, dirty,
                    dirty_list, num_dirty):
     """:func:`~imx.solvers.coverage.cover_sets`, also listing the hot nodes whose count dropped; returns the list size."""
@@ -134,7 +134,7 @@ def _rank_of(key):
     return (key & _RANK_MASK) - 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pop_fresh(heap, lo, size, count, rank, rank_order, taken):
     """Drop taken tops and re-key stale ones until the top of ``heap[lo:lo+size]``
     is current; returns ``(new size, top key or -1)``."""
