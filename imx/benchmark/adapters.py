@@ -196,6 +196,17 @@ class CIMAdapter:
                        record=_record_dict(res.record),
                        metrics={"passive_graph_s": ctx["prepare_s"]})
 
+    def steady(self, graph, ctx: dict, params: dict, seed: int, calls: int) -> dict:
+        """Median seconds of ``calls`` more solves right after the timed one (a service
+        answering queries back to back), and the answers' agreement with it."""
+        api, kwargs = self._api(), self._kwargs(params, seed)
+        seconds = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            api(ctx["problem"], None, **kwargs)
+            seconds.append(time.perf_counter() - started)
+        return {"steady_solve_s": float(np.median(seconds)), "steady_calls": calls}
+
 
 # ------------------------------------------------------------------ hetero
 

@@ -39,6 +39,9 @@ written twice, ``{{`` and ``}}``, as in :meth:`str.format`):
                     NAME in the scratch folder; its numbers become figures
                     (``out.KEY``, nested keys joined by dots), its ``seeds`` the seeds
 ``figures``         ``{ name = 'regex with one group' }`` read from stdout + stderr
+                    (the first match), or ``{ name = { pattern = 'regex', take =
+                    'median-after-first' } }``: the median of the later matches, for
+                    a program that repeats its timed call (steady state)
 ``seeds``           a glob (in the scratch folder) of a file of seed ids
 ==================  ==============================================================
 
@@ -128,6 +131,20 @@ def write_subsim_input(graph, path: str) -> None:
     with open(path, "w", encoding="ascii") as out:
         out.write(f"{graph.n} {graph.m}\n")
         _write_arc_lines(out, graph, np.asarray(graph.out_probs))
+
+
+def _figure(text: str, spec) -> float | None:
+    """A figure read from a program's output: ``'regex'`` (its first match), or
+    ``{ pattern = 'regex', take = 'first' | 'median-after-first' }`` (the median of
+    every match but the first: a program that repeats its timed call prints one
+    line per call, and the first is its cold one)."""
+    pattern, take = (spec, "first") if isinstance(spec, str) else (spec["pattern"],
+                                                                   spec.get("take", "first"))
+    values = [float(v) for v in re.findall(pattern, text)]
+    if take == "median-after-first":
+        values = values[1:]
+        return float(np.median(values)) if values else None
+    return values[0] if values else None
 
 
 def write_cim_input(graph, aps: np.ndarray, graph_path: str, aps_path: str) -> None:
@@ -260,9 +277,8 @@ class ProcessAdapter:
             metrics.update(_numbers(obj, "out."))
             seeds = obj.get("seeds")
         text = done["stdout"] + done["stderr"]
-        for name, pattern in (params.get("figures") or {}).items():
-            found = re.search(pattern, text)
-            metrics[name] = float(found.group(1)) if found else None
+        for name, spec in (params.get("figures") or {}).items():
+            metrics[name] = _figure(text, spec)
         if params.get("seeds"):
             files = sorted(glob.glob(os.path.join(ctx["fields"]["scratch"], params["seeds"])))
             if not files:

@@ -128,6 +128,9 @@ def execute(spec: dict, *, started: float | None = None) -> dict:
         from .common import peak_rss_bytes
 
         peak = peak_rss_bytes()
+        steady = int(params.get("steady_calls", 0))
+        if steady > 0 and hasattr(adapter, "steady"):  # after the peak: it must not move it
+            outcome.metrics.update(adapter.steady(graph, ctx, params, seed, steady))
         out["memory"] = {"peak_rss_bytes": peak, "rss_before_solve_bytes": rss_before,
                          "baseline_rss_bytes": baseline,
                          "solver_peak_bytes": (peak - rss_before) if rss_before else None,

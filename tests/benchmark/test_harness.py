@@ -303,6 +303,7 @@ def test_process_task_writes_cim_inputs_and_scores_the_pairs_on_the_passive_grap
         "arcs = [tuple(map(int, l.split())) for l in open(sys.argv[1])]\n"
         "aps = [int(x) for x in open(sys.argv[2]).read().strip().split(',')]\n"
         "print('arcs', len(arcs), 'aps', len(aps))\n"
+        "print('time 0.5\\ntime 0.2\\ntime 0.4')\n"
         "a = aps[0]\n"
         "v = next(h for t, h in arcs if t == a and h not in aps)\n"
         "open('seeds.txt', 'w').write(f'{v} {a}\\n')\n")
@@ -323,16 +324,46 @@ aps = "sample:0.1"
 k = 2
 probs = "wc"
 command = "{{program}} -S {fake} {{input}} {{aps}}"
-figures = {{ arcs = 'arcs (\\d+)', aps = 'aps (\\d+)' }}
+figures = {{ arcs = 'arcs (\\d+)', aps = 'aps (\\d+)', first = 'time ([0-9.]+)', later = {{ pattern = 'time ([0-9.]+)', take = "median-after-first" }} }}
 seeds = "seeds.txt"
 numba_cache = "as-is"
 ''')
     [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
     assert rec["status"] == "ok", rec.get("error")
     assert rec["metrics"]["arcs"] == 156 and rec["metrics"]["aps"] == 3  # karate: 78 edges
+    # a program that repeats its timed call: the first line, and the median of the others
+    assert rec["metrics"]["first"] == 0.5 and rec["metrics"]["later"] == pytest.approx(0.3)
     assert rec["result"]["num_seeds"] == 1
     # one seed on the 31-node passive graph: its spread is at least itself, at most all of P
     assert 1.0 <= rec["evaluation"]["spread"] <= 31.0
+
+
+def test_cim_steady_calls_time_more_solves_after_the_timed_one(tmp_path):
+    """steady_calls = N: the median of N more library calls after the timed one (a service
+    answering back to back), recorded beside the first call's time, which it leaves alone."""
+    suite = tmp_path / "s.toml"
+    suite.write_text('''
+isolate = false
+[evaluator]
+method = "mc"
+runs = 200
+[graphs.karate]
+dataset = "karate"
+[[runs]]
+task = "cim"
+graphs = ["karate"]
+solver = "rr-opim+"
+k = 2
+aps = "sample:0.1"
+probs = "wc"
+eps = 0.3
+steady_calls = 3
+''')
+    [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
+    assert rec["status"] == "ok", rec.get("error")
+    assert rec["metrics"]["steady_calls"] == 3
+    assert 0.0 < rec["metrics"]["steady_solve_s"] < 10.0
+    assert rec["times"]["solve"] > 0.0
 
 
 # ---------------------------------------------------------------- isolation, timeouts, skips
