@@ -15,7 +15,7 @@ from .._pool import PARALLEL_MIN_WORK, parallel_for, resolve_threads
 from .plan import model_code
 from .sampler import append_rr_sets
 
-__all__ = ["RRCollection", "RRSets", "sample_rr_sets", "build_node_index"]
+__all__ = ["RRCollection", "RRSets", "sample_rr_sets", "build_node_index", "fill_node_index"]
 
 _GROWTH = 1.25
 
@@ -85,8 +85,11 @@ def _covered_range(nodes, offsets, first, last, mask, out):
 
 
 @njit(cache=True, nogil=True)
-def _index_in_one_part(nodes, offsets, n, shift, low, idx_sets, idx_offsets):
-    """:func:`build_node_index`'s passes over all sets as one part, in one call."""
+def fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets):
+    """:func:`build_node_index` on one thread, callable from other kernels: its passes
+    over all sets as one part.  ``low`` (uint16) and ``idx_sets`` hold one entry per
+    set entry, ``idx_offsets`` n + 1 (its last entry already the total)."""
+    shift = _BUCKET_SHIFT
     count = offsets.shape[0] - 1
     buckets = max(1, (n + (1 << shift) - 1) >> shift)
     bucket_base = np.zeros(buckets + 1, dtype=np.int64)
@@ -141,7 +144,7 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
         idx_sets = np.empty(total, dtype=dtype)
         idx_offsets = np.empty(n + 1, dtype=np.int64)
         idx_offsets[n] = total
-        _index_in_one_part(nodes, offsets, n, shift, low, idx_sets, idx_offsets)
+        fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
         return idx_offsets, idx_sets
     workers = resolve_threads(threads)
     parts = max(1, min(workers, max(count, 1)))

@@ -22,11 +22,17 @@ from typing import Callable
 
 import numpy as np
 
+from ..._pool import PARALLEL_MIN_WORK
 from ...sampling.collection import build_node_index
-from .kernels import mg_greedy_kernel, rr_greedy_kernel, threads_for
+from .kernels import mg_greedy_kernel, rr_greedy_kernel, rr_greedy_on_sets, threads_for
 from .matching import augment_kernel
 from .problem import CIMProblem
 from .worlds import LiveEdgeWorlds
+
+#: Below this many set entries RR-Greedy runs in one native call (index, greedy,
+#: augmentation): the index is built on one thread either way (see
+#: :func:`imx.sampling.build_node_index`), and the calls between cost more than the work.
+SMALL_WORK = PARALLEL_MIN_WORK
 
 __all__ = ["Selection", "SetArrays", "rr_greedy_coverage", "mg_greedy_coverage",
            "rr_greedy_mc", "mg_greedy_mc", "augment"]
@@ -89,18 +95,30 @@ def _collection_arrays(collection):
             np.asarray(idx_offsets), np.asarray(idx_sets))
 
 
-def rr_greedy_coverage(problem: CIMProblem, collection, *, tightened: bool = False) -> Selection:
+def rr_greedy_coverage(problem: CIMProblem, collection, *, tightened: bool = False,
+                       augmented: bool = False) -> Selection:
     """RR-Greedy maximising coverage of ``collection`` (RR sets sampled on ``problem.passive``).
 
     With ``tightened``, ``upper`` is the Lemma 5.3 bound: the minimum over rounds
     t of coverage(S_t) plus, for each AP, its ``k`` largest marginal coverages.
+    With ``augmented``, the answer is then :func:`augment`-ed.
     """
+    if collection.nodes.shape[0] < SMALL_WORK:
+        # a small round: index, greedy and augmentation in one native call
+        aps, seeds, coverage, upper, count, added = rr_greedy_on_sets(
+            int(collection.n), collection.nodes, collection.offsets, problem.cand_offsets,
+            problem.cand_nodes, problem.cand_by_rank, problem.cand_rank, problem.k,
+            problem.tie_rank, problem.rank_order, problem.owner_offsets, problem.owner_aps,
+            tightened, augmented)
+        return Selection(aps, seeds, float(coverage), float(upper) if tightened else None,
+                         count, int(added))
     n, nodes, offsets, idx_offsets, idx_sets = _collection_arrays(collection)
     seeds, aps, coverage, upper, count = rr_greedy_kernel(
         n, nodes, offsets, idx_offsets, idx_sets, problem.cand_offsets, problem.cand_by_rank,
         problem.cand_rank, problem.k, problem.tie_rank, problem.rank_order, problem.owner_offsets,
         problem.owner_aps, tightened)
-    return Selection(aps, seeds, float(coverage), float(upper) if tightened else None, count)
+    selection = Selection(aps, seeds, float(coverage), float(upper) if tightened else None, count)
+    return augment(problem, selection) if augmented else selection
 
 
 def mg_greedy_coverage(problem: CIMProblem, collection) -> Selection:

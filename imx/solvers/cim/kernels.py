@@ -20,9 +20,11 @@ from numba import njit, prange
 from .._heap import heap_pop, heap_push, heapify, sift_down, top_k_insert
 from ..coverage import cover_sets
 from ..._borrow import borrow
+from ...sampling.collection import fill_node_index
+from .matching import augment_kernel
 
-__all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "mg_greedy_kernel",
-           "local_greedy_kernel", "group_coverage", "partition_bound"]
+__all__ = ["work_blocks", "threads_for", "rr_greedy_kernel", "rr_greedy_on_sets",
+           "mg_greedy_kernel", "local_greedy_kernel", "group_coverage", "partition_bound"]
 
 
 def work_blocks() -> int:
@@ -340,6 +342,34 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
         rank_order, owner_offsets, owner_aps, tightened, count, covered, taken, hot, state,
         hot_offsets, hot_nodes, seed_nodes, seed_aps, scratch)
     return seed_nodes[:chosen], seed_aps[:chosen], coverage, upper, count
+
+
+@njit(cache=True, nogil=True)
+def rr_greedy_on_sets(n, nodes, offsets, cand_offsets, cand_nodes, cand_by_rank, cand_rank, k,
+                      rank, rank_order, owner_offsets, owner_aps, tightened, augment):
+    """:func:`rr_greedy_kernel` on sets without their index, then (with ``augment``)
+    :func:`~imx.solvers.cim.matching.augment_kernel`, in one call: the index is built
+    here, on one thread (:func:`~imx.sampling.collection.fill_node_index`).  For
+    rounds small enough that the calls around the kernels cost as much as they do.
+
+    Returns ``(seed_aps, seed_nodes, coverage, upper, count, added)``: the greedy's
+    (and the augmentation's) pairs, its coverage, bound and marginal counts, and how
+    many seeds the augmentation added.
+    """
+    total = offsets[offsets.shape[0] - 1]
+    low = np.empty(total, dtype=np.uint16)
+    idx_sets = np.empty(total, dtype=np.int32)
+    idx_offsets = np.empty(n + 1, dtype=np.int64)
+    idx_offsets[n] = total
+    fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
+    seeds, aps, coverage, upper, count = rr_greedy_kernel(
+        n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank, cand_rank, k,
+        rank, rank_order, owner_offsets, owner_aps, tightened)
+    if not augment:
+        return aps, seeds, coverage, upper, count, 0
+    out_aps, out_nodes = augment_kernel(n, cand_offsets, cand_nodes, cand_by_rank, k,
+                                        aps.astype(np.int64), seeds.astype(np.int64))
+    return out_aps, out_nodes, coverage, upper, count, out_nodes.shape[0] - seeds.shape[0]
 
 
 @njit(cache=True, nogil=True)

@@ -152,18 +152,18 @@ def _select(problem: CIMProblem, variant: str, collection, augment: bool
             ) -> tuple[Selection, float]:
     """Greedy answer on ``collection`` and an upper bound on the best coverage."""
     if variant == "rr-opim+":
-        sel = rr_greedy_coverage(problem, collection, tightened=True)
+        sel = rr_greedy_coverage(problem, collection, tightened=True, augmented=augment)
         upper = min(float(sel.upper), sel.value / APPROX_MATROID)
     elif variant == "rr-opim":
-        sel = rr_greedy_coverage(problem, collection, tightened=False)
+        sel = rr_greedy_coverage(problem, collection, tightened=False, augmented=augment)
         upper = sel.value / APPROX_MATROID
     elif variant == "mg-opim":
         sel = mg_greedy_coverage(problem, collection)
         upper = sel.value / APPROX_MATROID
+        if augment:
+            sel = augment_selection(problem, sel)
     else:
         raise ParameterError(f"unknown OPIM variant {variant!r}; expected one of {VARIANTS}")
-    if augment:
-        sel = augment_selection(problem, sel)
     return sel, upper
 
 
