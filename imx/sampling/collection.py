@@ -114,6 +114,17 @@ def _count_covered(nodes, offsets, first, last, mask):
 
 
 @njit(cache=True, nogil=True)
+def _count_covered_by(nodes, offsets, count, n, seeds):
+    """How many of the ``count`` sets hold one of ``seeds``; -1 if a seed is not in 0..n-1."""
+    mask = np.zeros(n, dtype=np.uint8)
+    for v in seeds:
+        if v < 0 or v >= n:
+            return -1
+        mask[v] = 1
+    return _count_covered(nodes, offsets, 0, count, mask)
+
+
+@njit(cache=True, nogil=True)
 def _append_offsets(offsets, count, sizes):
     """Write the offsets of ``sizes`` new sets after set ``count``; returns the new total."""
     total = offsets[count]
@@ -370,25 +381,25 @@ class RRCollection:
 
     def write_sets(self, count: int, entries: int,
                    fill: Callable[[np.ndarray, np.ndarray], int]) -> None:
-        """Append ``count`` sets that ``fill(out, sizes)`` writes in place.
+        """Append ``count`` sets that ``fill(out, offsets)`` writes in place.
 
         ``fill`` writes the sets' nodes to the start of ``out`` (this
-        collection's spare room, at least ``entries`` long) and their sizes to
-        ``sizes``, and returns the entries written, or -1 if they did not fit
-        (it is called again with twice the room).  The caller vouches for the
-        contents, as for :meth:`append_sets`.
+        collection's spare room, at least ``entries`` long) and their end
+        offsets to ``offsets[1 .. count]`` (``offsets[0]`` is the current end),
+        and returns the entries written, or -1 if they did not fit (it is called
+        again with twice the room).  The caller vouches for the contents, as for
+        :meth:`append_sets`.
         """
         room = max(int(entries), 1)
-        sizes = np.zeros(count, dtype=np.int32)
         while True:
             self.reserve(count, room)
-            written = fill(self._nodes[self._total:], sizes)
+            written = fill(self._nodes[self._total:],
+                           self._offsets[self._count:self._count + count + 1])
             if written >= 0:
                 break
             room = 2 * max(room, self._nodes.shape[0] - self._total)
-        # room for the offsets was reserved above
-        self._total = int(_append_offsets(self._offsets, self._count, sizes))
         self._count += count
+        self._total = int(self._offsets[self._count])
         self._invalidate()
 
     def extend(self, other: "RRCollection") -> None:
@@ -469,6 +480,10 @@ class RRCollection:
     def coverage(self, seeds: Iterable[int], threads: int | None = None) -> int:
         """Number of sets that contain at least one of ``seeds`` (internal ids)."""
         if self._total < PARALLEL_MIN_WORK:  # one thread's work: count in one call
+            if isinstance(seeds, np.ndarray) and seeds.ndim == 1 and seeds.dtype.kind in "iu":
+                hits = _count_covered_by(self._nodes, self._offsets, self._count, self.n, seeds)
+                if hits >= 0:
+                    return int(hits)  # else a bad id: _seed_mask says which range
             return int(_count_covered(self._nodes, self._offsets, 0, self._count,
                                       self._seed_mask(seeds)))
         return int(self.covered(seeds, threads=threads).sum(dtype=np.int64))

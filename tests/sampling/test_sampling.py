@@ -300,6 +300,16 @@ def test_node_index_one_part_and_parallel_paths_agree(monkeypatch, n):
         assert np.array_equal(idx_sets, want_sets)
 
 
+def test_coverage_takes_id_arrays_and_lists_and_refuses_bad_ids():
+    c = RRCollection(5, [0, 1, 2, 4, 3, 3, 1], [0, 2, 3, 4, 5, 7])
+    for seeds in ([4, 0], np.array([4, 0]), np.array([4, 0], np.int32), np.array([4, 0], np.uint8)):
+        assert c.coverage(seeds) == 2  # sets {0,1} and {4}
+    assert c.coverage(np.array([], np.int64)) == 0
+    for bad in ([7], np.array([5]), np.array([-1]), np.array([2, 9], np.int32)):
+        with pytest.raises(ParameterError, match="seed ids must be in 0..4"):
+            c.coverage(bad)
+
+
 def test_collection_growth_and_validation():
     a = RRCollection(5, [0, 1, 2, 4], [0, 2, 3, 4])
     b = RRCollection(5, [3, 3, 1], [0, 1, 3])

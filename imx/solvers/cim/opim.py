@@ -117,7 +117,7 @@ def random_feasible_seed_count(problem: CIMProblem, seed: int) -> int:
     order = np.random.Generator(np.random.PCG64(seed)).permutation(problem.num_aps)
     count = int(_random_assignment_size(problem.passive.n, problem.cand_offsets,
                                         problem.cand_nodes, problem.k, order, seed))
-    object.__setattr__(problem, "_random_feasible", (seed, count))  # frozen: fields stay as they are
+    object.__setattr__(problem, "_random_feasible", (seed, count))  # frozen: fields stay
     return count
 
 
