@@ -324,9 +324,13 @@ aps = "sample:0.1"
 k = 2
 probs = "wc"
 command = "{{program}} -S {fake} {{input}} {{aps}}"
-figures = {{ arcs = 'arcs (\\d+)', aps = 'aps (\\d+)', first = 'time ([0-9.]+)', later = {{ pattern = 'time ([0-9.]+)', take = "median-after-first" }} }}
 seeds = "seeds.txt"
 numba_cache = "as-is"
+[runs.figures]
+arcs = 'arcs (\\d+)'
+aps = 'aps (\\d+)'
+first = 'time ([0-9.]+)'
+later = {{ pattern = 'time ([0-9.]+)', take = "median-after-first" }}
 ''')
     [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
     assert rec["status"] == "ok", rec.get("error")
