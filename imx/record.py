@@ -58,11 +58,10 @@ class PhaseClock:
         self._started = time.perf_counter()
         self._cpu_started = self._cpu_clock()
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, *exc: object) -> None:
         name = self._name
         self._wall[name] = self._wall.get(name, 0.0) + time.perf_counter() - self._started
         self._cpu[name] = self._cpu.get(name, 0.0) + self._cpu_clock() - self._cpu_started
-        return False
 
 
 #: Sequences longer than this are summarised in a result's repr.

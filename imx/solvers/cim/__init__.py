@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -71,8 +72,6 @@ class CIMResult(Result):
     solver: str
     model: str
     k: int
-    assignment: dict
-    pairs: list
     seeds: list
     spread: float
     lower_bound: float | None
@@ -86,6 +85,33 @@ class CIMResult(Result):
     record: RunRecord = field(default_factory=RunRecord)
     problem: CIMProblem | None = field(default=None, repr=False, metadata={"to_dict": False})
     seed_ids: np.ndarray | None = field(default=None, repr=False, metadata={"to_dict": False})
+    seed_aps: np.ndarray | None = field(default=None, repr=False, metadata={"to_dict": False})
+
+    # pairs and assignment are written out on first use: labels as Python objects cost
+    # more than a small solve's selection, and many callers want only the seeds
+    @cached_property
+    def pairs(self) -> list:
+        """(AP label, seed label) in the order the solver chose them."""
+        problem, seed_aps, _ = self._chosen()
+        return list(zip(problem.ap_label_array()[seed_aps].tolist(), self.seeds))
+
+    @cached_property
+    def assignment(self) -> dict:
+        """AP label -> list of its seed labels (choice order), for every AP in input order."""
+        problem, seed_aps, seed_ids = self._chosen()
+        # group the seeds by AP without a Python loop per seed
+        order = np.argsort(seed_aps, kind="stable")
+        grouped = problem.seed_label_array(seed_ids[order]).tolist()
+        ends = np.cumsum(np.bincount(seed_aps, minlength=problem.num_aps)).tolist()
+        starts = [0] + ends[:-1]
+        return {label: grouped[a:b]
+                for label, a, b in zip(problem.ap_label_array().tolist(), starts, ends)}
+
+    def _chosen(self) -> tuple[CIMProblem, np.ndarray, np.ndarray]:
+        if self.problem is None or self.seed_aps is None or self.seed_ids is None:
+            raise ParameterError("this CIMResult holds no problem and seed arrays to list "
+                                 "its pairs from")
+        return self.problem, self.seed_aps, self.seed_ids
 
     @property
     def num_seeds(self) -> int:
@@ -97,10 +123,12 @@ class CIMResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (labels as plain values)."""
-        out = super().to_dict()
-        out.update({"aps": len(self.assignment), "num_seeds": self.num_seeds,
-                    "assignment": [{"ap": ap, "seeds": list(s)}
-                                   for ap, s in self.assignment.items()]})
+        fields = super().to_dict()
+        out = {key: fields.pop(key) for key in ("solver", "model", "k")}
+        out["assignment"] = [{"ap": ap, "seeds": list(s)} for ap, s in self.assignment.items()]
+        out["pairs"] = [list(pair) for pair in self.pairs]
+        out.update(fields)
+        out.update({"aps": len(self.assignment), "num_seeds": self.num_seeds})
         return out
 
 
@@ -266,24 +294,14 @@ def _solve(problem: CIMProblem, *, solver, model, eps, delta, seed, threads, max
 
 def _result(problem: CIMProblem, selection, *, solver, model, eps, delta, seed, spread, lower,
             upper, ratio, sampled, record) -> CIMResult:
-    ap_label_array = problem.ap_label_array()
-    ap_labels = ap_label_array.tolist()
-    seed_label_array = problem.seed_label_array(selection.seed_nodes)
-    seed_labels = seed_label_array.tolist()
-    seed_aps = np.asarray(selection.seed_aps, dtype=np.int64)
-    pairs = list(zip(ap_label_array[seed_aps].tolist(), seed_labels))
-    # group the seeds by AP (choice order kept within an AP) without a Python loop per seed
-    order = np.argsort(seed_aps, kind="stable")
-    grouped = seed_label_array[order].tolist()
-    ends = np.cumsum(np.bincount(seed_aps, minlength=problem.num_aps)).tolist()
-    starts = [0] + ends[:-1]
-    assignment = {label: grouped[a:b] for label, a, b in zip(ap_labels, starts, ends)}
+    seed_labels = problem.seed_labels(selection.seed_nodes)
     record.counters["num_seeds"] = len(seed_labels)
     return CIMResult(
-        solver=solver, model=model, k=problem.k, assignment=assignment, pairs=pairs,
+        solver=solver, model=model, k=problem.k,
         seeds=seed_labels, spread=float(spread), lower_bound=None if lower is None else
         float(lower), upper_bound=None if upper is None else float(upper),
         approx_ratio=None if ratio is None else float(ratio), rr_sets=int(sampled), eps=float(eps),
         delta=float(delta), seed=int(seed),
-        aps_without_candidates=ap_label_array[problem.aps_without_candidates].tolist(),
-        record=record, problem=problem, seed_ids=np.asarray(selection.seed_nodes))
+        aps_without_candidates=problem.ap_label_array()[problem.aps_without_candidates].tolist(),
+        record=record, problem=problem, seed_ids=np.asarray(selection.seed_nodes),
+        seed_aps=np.asarray(selection.seed_aps, dtype=np.int64))
