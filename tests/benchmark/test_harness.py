@@ -345,24 +345,9 @@ later = {{ pattern = 'time ([0-9.]+)', take = "median-after-first" }}
 def test_cim_steady_calls_time_more_solves_after_the_timed_one(tmp_path):
     """steady_calls = N: the median of N more library calls after the timed one (a service
     answering back to back), recorded beside the first call's time, which it leaves alone."""
-    suite = tmp_path / "s.toml"
-    suite.write_text('''
-isolate = false
-[evaluator]
-method = "mc"
-runs = 200
-[graphs.karate]
-dataset = "karate"
-[[runs]]
-task = "cim"
-graphs = ["karate"]
-solver = "rr-opim+"
-k = 2
-aps = "sample:0.1"
-probs = "wc"
-eps = 0.3
-steady_calls = 3
-''')
+    suite = _single_run_suite(tmp_path, "isolate = false", solver="rr-opim+", task="cim",
+                              params='aps = "sample:0.1"\nprobs = "wc"\neps = 0.3\n'
+                                     'steady_calls = 3')
     [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
     assert rec["status"] == "ok", rec.get("error")
     assert rec["metrics"]["steady_calls"] == 3
@@ -373,7 +358,8 @@ steady_calls = 3
 # ---------------------------------------------------------------- isolation, timeouts, skips
 
 
-def _single_run_suite(tmp_path, extra: str = "", solver: str = "degree") -> Path:
+def _single_run_suite(tmp_path, extra: str = "", solver: str = "degree", task: str = "im",
+                      params: str = "") -> Path:
     path = tmp_path / "one.toml"
     path.write_text(f'''
 name = "one"
@@ -384,10 +370,11 @@ runs = 500
 [graphs.karate]
 dataset = "karate"
 [[runs]]
-task = "im"
+task = "{task}"
 graphs = ["karate"]
 solver = "{solver}"
 k = 2
+{params}
 ''')
     return path
 
