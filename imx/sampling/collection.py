@@ -149,15 +149,9 @@ def build_node_index(nodes: np.ndarray, offsets: np.ndarray, n: int, dtype=np.in
     count = offsets.shape[0] - 1
     total = int(offsets[-1]) if count else 0
     shift = _BUCKET_SHIFT
-    if total < PARALLEL_MIN_WORK:
-        # one thread would do every pass anyway: one kernel call, the same index
-        low = np.empty(total, dtype=np.uint16)
-        idx_sets = np.empty(total, dtype=dtype)
-        idx_offsets = np.empty(n + 1, dtype=np.int64)
-        idx_offsets[n] = total
-        fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
-        return idx_offsets, idx_sets
-    workers = resolve_threads(threads)
+    # one thread does every pass of a small index: one part (the passes stay separate
+    # kernels, so that a first run compiles them once for both paths)
+    workers = 1 if total < PARALLEL_MIN_WORK else resolve_threads(threads)
     parts = max(1, min(workers, max(count, 1)))
     bounds = np.searchsorted(offsets, np.linspace(0, total, parts + 1)).astype(np.int64)
     bounds[0], bounds[-1] = 0, count
@@ -381,25 +375,25 @@ class RRCollection:
 
     def write_sets(self, count: int, entries: int,
                    fill: Callable[[np.ndarray, np.ndarray], int]) -> None:
-        """Append ``count`` sets that ``fill(out, offsets)`` writes in place.
+        """Append ``count`` sets that ``fill(out, sizes)`` writes in place.
 
         ``fill`` writes the sets' nodes to the start of ``out`` (this
-        collection's spare room, at least ``entries`` long) and their end
-        offsets to ``offsets[1 .. count]`` (``offsets[0]`` is the current end),
-        and returns the entries written, or -1 if they did not fit (it is called
-        again with twice the room).  The caller vouches for the contents, as for
-        :meth:`append_sets`.
+        collection's spare room, at least ``entries`` long) and their sizes to
+        ``sizes``, and returns the entries written, or -1 if they did not fit
+        (it is called again with twice the room).  The caller vouches for the
+        contents, as for :meth:`append_sets`.
         """
         room = max(int(entries), 1)
+        sizes = np.zeros(count, dtype=np.int32)
         while True:
             self.reserve(count, room)
-            written = fill(self._nodes[self._total:],
-                           self._offsets[self._count:self._count + count + 1])
+            written = fill(self._nodes[self._total:], sizes)
             if written >= 0:
                 break
             room = 2 * max(room, self._nodes.shape[0] - self._total)
+        # room for the offsets was reserved above
+        self._total = int(_append_offsets(self._offsets, self._count, sizes))
         self._count += count
-        self._total = int(self._offsets[self._count])
         self._invalidate()
 
     def extend(self, other: "RRCollection") -> None:

@@ -272,25 +272,6 @@ def draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_pr
 
 
 @njit(cache=True, nogil=True)
-def draw_into(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs, alt_values,
-              seed, start, count, out, seen, no_stop, offsets):
-    """:func:`draw_block` for sets ``start .. start + count - 1``, writing their end
-    offsets to ``offsets[1 .. count]`` (``offsets[0]``: where the first one starts,
-    ``out[0]``'s place) instead of sizes.  Returns the entries written, or -1 if they
-    did not fit."""
-    sizes = np.empty(count, dtype=np.int32)
-    end = draw_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs,
-                     alt_values, seed, start, 0, count, out, seen, sizes, no_stop)
-    if end < 0:
-        return -1
-    total = offsets[0]
-    for j in range(count):
-        total += sizes[j]
-        offsets[j + 1] = total
-    return end
-
-
-@njit(cache=True, nogil=True)
 def hit_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_probs, alt_values,
               seed, start, first, last, stop_at, seen, hits):
     """``hits[j]`` = 1 if RR set ``start + j`` meets ``stop_at``, for ``first <= j < last``.

@@ -23,7 +23,7 @@ from ..errors import ParameterError
 from .._pool import PARALLEL_MIN_WORK, parallel_for, resolve_threads
 from .memory import check_budget, resolve_budget
 from .plan import MODELS, get_plan, model_code
-from .rr import draw_block, draw_into
+from .rr import draw_block
 
 __all__ = ["append_rr_sets", "derive_seed", "estimate_bytes", "graph_arrays", "block_sets"]
 
@@ -112,8 +112,8 @@ def _draw_round(collection, arrays, model: int, seed: int, first: int, count: in
         # one kernel call writing into the collection's spare room: no block
         # buffers, copies or hand-out (the fixed cost of a small round)
         seen = workers.visited[0]
-        collection.write_sets(count, int(1.1 * count * mean) + 64, lambda out, offsets: draw_into(
-            model, n, *arrays, seed, first, count, out, seen, _NO_STOP, offsets))
+        collection.write_sets(count, int(1.1 * count * mean) + 64, lambda out, sizes: draw_block(
+            model, n, *arrays, seed, first, 0, count, out, seen, sizes, _NO_STOP))
         return
     block_size = block_sets(count, mean, workers.threads)
     nblocks = (count + block_size - 1) // block_size

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..._pool import PARALLEL_MIN_WORK
 from ...sampling.collection import build_node_index
-from .kernels import mg_greedy_kernel, rr_greedy_kernel, rr_greedy_on_sets, threads_for
+from .kernels import mg_greedy_kernel, rr_greedy_on_sets, threads_for
 from .matching import augment_kernel
 from .problem import CIMProblem
 from .worlds import LiveEdgeWorlds
@@ -33,6 +33,7 @@ from .worlds import LiveEdgeWorlds
 #: augmentation): the index is built on one thread either way (see
 #: :func:`imx.sampling.build_node_index`), and the calls between cost more than the work.
 SMALL_WORK = PARALLEL_MIN_WORK
+_NO_INDEX = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
 
 __all__ = ["Selection", "SetArrays", "rr_greedy_coverage", "mg_greedy_coverage",
            "rr_greedy_mc", "mg_greedy_mc", "augment"]
@@ -104,21 +105,17 @@ def rr_greedy_coverage(problem: CIMProblem, collection, *, tightened: bool = Fal
     With ``augmented``, the answer is then :func:`augment`-ed.
     """
     if collection.nodes.shape[0] < SMALL_WORK:
-        # a small round: index, greedy and augmentation in one native call
-        aps, seeds, coverage, upper, count, added = rr_greedy_on_sets(
-            int(collection.n), collection.nodes, collection.offsets, problem.cand_offsets,
-            problem.cand_nodes, problem.cand_by_rank, problem.cand_rank, problem.k,
-            problem.tie_rank, problem.rank_order, problem.owner_offsets, problem.owner_aps,
-            tightened, augmented)
-        return Selection(aps, seeds, float(coverage), float(upper) if tightened else None,
-                         count, int(added))
-    n, nodes, offsets, idx_offsets, idx_sets = _collection_arrays(collection)
-    seeds, aps, coverage, upper, count = rr_greedy_kernel(
-        n, nodes, offsets, idx_offsets, idx_sets, problem.cand_offsets, problem.cand_by_rank,
-        problem.cand_rank, problem.k, problem.tie_rank, problem.rank_order, problem.owner_offsets,
-        problem.owner_aps, tightened)
-    selection = Selection(aps, seeds, float(coverage), float(upper) if tightened else None, count)
-    return augment(problem, selection) if augmented else selection
+        # a small round: the index is built in the same native call (one thread either way)
+        n, nodes, offsets = int(collection.n), collection.nodes, collection.offsets
+        idx_offsets, idx_sets = _NO_INDEX
+    else:
+        n, nodes, offsets, idx_offsets, idx_sets = _collection_arrays(collection)
+    aps, seeds, coverage, upper, count, added = rr_greedy_on_sets(
+        n, nodes, offsets, idx_offsets, idx_sets, problem.cand_offsets, problem.cand_nodes,
+        problem.cand_by_rank, problem.cand_rank, problem.k, problem.tie_rank, problem.rank_order,
+        problem.owner_offsets, problem.owner_aps, tightened, augmented)
+    return Selection(aps, seeds, float(coverage), float(upper) if tightened else None, count,
+                     int(added))
 
 
 def mg_greedy_coverage(problem: CIMProblem, collection) -> Selection:

@@ -345,23 +345,27 @@ def rr_greedy_kernel(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, can
 
 
 @njit(cache=True, nogil=True)
-def rr_greedy_on_sets(n, nodes, offsets, cand_offsets, cand_nodes, cand_by_rank, cand_rank, k,
-                      rank, rank_order, owner_offsets, owner_aps, tightened, augment):
-    """:func:`rr_greedy_kernel` on sets without their index, then (with ``augment``)
-    :func:`~imx.solvers.cim.matching.augment_kernel`, in one call: the index is built
-    here, on one thread (:func:`~imx.sampling.collection.fill_node_index`).  For
-    rounds small enough that the calls around the kernels cost as much as they do.
+def rr_greedy_on_sets(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_nodes,
+                      cand_by_rank, cand_rank, k, rank, rank_order, owner_offsets, owner_aps,
+                      tightened, augment):
+    """:func:`rr_greedy_kernel`, then (with ``augment``)
+    :func:`~imx.solvers.cim.matching.augment_kernel`, in one call; with an empty
+    ``idx_offsets`` the node index is built here, on one thread
+    (:func:`~imx.sampling.collection.fill_node_index`), for rounds small enough that
+    the calls around the kernels cost as much as they do.  One entry point for both,
+    so a first run compiles the greedy once.
 
     Returns ``(seed_aps, seed_nodes, coverage, upper, count, added)``: the greedy's
     (and the augmentation's) pairs, its coverage, bound and marginal counts, and how
     many seeds the augmentation added.
     """
-    total = offsets[offsets.shape[0] - 1]
-    low = np.empty(total, dtype=np.uint16)
-    idx_sets = np.empty(total, dtype=np.int32)
-    idx_offsets = np.empty(n + 1, dtype=np.int64)
-    idx_offsets[n] = total
-    fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
+    if idx_offsets.shape[0] == 0:
+        total = offsets[offsets.shape[0] - 1]
+        low = np.empty(total, dtype=np.uint16)
+        idx_sets = np.empty(total, dtype=idx_sets.dtype)
+        idx_offsets = np.empty(n + 1, dtype=np.int64)
+        idx_offsets[n] = total
+        fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
     seeds, aps, coverage, upper, count = rr_greedy_kernel(
         n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank, cand_rank, k,
         rank, rank_order, owner_offsets, owner_aps, tightened)
