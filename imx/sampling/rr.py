@@ -279,6 +279,11 @@ def hit_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt_pro
     Each draw stops at the first marked node, so sets that hit cost less than
     full sets.  ``seen`` (all zero) is left all zero.
     """
+    info, info_f, in_sources, in_probs = borrow(info), borrow(info_f), borrow(in_sources), \
+        borrow(in_probs)
+    alt_sources, alt_probs, alt_values = borrow(alt_sources), borrow(alt_probs), \
+        borrow(alt_values)
+    stop_at, seen, hits = borrow(stop_at), borrow(seen), borrow(hits)
     queue = np.empty(1024, dtype=np.int32)
     for j in range(first, last):
         while True:

@@ -38,6 +38,7 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
+from .._borrow import borrow
 from ..errors import ParameterError
 from .._pool import parallel_for, resolve_threads
 from .collection import RRCollection
@@ -65,6 +66,13 @@ def stopped_block(model, n, info, info_f, in_sources, in_probs, alt_sources, alt
     -1 if a set did not fit (the caller retries with a bigger ``out``: same
     streams, same sets).  ``seen`` (all zero) is left all zero.
     """
+    # borrowed views: no reference counting per set (see imx._borrow)
+    info, info_f, in_sources, in_probs = borrow(info), borrow(info_f), borrow(in_sources), \
+        borrow(in_probs)
+    alt_sources, alt_probs, alt_values = borrow(alt_sources), borrow(alt_probs), \
+        borrow(alt_values)
+    stop_at, out, seen, sizes, hits = borrow(stop_at), borrow(out), borrow(seen), \
+        borrow(sizes), borrow(hits)
     pos = 0
     cap = out.shape[0]
     for j in range(first, last):
