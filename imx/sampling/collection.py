@@ -15,7 +15,8 @@ from .._pool import PARALLEL_MIN_WORK, parallel_for, resolve_threads
 from .plan import model_code
 from .sampler import append_rr_sets
 
-__all__ = ["RRCollection", "RRSets", "sample_rr_sets", "build_node_index", "fill_node_index"]
+__all__ = ["RRCollection", "RRSets", "sample_rr_sets", "build_node_index",
+           "fill_node_index"]
 
 _GROWTH = 1.25
 
@@ -85,20 +86,22 @@ def _covered_range(nodes, offsets, first, last, mask, out):
 
 
 @njit(cache=True, nogil=True)
-def fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets):
-    """:func:`build_node_index` on one thread, callable from other kernels: its passes
-    over all sets as one part.  ``low`` (uint16) and ``idx_sets`` hold one entry per
-    set entry, ``idx_offsets`` n + 1 (its last entry already the total)."""
-    shift = _BUCKET_SHIFT
+def fill_node_index(nodes, offsets, n, idx_sets, idx_offsets):
+    """:func:`build_node_index` for small collections, callable from other kernels: one
+    counting sort (sets in order, so each node's set ids ascend; the same index).
+    ``idx_sets`` holds one entry per set entry, ``idx_offsets`` n + 1."""
     count = offsets.shape[0] - 1
-    buckets = max(1, (n + (1 << shift) - 1) >> shift)
-    bucket_base = np.zeros(buckets + 1, dtype=np.int64)
-    _bucket_histogram(nodes, offsets, 0, count, shift, bucket_base[1:])
-    for b in range(buckets):
-        bucket_base[b + 1] += bucket_base[b]
-    cursor = bucket_base[:-1].copy()
-    _scatter_to_buckets(nodes, offsets, 0, count, shift, cursor, low, idx_sets)
-    _sort_buckets(bucket_base, 0, buckets, shift, n, low, idx_sets, idx_offsets)
+    idx_offsets[:] = 0
+    for i in range(offsets[0], offsets[count]):
+        idx_offsets[nodes[i] + 1] += 1
+    for v in range(n):
+        idx_offsets[v + 1] += idx_offsets[v]
+    cursor = idx_offsets[:n].copy()
+    for s in range(count):
+        for i in range(offsets[s], offsets[s + 1]):
+            v = nodes[i]
+            idx_sets[cursor[v]] = s
+            cursor[v] += 1
 
 
 @njit(cache=True, nogil=True)

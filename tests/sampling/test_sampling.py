@@ -276,10 +276,12 @@ def test_node_index_and_coverage_match_brute_force(monkeypatch):
 
 
 @pytest.mark.parametrize("n", [1, 300, 9000])
-def test_node_index_one_part_and_parallel_paths_agree(monkeypatch, n):
-    """Small work builds the index in one kernel call, large work in parts; both
-    must give the brute-force index (node order, set ids ascending)."""
+def test_node_index_paths_agree(monkeypatch, n):
+    """Small work builds the index as one part, large work in parts, and kernels build
+    small ones by a counting sort; all must give the brute-force index (node order, set
+    ids ascending)."""
     from imx.sampling import collection
+    from imx.sampling.collection import fill_node_index
 
     rng = np.random.default_rng(n)
     sizes = rng.integers(0, 9, size=700)
@@ -292,6 +294,10 @@ def test_node_index_one_part_and_parallel_paths_agree(monkeypatch, n):
     want_offsets = np.concatenate([[0], np.cumsum(np.bincount(nodes, minlength=n))])
     built = [build_node_index(nodes, offsets, n, dtype, threads=2)
              for dtype in (np.int32, np.int64)]
+    for dtype in (np.int32, np.int64):  # the kernels' own small index
+        idx_offsets, idx_sets = np.empty(n + 1, np.int64), np.empty(nodes.size, dtype)
+        fill_node_index(nodes, offsets, n, idx_sets, idx_offsets)
+        built.append((idx_offsets, idx_sets))
     monkeypatch.setattr(collection, "PARALLEL_MIN_WORK", 0)
     built += [build_node_index(nodes, offsets, n, dtype, threads=threads)
               for dtype in (np.int32, np.int64) for threads in (1, 2)]

@@ -360,12 +360,9 @@ def rr_greedy_on_sets(n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, ca
     many seeds the augmentation added.
     """
     if idx_offsets.shape[0] == 0:
-        total = offsets[offsets.shape[0] - 1]
-        low = np.empty(total, dtype=np.uint16)
-        idx_sets = np.empty(total, dtype=idx_sets.dtype)
+        idx_sets = np.empty(offsets[offsets.shape[0] - 1], dtype=idx_sets.dtype)
         idx_offsets = np.empty(n + 1, dtype=np.int64)
-        idx_offsets[n] = total
-        fill_node_index(nodes, offsets, n, low, idx_sets, idx_offsets)
+        fill_node_index(nodes, offsets, n, idx_sets, idx_offsets)
     seeds, aps, coverage, upper, count = rr_greedy_kernel(
         n, nodes, offsets, idx_offsets, idx_sets, cand_offsets, cand_by_rank, cand_rank, k,
         rank, rank_order, owner_offsets, owner_aps, tightened)
