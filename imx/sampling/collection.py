@@ -394,10 +394,7 @@ class RRCollection:
             if written >= 0:
                 break
             room = 2 * max(room, self._nodes.shape[0] - self._total)
-        # room for the offsets was reserved above
-        self._total = int(_append_offsets(self._offsets, self._count, sizes))
-        self._count += count
-        self._invalidate()
+        self._append_sizes(sizes)
 
     def extend(self, other: "RRCollection") -> None:
         """Append the sets of ``other`` (same ``n``) after the current ones."""
