@@ -162,6 +162,25 @@ def _check_reference(index: int, ref: Any, origin: str) -> dict:
     return dict(ref)
 
 
+#: How a process figure reduces its pattern's matches (see imx.benchmark.process).
+FIGURE_TAKES = ("first", "median-after-first")
+
+
+def _check_figures(where: str, figures: Any, origin: str) -> None:
+    """A process run's ``figures``: name -> 'regex', or { pattern = 'regex', take = ... }."""
+    if not isinstance(figures, dict):
+        raise InputError(f"{where}: figures must be a table of name = 'regex'", path=origin)
+    for name, spec in figures.items():
+        if isinstance(spec, str):
+            continue
+        if not (isinstance(spec, dict) and isinstance(spec.get("pattern"), str)
+                and set(spec) <= {"pattern", "take"}
+                and spec.get("take", "first") in FIGURE_TAKES):
+            raise InputError(f"{where}: figure {name!r} must be 'regex' or {{ pattern = "
+                             f"'regex', take = {' | '.join(repr(t) for t in FIGURE_TAKES)} }}, "
+                             f"got {spec!r}", path=origin)
+
+
 def _matches(params: dict, pattern: dict) -> bool:
     return all(str(params.get(k)) == str(v) for k, v in pattern.items())
 
@@ -203,6 +222,7 @@ def load_suite(name_or_path: str, *, repetitions: int | None = None) -> Suite:
         if reps < 1:
             raise InputError(f"{where}: repetitions must be >= 1", path=origin)
         timeout = float(group.get("timeout_s", default_timeout))
+        _check_figures(where, group.get("figures", {}), origin)
         params = {k: _as_list(v) for k, v in group.items() if k not in _RUN_KEYS}
         excludes = _as_list(group.get("exclude", []))
         keys = list(params)

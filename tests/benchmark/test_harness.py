@@ -95,6 +95,23 @@ seconds = 0.5
         load_suite(str(bad))
 
 
+@pytest.mark.parametrize("figure", ["{ pattern = 't (\\\\d+)', take = 'median' }",
+                                    "{ take = 'first' }", "{ pattern = 't', tkae = 'first' }",
+                                    "3"])
+def test_suite_refuses_a_figure_it_cannot_read(tmp_path, figure):
+    """A process figure is 'regex' or { pattern, take = first | median-after-first }:
+    anything else is refused when the suite is read, not read silently as 'first'."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[[runs]]\ntask = "process"\ncommand = "true"\n[runs.figures]\n'
+                   f'seconds = {figure}\n')
+    with pytest.raises(InputError, match="figure 'seconds' must be"):
+        load_suite(str(bad))
+    good = tmp_path / "good.toml"
+    good.write_text('[[runs]]\ntask = "process"\ncommand = "true"\n[runs.figures]\n'
+                    "a = 'x (\\\\d+)'\nb = { pattern = 'x', take = 'median-after-first' }\n")
+    assert load_suite(str(good)).runs[0].params["figures"]["b"]["take"] == "median-after-first"
+
+
 def test_suite_crossing_exclusion_and_repetitions(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('''
