@@ -359,17 +359,30 @@ later = {{ pattern = 'time ([0-9.]+)', take = "median-after-first" }}
     assert 1.0 <= rec["evaluation"]["spread"] <= 31.0
 
 
-def test_cim_steady_calls_time_more_solves_after_the_timed_one(tmp_path):
+def test_cim_steady_calls_time_more_solves_after_the_timed_one(tmp_path, monkeypatch):
     """steady_calls = N: the median of N more library calls after the timed one (a service
     answering back to back), recorded beside the first call's time, which it leaves alone."""
+    import time
+
+    import imx.solvers.cim as cim_module
+
+    solve, calls = cim_module.cim, []
+
+    def slow_solve(*args, **kwargs):  # every call takes at least 20 ms, and is counted
+        calls.append(time.perf_counter())
+        time.sleep(0.02)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(cim_module, "cim", slow_solve)
     suite = _single_run_suite(tmp_path, "isolate = false", solver="rr-opim+", task="cim",
                               params='aps = "sample:0.1"\nprobs = "wc"\neps = 0.3\n'
-                                     'steady_calls = 3')
+                                     'steady_calls = 3\nwarmup = "full"')
     [rec] = run_suite(str(suite), out=False, cache_dir=tmp_path / "cache")
     assert rec["status"] == "ok", rec.get("error")
+    assert len(calls) == 1 + 1 + 3  # the warm-up, the timed call, the steady ones
     assert rec["metrics"]["steady_calls"] == 3
-    assert 0.0 < rec["metrics"]["steady_solve_s"] < 10.0
-    assert rec["times"]["solve"] > 0.0
+    assert 0.02 <= rec["metrics"]["steady_solve_s"] < 10.0
+    assert rec["times"]["solve"] >= 0.02
 
 
 # ---------------------------------------------------------------- isolation, timeouts, skips
