@@ -324,21 +324,10 @@ def test_process_task_writes_cim_inputs_and_scores_the_pairs_on_the_passive_grap
         "a = aps[0]\n"
         "v = next(h for t, h in arcs if t == a and h not in aps)\n"
         "open('seeds.txt', 'w').write(f'{v} {a}\\n')\n")
-    suite = tmp_path / "c.toml"
-    suite.write_text(f'''
-isolate = false
-[evaluator]
-method = "mc"
-runs = 300
-[graphs.karate]
-dataset = "karate"
-[[runs]]
-task = "process"
-graphs = ["karate"]
-program = "{sys.executable}"
+    suite = _single_run_suite(tmp_path, "isolate = false", solver=None, task="process",
+                              params=f'''program = "{sys.executable}"
 input = "cim"
 aps = "sample:0.1"
-k = 2
 probs = "wc"
 command = "{{program}} -S {fake} {{input}} {{aps}}"
 seeds = "seeds.txt"
@@ -388,9 +377,11 @@ def test_cim_steady_calls_time_more_solves_after_the_timed_one(tmp_path, monkeyp
 # ---------------------------------------------------------------- isolation, timeouts, skips
 
 
-def _single_run_suite(tmp_path, extra: str = "", solver: str = "degree", task: str = "im",
-                      params: str = "") -> Path:
+def _single_run_suite(tmp_path, extra: str = "", solver: str | None = "degree",
+                      task: str = "im", params: str = "") -> Path:
+    """One run group on karate, k = 2 (``solver = None``: no solver key, e.g. a process)."""
     path = tmp_path / "one.toml"
+    solver_line = "" if solver is None else f'solver = "{solver}"'
     path.write_text(f'''
 name = "one"
 {extra}
@@ -402,7 +393,7 @@ dataset = "karate"
 [[runs]]
 task = "{task}"
 graphs = ["karate"]
-solver = "{solver}"
+{solver_line}
 k = 2
 {params}
 ''')
